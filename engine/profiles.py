@@ -1,0 +1,71 @@
+"""Run profiles: how many rounds, how long, how much warm-up.
+
+A profile is the single knob a user turns between "tell me quickly" and
+"tell me precisely". ``smoke`` runs every benchmark with the fewest rounds
+that still give a median; ``thorough`` is for a quiet machine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Timing budget for one benchmark.
+
+    ``min_rounds``/``max_rounds`` bound the rounds; ``max_time`` (s) caps a
+    benchmark's timed rounds once ``min_rounds`` are done; ``min_round_time``
+    (s) is what calibration aims one micro round at; ``warmup_rounds`` are
+    untimed rounds run first (they also count SQL statements).
+    """
+
+    name: str
+    min_rounds: int
+    max_rounds: int
+    max_time: float
+    min_round_time: float
+    warmup_rounds: int
+    reservoir: int = 64
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "min_rounds": self.min_rounds,
+            "max_rounds": self.max_rounds,
+            "max_time": self.max_time,
+            "min_round_time": self.min_round_time,
+            "warmup_rounds": self.warmup_rounds,
+            "reservoir": self.reservoir,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Profile:
+        return cls(**data)  # type: ignore[arg-type]
+
+
+PROFILES: dict[str, Profile] = {
+    "smoke": Profile(
+        "smoke", min_rounds=5, max_rounds=7, max_time=0.25, min_round_time=0.002, warmup_rounds=1
+    ),
+    "standard": Profile(
+        "standard", min_rounds=10, max_rounds=40, max_time=1.5, min_round_time=0.005,
+        warmup_rounds=1,
+    ),
+    "thorough": Profile(
+        "thorough", min_rounds=30, max_rounds=200, max_time=6.0, min_round_time=0.01,
+        warmup_rounds=2,
+    ),
+}
+
+
+class UnknownProfile(ValueError):
+    """A profile name that is not one of :data:`PROFILES`."""
+
+
+def get_profile(name: str) -> Profile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        known = ", ".join(PROFILES)
+        raise UnknownProfile(f"unknown profile {name!r} (choose from {known})") from None

@@ -1,0 +1,95 @@
+"""Statistics that pytest-benchmark's ``Stats`` does not give: percentiles,
+confidence intervals and significance tests between two sample sets.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+def percentile(data: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0–100) with linear interpolation (numpy's default)."""
+    if not data:
+        raise ValueError("percentile of no data")
+    ordered = sorted(data)
+    if len(ordered) == 1:
+        return float(ordered[0])
+    pos = (len(ordered) - 1) * q / 100.0
+    lo = math.floor(pos)
+    hi = math.ceil(pos)
+    return float(ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Evidence that ``current`` differs from ``reference``.
+
+    ``ratio`` is median(current)/median(reference); ``low``/``high`` bound
+    it (bootstrap, 95 %); ``p_slower``/``p_faster`` are one-sided
+    Mann–Whitney U p-values.
+    """
+
+    ratio: float
+    low: float
+    high: float
+    p_slower: float
+    p_faster: float
+
+
+def mann_whitney(current: Sequence[float], reference: Sequence[float]) -> tuple[float, float]:
+    """One-sided p-values (current greater, current less) by Mann–Whitney U."""
+    from scipy.stats import mannwhitneyu
+
+    if len(current) < 1 or len(reference) < 1:
+        return 1.0, 1.0
+    if min(current) == max(current) == min(reference) == max(reference):
+        return 1.0, 1.0
+    greater = mannwhitneyu(current, reference, alternative="greater").pvalue
+    less = mannwhitneyu(current, reference, alternative="less").pvalue
+    return float(greater), float(less)
+
+
+def bootstrap_ratio(
+    current: Sequence[float],
+    reference: Sequence[float],
+    *,
+    resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """A percentile-bootstrap interval for median(current)/median(reference)."""
+    rng = random.Random(seed)
+    ratios = []
+    n_c, n_r = len(current), len(reference)
+    for _ in range(resamples):
+        c = statistics.median(rng.choices(current, k=n_c))
+        r = statistics.median(rng.choices(reference, k=n_r))
+        ratios.append(c / r if r > 0 else math.inf)
+    tail = (1 - confidence) / 2 * 100
+    return percentile(ratios, tail), percentile(ratios, 100 - tail)
+
+
+def compare_samples(current: Sequence[float], reference: Sequence[float]) -> Comparison:
+    """Ratio of medians with its interval and both one-sided p-values."""
+    ref_median = statistics.median(reference)
+    ratio = statistics.median(current) / ref_median if ref_median > 0 else math.inf
+    low, high = bootstrap_ratio(current, reference)
+    p_slower, p_faster = mann_whitney(current, reference)
+    return Comparison(ratio=ratio, low=low, high=high, p_slower=p_slower, p_faster=p_faster)
+
+
+def median_ci(data: Sequence[float], confidence: float = 0.95) -> tuple[float, float]:
+    """Distribution-free interval for the median (order statistics, normal approx)."""
+    ordered = sorted(data)
+    n = len(ordered)
+    if n < 3:
+        return float(ordered[0]), float(ordered[-1])
+    z = statistics.NormalDist().inv_cdf(0.5 + confidence / 2)
+    half = z * math.sqrt(n) / 2
+    lo = max(0, math.floor(n / 2 - half))
+    hi = min(n - 1, math.ceil(n / 2 + half) - 1)
+    return float(ordered[lo]), float(ordered[hi])
