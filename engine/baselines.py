@@ -1,0 +1,262 @@
+"""Accepted baselines and the gate policy, as TOML files under ``baselines/``.
+
+One file per suite and backend (``baselines/bulk.sqlite.toml``) so that a
+SQLite number is never compared with a PostgreSQL one, plus
+``baselines/policy.toml`` for thresholds (global, per suite, per
+benchmark) and budgets (absolute ceilings). Files are read with tomllib and
+written with tomli-w, keys sorted, atomically (temp file, fsync, rename):
+a baseline file is never left half-written. Nothing here writes unless
+asked to accept specific results.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import tempfile
+import time
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from engine.results import BenchmarkResult
+from engine.verdicts import Reference, Thresholds
+
+SCHEMA_VERSION = 1
+DEFAULT_DIR = Path("baselines")
+POLICY_FILE = "policy.toml"
+RESERVOIR_SIZE = 64
+
+
+class BaselineError(ValueError):
+    """A baseline or policy file that cannot be used; the message names the file."""
+
+
+@dataclass(frozen=True)
+class BaselineEntry:
+    """One benchmark's accepted numbers."""
+
+    benchmark_id: str
+    kind: str
+    unit: str
+    values: Mapping[str, float]
+    rounds: int
+    iterations: int
+    samples: tuple[float, ...] = ()
+    counters: Mapping[str, float] = field(default_factory=dict)
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def reference(self) -> Reference:
+        return Reference(values=self.values, samples=self.samples, counters=self.counters)
+
+    def to_toml(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "unit": self.unit,
+            "rounds": self.rounds,
+            "iterations": self.iterations,
+            "values": dict(sorted(self.values.items())),
+            "samples": list(self.samples),
+            "counters": dict(sorted(self.counters.items())),
+            "provenance": dict(sorted(self.provenance.items())),
+        }
+
+    @classmethod
+    def from_toml(cls, benchmark_id: str, data: Mapping[str, Any]) -> BaselineEntry:
+        values = data["values"]
+        if not isinstance(values, Mapping) or not values:
+            raise ValueError("'values' must be a non-empty table")
+        return cls(
+            benchmark_id=benchmark_id,
+            kind=str(data.get("kind", "micro")),
+            unit=str(data.get("unit", "s")),
+            values={str(k): float(v) for k, v in values.items()},
+            rounds=int(data.get("rounds", 0)),
+            iterations=int(data.get("iterations", 1)),
+            samples=tuple(float(x) for x in data.get("samples", ())),
+            counters={str(k): float(v) for k, v in data.get("counters", {}).items()},
+            provenance=dict(data.get("provenance", {})),
+        )
+
+    @classmethod
+    def from_result(
+        cls, result: BenchmarkResult, provenance: Mapping[str, Any], *, seed: int = 0
+    ) -> BaselineEntry:
+        samples = list(result.latencies if result.kind == "load" else result.samples)
+        if len(samples) > RESERVOIR_SIZE:
+            samples = sorted(random.Random(seed).sample(samples, RESERVOIR_SIZE))
+        return cls(
+            benchmark_id=result.id,
+            kind=result.kind,
+            unit="s",
+            values={k: v for k, v in result.summary().items() if math.isfinite(v)},
+            rounds=result.rounds,
+            iterations=result.iterations,
+            samples=tuple(samples),
+            counters=dict(result.counters),
+            provenance=dict(provenance),
+        )
+
+
+@dataclass(frozen=True)
+class BaselineFile:
+    path: Path
+    suite: str
+    backend: str
+    entries: Mapping[str, BaselineEntry]
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise BaselineError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise BaselineError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Thresholds (global, per suite, per benchmark) and budgets by benchmark id."""
+
+    thresholds: Thresholds = Thresholds()
+    suite_thresholds: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    benchmark_thresholds: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    budgets: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+
+    def thresholds_for(self, benchmark_id: str) -> Thresholds:
+        suite = benchmark_id.split(".", 1)[0]
+        t = self.thresholds.merged(self.suite_thresholds.get(suite, {}))
+        return t.merged(self.benchmark_thresholds.get(benchmark_id, {}))
+
+    def budgets_for(self, benchmark_id: str) -> Mapping[str, float]:
+        return self.budgets.get(benchmark_id, {})
+
+
+class BaselineStore:
+    """The ``baselines/`` folder: per-suite-and-backend files and the policy."""
+
+    def __init__(self, root: Path | str = DEFAULT_DIR) -> None:
+        self.root = Path(root)
+
+    def path_for(self, suite: str, backend: str) -> Path:
+        return self.root / f"{suite}.{backend}.toml"
+
+    def load(self, suite: str, backend: str) -> BaselineFile:
+        """The suite's baselines; an absent file is an empty one (every result NEW)."""
+        path = self.path_for(suite, backend)
+        if not path.exists():
+            return BaselineFile(path, suite, backend, {})
+        data = _read_toml(path)
+        schema = data.get("schema")
+        if schema != SCHEMA_VERSION:
+            raise BaselineError(
+                f"{path}: schema {schema!r} is not supported (expected {SCHEMA_VERSION})"
+            )
+        raw = data.get("benchmarks", {})
+        if not isinstance(raw, Mapping):
+            raise BaselineError(f"{path}: 'benchmarks' must be a table")
+        entries = {}
+        for bid, entry in raw.items():
+            try:
+                entries[bid] = BaselineEntry.from_toml(bid, entry)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                detail = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+                raise BaselineError(f"{path}: benchmark {bid!r}: {detail}") from None
+        return BaselineFile(path, suite, backend, entries)
+
+    def references(self, suites: Iterable[str], backend: str) -> dict[str, BaselineEntry]:
+        out: dict[str, BaselineEntry] = {}
+        for suite in suites:
+            out.update(self.load(suite, backend).entries)
+        return out
+
+    def load_policy(self) -> Policy:
+        path = self.root / POLICY_FILE
+        if not path.exists():
+            return Policy()
+        data = _read_toml(path)
+        try:
+            raw_t = dict(data.get("thresholds", {}))
+            suites = raw_t.pop("suites", {})
+            benchmarks = raw_t.pop("benchmarks", {})
+            global_t = Thresholds().merged(raw_t)
+            policy = Policy(
+                thresholds=global_t,
+                suite_thresholds=suites,
+                benchmark_thresholds=benchmarks,
+                budgets={
+                    bid: {str(k): float(v) for k, v in b.items()}
+                    for bid, b in data.get("budgets", {}).items()
+                },
+            )
+            for name in [*suites, *benchmarks]:
+                policy.thresholds_for(name if "." in name else f"{name}.x")
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise BaselineError(f"{path}: {exc}") from None
+        return policy
+
+    def accept(
+        self,
+        results: Iterable[BenchmarkResult],
+        *,
+        backend: str,
+        provenance: Mapping[str, Any],
+    ) -> list[Path]:
+        """Write these results as the new baselines; return the files that changed.
+
+        Every touched file is loaded first (a malformed one stops the whole
+        accept before anything is written), then each is replaced atomically.
+        """
+        by_suite: dict[str, list[BenchmarkResult]] = {}
+        for result in results:
+            by_suite.setdefault(result.suite, []).append(result)
+        files = {suite: self.load(suite, backend) for suite in by_suite}
+        changed: list[Path] = []
+        accepted_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        for suite, suite_results in sorted(by_suite.items()):
+            current = files[suite]
+            entries = dict(current.entries)
+            for result in suite_results:
+                entries[result.id] = BaselineEntry.from_result(
+                    result, {**provenance, "accepted_at": accepted_at}
+                )
+            document = {
+                "schema": SCHEMA_VERSION,
+                "suite": suite,
+                "backend": backend,
+                "benchmarks": {bid: entries[bid].to_toml() for bid in sorted(entries)},
+            }
+            payload = tomli_w.dumps(document).encode()
+            old = current.path.read_bytes() if current.path.exists() else None
+            if payload != old:
+                _atomic_write(current.path, payload)
+                changed.append(current.path)
+        return changed
+
+    def all_files(self) -> list[Path]:
+        return sorted(p for p in self.root.glob("*.*.toml"))

@@ -1,0 +1,296 @@
+"""Measuring one benchmark: calibration, warm-up, rounds, counters.
+
+Runs inside the worker process. A :class:`~engine.model.Timed` case is
+calibrated like pytest-benchmark does it (iterations per round grow until a
+round lasts ``min_round_time``); a :class:`~engine.model.Pedantic` case
+gets a fresh setup and exactly one timed call per round. Deterministic
+counters (SQL statements per call, peak Python memory) are taken in an
+untimed probe before the timed rounds so that counting never perturbs
+timing. Live progress goes out through ``emit`` between rounds, never
+inside the timed region.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from engine.events import Progress
+from engine.model import Benchmark, Case, Context, Kind, Pedantic, Reporter, RoundDetail, Timed
+from engine.results import BenchmarkResult
+
+timer = time.perf_counter
+PROGRESS_INTERVAL = 0.1  # seconds between Progress events (10 per second at most)
+MAX_LATENCIES = 4096  # per-op latencies kept in a result
+LIVE_LATENCIES = 64  # per-op latencies sent in one Progress event
+
+Emit = Callable[[Any], None]
+
+
+def count_statements(fn: Callable[[], object]) -> tuple[object, int]:
+    """Call ``fn`` once and count the SQL statements it executed (any engine, any thread)."""
+    count = 0
+    lock = threading.Lock()
+
+    def on_execute(*_args: object) -> None:
+        nonlocal count
+        with lock:
+            count += 1
+
+    event.listen(Engine, "before_cursor_execute", on_execute)
+    try:
+        value = fn()
+    finally:
+        event.remove(Engine, "before_cursor_execute", on_execute)
+    return value, count
+
+
+def peak_memory(fn: Callable[[], object]) -> tuple[object, int]:
+    """Call ``fn`` once under tracemalloc; return its value and peak bytes allocated."""
+    already = tracemalloc.is_tracing()
+    if not already:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    try:
+        value = fn()
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        if not already:
+            tracemalloc.stop()
+    return value, max(0, peak)
+
+
+class _EmittingReporter(Reporter):
+    """Lets a long round (a load run) stream live numbers as Progress events."""
+
+    def __init__(self, emit: Emit, bench: Benchmark, rounds_planned: int, start: float) -> None:
+        self.emit = emit
+        self.bench = bench
+        self.rounds_planned = rounds_planned
+        self.start = start
+        self.round = 0
+
+    def progress(self, *, ops_per_s=None, latencies=(), extra=None) -> None:  # type: ignore[override]
+        self.emit(
+            Progress(
+                benchmark_id=self.bench.id,
+                round=self.round,
+                rounds_planned=self.rounds_planned,
+                ops_per_s=float(ops_per_s or 0.0),
+                latencies=tuple(float(x) for x in list(latencies)[-LIVE_LATENCIES:]),
+                elapsed=timer() - self.start,
+                extra={k: float(v) for k, v in (extra or {}).items()},
+            )
+        )
+
+
+def planned_rounds(bench: Benchmark, ctx: Context) -> int:
+    if bench.kind == Kind.LOAD:
+        return 1
+    return ctx.profile.max_rounds
+
+
+def run_benchmark(bench: Benchmark, ctx: Context, emit: Emit) -> BenchmarkResult:
+    """Set up, measure and tear down one benchmark; return its result.
+
+    Exceptions from setup, the case or teardown propagate (the worker turns
+    them into ``BenchmarkFailed``). The generator's teardown always runs.
+    """
+    gen = bench.open(ctx)
+    case: Case = next(gen)
+    try:
+        result = _measure(bench, ctx, case, emit)
+    except BaseException:
+        gen.close()
+        raise
+    for _ in gen:  # run the teardown after the yield
+        raise RuntimeError(f"{bench.id}: a benchmark must yield exactly one case")
+    return result
+
+
+def _measure(bench: Benchmark, ctx: Context, case: Case, emit: Emit) -> BenchmarkResult:
+    if isinstance(case, Timed):
+        return _measure_timed(bench, ctx, case, emit)
+    if isinstance(case, Pedantic):
+        return _measure_pedantic(bench, ctx, case, emit)
+    raise TypeError(f"{bench.id}: yielded {type(case).__name__}, expected Timed or Pedantic")
+
+
+def _probe(bench: Benchmark, call: Callable[[], object]) -> tuple[object, dict[str, float]]:
+    """One untimed call that counts SQL statements (and memory when tracked)."""
+    counters: dict[str, float] = {}
+    value, statements = count_statements(call)
+    counters["sql_statements"] = float(statements)
+    if bench.track_memory:
+        _, peak = peak_memory(call)
+        counters["peak_memory_bytes"] = float(peak)
+    return value, counters
+
+
+def _measure_timed(bench: Benchmark, ctx: Context, case: Timed, emit: Emit) -> BenchmarkResult:
+    fn = case.fn
+    profile = ctx.profile
+    _, counters = _probe(bench, fn)
+    # Calibrate: grow iterations until one round lasts min_round_time (pytest-benchmark style).
+    iterations = 1
+    while True:
+        t0 = timer()
+        for _ in range(iterations):
+            fn()
+        duration = timer() - t0
+        if duration >= profile.min_round_time or iterations >= 1_000_000:
+            break
+        if duration <= 0:
+            iterations *= 10
+        else:
+            iterations = max(iterations * 2, int(iterations * profile.min_round_time / duration))
+    for _ in range(profile.warmup_rounds):
+        for _ in range(iterations):
+            fn()
+    samples: list[float] = []
+    start = last_emit = timer()
+    loop = range(iterations)
+    while True:
+        t0 = timer()
+        for _ in loop:
+            fn()
+        per_call = (timer() - t0) / iterations
+        samples.append(per_call)
+        now = timer()
+        done = _enough(samples, now - start, profile)
+        if done or now - last_emit >= PROGRESS_INTERVAL:
+            last_emit = now
+            emit(
+                Progress(
+                    benchmark_id=bench.id,
+                    round=len(samples),
+                    rounds_planned=profile.max_rounds,
+                    ops_per_s=bench.items_per_op / per_call if per_call > 0 else 0.0,
+                    latencies=(per_call,),
+                    elapsed=now - start,
+                )
+            )
+        if done:
+            break
+    return _result(bench, samples, iterations, counters=counters)
+
+
+def _enough(samples: list[float], elapsed: float, profile: Any) -> bool:
+    rounds = len(samples)
+    if rounds >= profile.max_rounds:
+        return True
+    return rounds >= profile.min_rounds and elapsed >= profile.max_time
+
+
+def _measure_pedantic(
+    bench: Benchmark, ctx: Context, case: Pedantic, emit: Emit
+) -> BenchmarkResult:
+    profile = ctx.profile
+    single = bench.kind == Kind.LOAD
+    rounds_planned = planned_rounds(bench, ctx)
+    start = timer()
+    reporter = _EmittingReporter(emit, bench, rounds_planned, start)
+    ctx.reporter = reporter
+
+    def one_round(timed: bool, probe: bool = False) -> tuple[float, object, dict[str, float]]:
+        args = case.setup() if case.setup else None
+        args = tuple(args) if args else ()
+        try:
+            if probe:
+                value, counters = _probe(bench, lambda: case.fn(*args))
+                return 0.0, value, counters
+            t0 = timer()
+            value = case.fn(*args)
+            return timer() - t0, value, {}
+        finally:
+            if case.teardown:
+                case.teardown(*args)
+
+    counters: dict[str, float] = {}
+    if not single:
+        _, _, counters = one_round(timed=False, probe=True)
+        for _ in range(max(0, profile.warmup_rounds - 1)):
+            one_round(timed=False)
+    samples: list[float] = []
+    latencies: list[float] = []
+    summed: dict[str, float] = {}
+    metric_sums: dict[str, float] = {}
+    ops_total = 0
+    last_emit = start
+    while True:
+        reporter.round = len(samples) + 1
+        duration, value, _ = one_round(timed=True)
+        samples.append(duration)
+        ops = bench.items_per_op
+        if isinstance(value, RoundDetail):
+            ops = value.ops if value.ops is not None else ops
+            latencies.extend(value.latencies)
+            for k, v in value.counters.items():
+                summed[k] = summed.get(k, 0.0) + float(v)
+            for k, v in value.metrics.items():
+                metric_sums[k] = metric_sums.get(k, 0.0) + float(v)
+        ops_total += ops
+        now = timer()
+        done = single or _enough(samples, now - start, profile)
+        if done or now - last_emit >= PROGRESS_INTERVAL:
+            last_emit = now
+            recent = (
+                tuple(value.latencies[-LIVE_LATENCIES:])
+                if isinstance(value, RoundDetail) and value.latencies
+                else (duration / max(ops, 1),)
+            )
+            emit(
+                Progress(
+                    benchmark_id=bench.id,
+                    round=len(samples),
+                    rounds_planned=rounds_planned,
+                    ops_per_s=ops / duration if duration > 0 else 0.0,
+                    latencies=recent,
+                    elapsed=now - start,
+                )
+            )
+        if done:
+            break
+    counters.update(summed)
+    metrics = {k: v / len(samples) for k, v in metric_sums.items()}
+    if bench.kind == Kind.CONCURRENT and samples:
+        total_time = sum(samples)
+        metrics.setdefault("ops_per_s", ops_total / total_time if total_time else 0.0)
+    if len(latencies) > MAX_LATENCIES:
+        step = len(latencies) / MAX_LATENCIES
+        latencies = sorted(latencies)
+        latencies = [latencies[int(i * step)] for i in range(MAX_LATENCIES)]
+    return _result(bench, samples, 1, counters=counters, latencies=latencies, metrics=metrics)
+
+
+def _result(
+    bench: Benchmark,
+    samples: list[float],
+    iterations: int,
+    *,
+    counters: dict[str, float],
+    latencies: list[float] | None = None,
+    metrics: dict[str, float] | None = None,
+) -> BenchmarkResult:
+    return BenchmarkResult(
+        id=bench.id,
+        suite=bench.suite,
+        name=bench.name,
+        kind=str(bench.kind),
+        param=bench.param,
+        group=bench.group,
+        samples=tuple(samples),
+        iterations=iterations,
+        items_per_op=bench.items_per_op,
+        latencies=tuple(latencies or ()),
+        counters=counters,
+        metrics=metrics or {},
+        description=bench.description,
+    )

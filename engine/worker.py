@@ -1,0 +1,151 @@
+"""The worker process: runs a plan and writes events as JSON lines.
+
+Started by :mod:`engine.runner` as ``python -m engine.worker``; reads one
+plan (JSON) from stdin and writes one event per line to its original
+stdout. Anything benchmarks print goes to stderr instead, so the event
+stream cannot be corrupted. Timed code runs here, never in the
+interpreter of a front end. SIGINT (sent by the runner on cancel) stops
+after tearing down the benchmark in progress and reports ``cancelled``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from engine import environment
+from engine.database import backend_name, make_engine, mask_url
+from engine.events import (
+    BenchmarkFailed,
+    BenchmarkFinished,
+    BenchmarkStarted,
+    Event,
+    RunFinished,
+    RunStarted,
+)
+from engine.model import Context
+from engine.plan import Plan
+from engine.profiles import get_profile
+from engine.registry import all_benchmarks, load_suites
+from engine.timing import planned_rounds, run_benchmark
+
+
+def one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def execute(plan: Plan, emit: Callable[[Event], None]) -> str:
+    """Run every benchmark of ``plan``, emitting events; return the run status."""
+    started = time.time()
+    profile = get_profile(plan.profile)
+    emit(
+        RunStarted(
+            run_id=plan.run_id,
+            benchmark_ids=tuple(plan.benchmark_ids),
+            profile=plan.profile,
+            backend=backend_name(plan.db_url),
+            db_url=mask_url(plan.db_url),
+            environment=environment.collect(plan.db_url),
+            started_at=started,
+        )
+    )
+    suites = load_suites()
+    benchmarks = all_benchmarks()
+    engine = make_engine(plan.db_url)
+    contexts: dict[str, Context] = {}
+    setup_errors: dict[str, str] = {}
+    status = "completed"
+    total = len(plan.benchmark_ids)
+    try:
+        for index, bid in enumerate(plan.benchmark_ids):
+            bench = benchmarks[bid]
+            suite = suites[bench.suite]
+            emit(
+                BenchmarkStarted(
+                    benchmark_id=bid,
+                    index=index,
+                    total=total,
+                    kind=str(bench.kind),
+                    rounds_planned=planned_rounds(bench, Context(plan.db_url, engine, profile)),
+                )
+            )
+            if suite.name not in contexts and suite.name not in setup_errors:
+                ctx = Context(
+                    db_url=plan.db_url,
+                    engine=engine,
+                    profile=profile,
+                    seed=plan.seed,
+                    options=dict(plan.options),
+                )
+                try:
+                    if suite.setup:
+                        suite.setup(ctx)
+                    contexts[suite.name] = ctx
+                except Exception as exc:
+                    setup_errors[suite.name] = f"suite setup failed: {one_line(exc)}"
+            if suite.name in setup_errors:
+                emit(BenchmarkFailed(benchmark_id=bid, error=setup_errors[suite.name]))
+                continue
+            try:
+                result = run_benchmark(bench, contexts[suite.name], emit)
+            except Exception as exc:
+                emit(
+                    BenchmarkFailed(
+                        benchmark_id=bid, error=one_line(exc), details=traceback.format_exc()
+                    )
+                )
+                continue
+            emit(BenchmarkFinished(result=result))
+    except KeyboardInterrupt:
+        status = "cancelled"
+    finally:
+        for name, ctx in contexts.items():
+            teardown = suites[name].teardown
+            if teardown:
+                try:
+                    teardown(ctx)
+                except Exception as exc:  # teardown problems must not hide results
+                    print(f"tracetui: suite {name} teardown failed: {one_line(exc)}",
+                          file=sys.stderr)
+        engine.dispose()
+    emit(RunFinished(run_id=plan.run_id, status=status, duration=time.time() - started))
+    return status
+
+
+def _event_writer(stream: TextIO) -> Callable[[Event], None]:
+    def emit(event: Event) -> None:
+        stream.write(event.dumps() + "\n")
+        stream.flush()
+
+    return emit
+
+
+def main() -> int:
+    # Keep the original stdout for events; everything else printed goes to stderr.
+    events_out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    data: dict[str, Any] = json.loads(sys.stdin.readline())
+    plan = Plan.from_json(data)
+    emit = _event_writer(events_out)
+    try:
+        execute(plan, emit)
+    except KeyboardInterrupt:
+        emit(RunFinished(run_id=plan.run_id, status="cancelled"))
+    except Exception as exc:
+        traceback.print_exc()
+        emit(RunFinished(run_id=plan.run_id, status="crashed", error=one_line(exc)))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
