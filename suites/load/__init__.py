@@ -1,0 +1,172 @@
+"""The ``load`` suite: Locust users against the reference trace API.
+
+This package owns the load benchmarks (``load.crud[low|medium|high]`` and
+``load.queries[low|medium|high]``). Each is one pedantic round that runs
+:func:`engine.loadrun.run_load` for the configured duration, streams live
+numbers through ``ctx.reporter`` and returns exact latencies, RPS and
+failure counts. The Locust users themselves are in ``locustfile.py`` (loaded
+only by Locust: importing this package never imports ``locust``/``gevent``).
+
+Run options (``ctx.options``): ``users`` (default 10), ``spawn_rate``
+(default: all users within a second or two), ``duration`` seconds (default by
+profile: smoke 5, standard 10, thorough 30), ``host`` (default: start the
+reference API on the run's database on a free loopback port),
+``user_class`` (``fast`` | ``http``).
+
+Outcome check: when tracetui started the server itself, the items left in
+the run's projects must equal successful creates minus successful deletes
+(give or take one per failed request, whose effect is unknown); otherwise an
+:class:`~engine.model.OutcomeError`. The run's projects are removed after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from engine.loadrun import LoadSummary, run_load
+from engine.model import Case, Context, Kind, OutcomeError, Pedantic, RoundDetail, Suite
+
+PROFILES = ["low", "medium", "high"]
+DEFAULT_USERS = 10
+DEFAULT_DURATION_S = {"smoke": 5.0, "standard": 10.0, "thorough": 30.0}
+
+SUITE = Suite(
+    "load",
+    "HTTP load on the reference trace API with Locust: RPS, failures, exact p50/p95/p99",
+)
+
+
+@SUITE.benchmark(kind=Kind.LOAD, params=PROFILES)
+def crud(ctx: Context, profile: str) -> Iterator[Case]:
+    """Create, read, update, delete and list items; one project per user."""
+    yield load_case(ctx, "crud", profile)
+
+
+@SUITE.benchmark(kind=Kind.LOAD, params=PROFILES)
+def queries(ctx: Context, profile: str) -> Iterator[Case]:
+    """Filtered lists, counts, links and trace queries over a seeded graph per user."""
+    yield load_case(ctx, "queries", profile)
+
+
+def load_options(ctx: Context) -> dict[str, Any]:
+    """Users, spawn rate, duration, host and user class from ``ctx.options``."""
+    options: Mapping[str, Any] = ctx.options or {}
+    users = int(options.get("users") or DEFAULT_USERS)
+    duration = float(
+        options.get("duration") or DEFAULT_DURATION_S.get(ctx.profile.name, 5.0)
+    )
+    spawn_rate = float(options.get("spawn_rate") or max(1.0, min(float(users), 100.0)))
+    return {
+        "users": users,
+        "spawn_rate": spawn_rate,
+        "duration_s": duration,
+        "host": options.get("host") or None,
+        "user_class": str(options.get("user_class") or "fast"),
+    }
+
+
+def load_case(ctx: Context, workload: str, profile: str) -> Pedantic:
+    """One round: a Locust run for the configured duration, then the outcome check."""
+    runs: list[LoadSummary] = []
+
+    def on_second(line: Mapping[str, Any]) -> None:
+        extra = {
+            key: float(line[key])
+            for key in ("users", "rps", "p95", "failures_per_s")
+            if line.get(key) is not None
+        }
+        ctx.reporter.progress(
+            ops_per_s=float(line.get("rps") or 0.0),
+            latencies=list(line.get("recent") or ()),
+            extra=extra,
+        )
+
+    def run() -> RoundDetail:
+        opts = load_options(ctx)
+        summary = run_load(
+            opts["host"], ctx.db_url, opts["users"], opts["spawn_rate"], opts["duration_s"],
+            profile, on_second, user_class=opts["user_class"], workload=workload,
+        )
+        runs.append(summary)
+        check_outcome(ctx, summary)
+        return round_detail(summary)
+
+    def cleanup() -> None:
+        for summary in runs:
+            if summary.started_server:
+                delete_run_projects(ctx.engine, summary.run_id)
+
+    return Pedantic(fn=run, teardown=cleanup)
+
+
+def round_detail(summary: LoadSummary) -> RoundDetail:
+    metrics = {"rps": summary.rps, "failure_ratio": summary.failure_ratio}
+    for key in ("p50", "p95", "p99"):
+        value = getattr(summary, key)
+        if value is not None:
+            metrics[key] = value
+    return RoundDetail(
+        ops=summary.requests,
+        latencies=summary.latencies,
+        counters={
+            "requests": summary.requests,
+            "failures": summary.failures,
+            "creates_ok": summary.creates_ok,
+            "deletes_ok": summary.deletes_ok,
+        },
+        metrics=metrics,
+    )
+
+
+def _run_projects(run_id: str) -> sa.Select[Any]:
+    projects = sa.table("projects", sa.column("id"), sa.column("name"))
+    return sa.select(projects.c.id).where(projects.c.name.like(f"load-{run_id}-%"))
+
+
+def count_run_items(engine: sa.Engine, run_id: str) -> int:
+    """Items in the projects a load run created (``load-<run id>-...``)."""
+    items = sa.table("items", sa.column("id"), sa.column("project_id"))
+    query = sa.select(sa.func.count()).select_from(items).where(
+        items.c.project_id.in_(_run_projects(run_id))
+    )
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def delete_run_projects(engine: sa.Engine, run_id: str) -> None:
+    """Remove a run's projects with their items and links (leave the database as found)."""
+    projects = sa.table("projects", sa.column("id"), sa.column("name"))
+    items = sa.table("items", sa.column("id"), sa.column("project_id"))
+    links = sa.table("links", sa.column("source_id"), sa.column("target_id"))
+    run_items = sa.select(items.c.id).where(items.c.project_id.in_(_run_projects(run_id)))
+    with engine.begin() as conn:
+        conn.execute(
+            sa.delete(links).where(
+                sa.or_(links.c.source_id.in_(run_items), links.c.target_id.in_(run_items))
+            )
+        )
+        conn.execute(sa.delete(items).where(items.c.project_id.in_(_run_projects(run_id))))
+        conn.execute(sa.delete(projects).where(projects.c.name.like(f"load-{run_id}-%")))
+
+
+def check_outcome(ctx: Context, summary: LoadSummary) -> None:
+    """Raise :class:`OutcomeError` for a run that proves nothing or lost writes."""
+    if summary.requests == 0:
+        raise OutcomeError(f"no request reached {summary.host} during the load run")
+    if summary.failures == summary.requests:
+        errors = "; ".join(summary.errors[:3]) or "no error text"
+        raise OutcomeError(f"every request failed against {summary.host}: {errors}")
+    if not summary.started_server:
+        return  # someone else's server: its database is not necessarily ours
+    found = count_run_items(ctx.engine, summary.run_id)
+    expected = summary.items_expected
+    slack = summary.failures  # a failed write may or may not have committed
+    if abs(found - expected) > slack:
+        raise OutcomeError(
+            f"items in the database ({found}) != successful creates minus deletes "
+            f"({summary.creates_ok} - {summary.deletes_ok} = {expected})"
+            + (f", allowing {slack} failed requests" if slack else "")
+        )
