@@ -88,6 +88,7 @@ class LoadSummary:
     creates_ok: int = 0
     deletes_ok: int = 0
     errors: tuple[str, ...] = ()
+    user_classes: tuple[str, ...] = ()
     latencies: tuple[float, ...] = ()
     seconds: tuple[dict[str, Any], ...] = field(default=(), repr=False)
 
@@ -351,6 +352,7 @@ def _run_locust(host: str, started_server: bool, users: int, spawn_rate: float,
         mean=summary.get("mean"), max=summary.get("max"),
         creates_ok=int(summary.get("creates_ok", 0)), deletes_ok=int(summary.get("deletes_ok", 0)),
         errors=tuple(summary.get("errors", ())),
+        user_classes=tuple(summary.get("user_classes", ())),
         latencies=tuple(float(x) for x in summary.get("latencies", ())),
         seconds=tuple(seconds),
     )

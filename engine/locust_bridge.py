@@ -37,7 +37,7 @@ from typing import IO, Any
 
 import gevent
 from hdrh.histogram import HdrHistogram
-from locust import events
+from locust import FastHttpUser, HttpUser, events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
@@ -164,6 +164,7 @@ class Recorder:
             "recorded": self.total.get_total_count(),
             **self.counters,
             "errors": _errors(environment),
+            "user_classes": _user_classes(environment),
             "latencies": list(self.sample),
         }
 
@@ -171,6 +172,17 @@ class Recorder:
 def _errors(environment: Environment, limit: int = 10) -> list[str]:
     entries = sorted(environment.stats.errors.values(), key=lambda e: -e.occurrences)
     return [f"{e.method} {e.name}: {e.error} (x{e.occurrences})" for e in entries[:limit]]
+
+
+def _user_classes(environment: Environment) -> list[str]:
+    """``CrudHighUser:fast`` — which users ran, and on which HTTP client."""
+    names = []
+    for cls in environment.user_classes or ():
+        client = "fast" if issubclass(cls, FastHttpUser) else (
+            "http" if issubclass(cls, HttpUser) else "other"
+        )
+        names.append(f"{cls.__name__}:{client}")
+    return sorted(names)
 
 
 def _open_output() -> IO[str] | None:

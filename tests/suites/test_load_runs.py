@@ -1,0 +1,153 @@
+"""Real Locust runs against the real reference API on loopback (bounded in time)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.database import make_engine
+from engine.loadrun import (
+    LOCUSTFILE,
+    LoadCancelled,
+    LoadRunError,
+    LoadTargetError,
+    api_server,
+    free_port,
+    run_load,
+)
+from suites.load import count_run_items
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture(scope="module")
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('load') / 'trace.db'}"
+
+
+@pytest.fixture(scope="module")
+def server(db_url: str) -> Iterator[str]:
+    with api_server(db_url) as host:
+        yield host
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is not alive
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except OSError:
+        return True
+
+
+def test_run_against_its_own_server_counts_every_item_it_created(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'own.db'}"
+    seconds: list[dict[str, Any]] = []
+    pids: list[int] = []
+    summary = run_load(None, url, 4, 4, 3, "medium", seconds.append, pids=pids)
+    assert summary.started_server
+    assert summary.user_classes == ("CrudMediumUser:fast",)
+    assert summary.failures == 0, summary.errors
+    assert summary.requests > 0 and summary.rps > 0
+    assert summary.p50 is not None and summary.p50 <= summary.p95 <= summary.p99
+    assert 0 < len(summary.latencies) <= 2000
+    assert summary.creates_ok > 0
+    assert seconds and {"t", "users", "rps", "p95", "failures_per_s"} <= seconds[0].keys()
+    assert count_run_items(make_engine(url), summary.run_id) == summary.items_expected
+    assert not any(_alive(pid) for pid in pids)  # server and Locust are gone
+
+
+def test_queries_workload_against_an_explicit_host(server: str, db_url: str) -> None:
+    summary = run_load(server, db_url, 3, 3, 2, "high", lambda _line: None, workload="queries")
+    assert not summary.started_server
+    assert summary.failures == 0, summary.errors
+    assert summary.requests > summary.creates_ok > 0  # seeded items, then queries
+    assert count_run_items(make_engine(db_url), summary.run_id) == summary.items_expected
+
+
+def test_http_user_class_runs_too(server: str) -> None:
+    summary = run_load(server, "sqlite://", 2, 2, 2, "high", lambda _line: None,
+                       user_class="http")
+    assert summary.failures == 0, summary.errors
+    assert summary.requests > 0
+    assert summary.user_classes == ("CrudHighUser:http",)
+
+
+@pytest.mark.slow
+def test_two_hundred_users_without_a_failure(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'many.db'}"
+    seen_users: list[int] = []
+    summary = run_load(None, url, 200, 100, 8, "low", lambda s: seen_users.append(s["users"]))
+    assert max(seen_users) == 200
+    assert summary.failures == 0, summary.errors
+    assert count_run_items(make_engine(url), summary.run_id) == summary.items_expected
+
+
+def test_plain_locust_command_line_exits_zero(server: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "-u", "20",
+         "-r", "10", "-t", "5s", "--host", server],
+        capture_output=True, text=True, timeout=90, check=False,
+        env={**os.environ, "TRACETUI_LOAD_JSON": "off"},
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "POST /items" in proc.stdout + proc.stderr  # Locust's own stats table
+
+
+def test_unreachable_host_is_named_before_any_user_spawns() -> None:
+    host = f"http://127.0.0.1:{free_port()}"
+    seconds: list[dict[str, Any]] = []
+    pids: list[int] = []
+    with pytest.raises(LoadTargetError, match=host.replace(".", r"\.")):
+        run_load(host, "sqlite://", 5, 5, 2, "low", seconds.append, pids=pids)
+    assert seconds == [] and pids == []
+
+
+@pytest.mark.parametrize(
+    ("users", "duration", "message"),
+    [(0, 5, r"1\.\.1000"), (1001, 5, r"1\.\.1000"), (5, 0.5, "1 s"), (5, 3601, "1 h")],
+)
+def test_out_of_range_users_or_duration_name_the_range(
+    users: int, duration: float, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        run_load(None, "sqlite://", users, 1, duration, "low", lambda _line: None)
+
+
+def test_broken_locustfile_error_carries_locusts_message(server: str, tmp_path: Path) -> None:
+    broken = tmp_path / "broken_locustfile.py"
+    broken.write_text("raise RuntimeError('the locustfile is broken: ZX81')\n")
+    with pytest.raises(LoadRunError, match="ZX81"):
+        run_load(server, "sqlite://", 2, 2, 2, "low", lambda _line: None, locustfile=broken)
+
+
+def test_cancel_stops_locust_and_the_server(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cancel.db'}"
+    seconds: list[dict[str, Any]] = []
+    pids: list[int] = []
+    with pytest.raises(LoadCancelled):
+        run_load(None, url, 3, 3, 60, "medium", seconds.append, pids=pids,
+                 cancel=lambda: bool(seconds))
+    assert len(pids) == 2  # the API server, then Locust
+    assert not any(_alive(pid) for pid in pids)
+
+
+def test_keyboard_interrupt_leaves_no_process_behind(server: str) -> None:
+    pids: list[int] = []
+
+    def interrupt(_line: dict[str, Any]) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_load(server, "sqlite://", 2, 2, 60, "medium", interrupt, pids=pids)
+    assert len(pids) == 1
+    assert not _alive(pids[0])
