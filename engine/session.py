@@ -22,7 +22,7 @@ from engine.events import (
     RunStarted,
 )
 from engine.history import History
-from engine.registry import all_benchmarks, suite_of
+from engine.registry import benchmarks_of, suite_names, suite_of
 from engine.results import BenchmarkResult
 from engine.verdicts import Level, RegressionCheck, Verdict, failed, missing
 
@@ -109,8 +109,8 @@ def evaluate(
             verdicts.append(check.check(result, entry.reference if entry else None))
         elif bid in record.failures:
             verdicts.append(failed(bid, record.failures[bid]))
-    known = all_benchmarks()
     suites = set(planned_suites if planned_suites is not None else record.suites)
+    known = benchmarks_of(sorted(suites & set(suite_names())))
     for bid, entry in references.items():
         if suite_of(bid) in suites and bid not in known:
             verdicts.append(missing(bid, entry.reference))

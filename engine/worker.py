@@ -32,7 +32,7 @@ from engine.events import (
 from engine.model import Context
 from engine.plan import Plan
 from engine.profiles import get_profile
-from engine.registry import all_benchmarks, load_suites
+from engine.registry import benchmarks_of, load_suites, suite_of
 from engine.timing import planned_rounds, run_benchmark
 
 
@@ -56,8 +56,9 @@ def execute(plan: Plan, emit: Callable[[Event], None]) -> str:
             started_at=started,
         )
     )
-    suites = load_suites()
-    benchmarks = all_benchmarks()
+    needed = list(dict.fromkeys(suite_of(b) for b in plan.benchmark_ids))
+    suites = load_suites(needed)
+    benchmarks = benchmarks_of(needed)
     engine = make_engine(plan.db_url)
     contexts: dict[str, Context] = {}
     setup_errors: dict[str, str] = {}
