@@ -253,19 +253,22 @@ def _item_row(i: int, title: str | None = None) -> dict[str, Any]:
     }
 
 
-def _pedantic(
-    service: Any,
+def _rounds(
+    pool: Pool,
     shape: Shape,
     benchmark: str,
     prepare: Callable[[Round], Callable[[int, int], Any]],
     check: Callable[[Round], dict[str, float] | None],
-) -> Pedantic:
-    """The case every benchmark yields: fresh project per round, gang, check, cleanup.
+) -> Iterator[Pedantic]:
+    """Yield the case every benchmark runs: fresh project per round, gang, check, cleanup.
 
     ``prepare(round)`` creates the round's data (untimed) and returns the
     operation; ``check(round)`` raises :class:`OutcomeError` on a wrong
-    outcome and may return extra counters.
+    outcome and may return extra counters. When the benchmark ends, the
+    pool's idle connections are closed (the engine stays usable): T-sized
+    pools must not pile up against PostgreSQL's ``max_connections``.
     """
+    service = pool.service
 
     def setup() -> tuple[Round]:
         rnd = Round(service.create_project(_project_name(benchmark)))
@@ -288,7 +291,10 @@ def _pedantic(
             rnd.gang.close()
         service.delete_project(rnd.project_id)
 
-    return Pedantic(call, setup=setup, teardown=teardown)
+    try:
+        yield Pedantic(call, setup=setup, teardown=teardown)
+    finally:
+        pool.engine.dispose()
 
 
 # --------------------------------------------------------------------------- SQL helpers
@@ -419,7 +425,7 @@ def create_items(ctx: Context, param: str) -> Iterator[Pedantic]:
         ids = [i for per_thread in rnd.gang.results for i in per_thread] if rnd.gang else []
         _expect(len(set(ids)) == shape.ops, f"create_items: {len(set(ids))} distinct ids returned")
 
-    yield _pedantic(service, shape, "create_items", prepare, check)
+    yield from _rounds(pool, shape, "create_items", prepare, check)
 
 
 @SUITE.benchmark(kind=Kind.CONCURRENT, params=["100x10", "400x20"], items_per_op=_ops)
@@ -451,7 +457,7 @@ def update_items_disjoint(ctx: Context, param: str) -> Iterator[Pedantic]:
         refused = sum(1 for per_thread in rnd.gang.results for ok in per_thread if not ok)
         _expect(refused == 0, f"update_items_disjoint: {refused} updates reported no such item")
 
-    yield _pedantic(service, shape, "update_items_disjoint", prepare, check)
+    yield from _rounds(pool, shape, "update_items_disjoint", prepare, check)
 
 
 @SUITE.benchmark(kind=Kind.CONCURRENT, params=["100x10", "200x20"], items_per_op=_ops)
@@ -475,7 +481,7 @@ def increment_same_item(ctx: Context, param: str) -> Iterator[Pedantic]:
             f"({shape.ops - value} lost updates)",
         )
 
-    yield _pedantic(service, shape, "increment_same_item", prepare, check)
+    yield from _rounds(pool, shape, "increment_same_item", prepare, check)
 
 
 @SUITE.benchmark(kind=Kind.CONCURRENT, params=["200x20"], items_per_op=_ops)
@@ -508,7 +514,7 @@ def lock_contention(ctx: Context, param: str) -> Iterator[Pedantic]:
             f"{-expected}) after {shape.ops} transfers",
         )
 
-    yield _pedantic(service, shape, "lock_contention", prepare, check)
+    yield from _rounds(pool, shape, "lock_contention", prepare, check)
 
 
 @SUITE.benchmark(kind=Kind.CONCURRENT, params=["200x10"], items_per_op=_ops)
@@ -553,7 +559,7 @@ def query_items(ctx: Context, param: str) -> Iterator[Pedantic]:
             not wrong, f"query_items: {len(wrong)} wrong answers (op, got, expected): {wrong[:3]}"
         )
 
-    yield _pedantic(service, shape, "query_items", prepare, check)
+    yield from _rounds(pool, shape, "query_items", prepare, check)
 
 
 @SUITE.benchmark(kind=Kind.CONCURRENT, params=["100x10"], items_per_op=_ops)
@@ -587,7 +593,7 @@ def create_links(ctx: Context, param: str) -> Iterator[Pedantic]:
             f"{len(found.keys() - expected)} unexpected links",
         )
 
-    yield _pedantic(service, shape, "create_links", prepare, check)
+    yield from _rounds(pool, shape, "create_links", prepare, check)
 
 
 @SUITE.benchmark(kind=Kind.CONCURRENT, params=["100x10"], items_per_op=_ops)
@@ -633,7 +639,7 @@ def create_links_racing(ctx: Context, param: str) -> Iterator[Pedantic]:
         )
         return {"duplicates_rejected": shape.ops - distinct}
 
-    yield _pedantic(service, shape, "create_links_racing", prepare, check)
+    yield from _rounds(pool, shape, "create_links_racing", prepare, check)
 
 
 @SUITE.benchmark(kind=Kind.CONCURRENT, params=["100x10"], items_per_op=_ops)
@@ -662,7 +668,7 @@ def delete_items(ctx: Context, param: str) -> Iterator[Pedantic]:
         refused = sum(1 for per_thread in rnd.gang.results for ok in per_thread if not ok)
         _expect(refused == 0, f"delete_items: {refused} deletes reported no such item")
 
-    yield _pedantic(service, shape, "delete_items", prepare, check)
+    yield from _rounds(pool, shape, "delete_items", prepare, check)
 
 
 @SUITE.benchmark(kind=Kind.CONCURRENT, params=["200x10"], items_per_op=_ops)
@@ -722,4 +728,4 @@ def mixed_crud(ctx: Context, param: str) -> Iterator[Pedantic]:
             f"row (thread, op): {reads_wrong[:3]}",
         )
 
-    yield _pedantic(service, shape, "mixed_crud", prepare, check)
+    yield from _rounds(pool, shape, "mixed_crud", prepare, check)

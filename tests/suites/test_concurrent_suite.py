@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -23,10 +24,10 @@ from suites.concurrent import SUITE, Gang, RetryCounter, Shape, with_retry
 from suites.trace.schema import row_counts
 from suites.trace.service import DuplicateLink, TraceService
 
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 
-@pytest.fixture
-def ctx(tmp_path) -> Iterator[Context]:
-    url = f"sqlite:///{tmp_path / 'trace.db'}"
+
+def _context(url: str) -> Iterator[Context]:
     engine = make_engine(url)
     context = Context(db_url=url, engine=engine, profile=PROFILES["smoke"])
     assert SUITE.setup is not None and SUITE.teardown is not None
@@ -36,6 +37,28 @@ def ctx(tmp_path) -> Iterator[Context]:
     finally:
         SUITE.teardown(context)
         engine.dispose()
+
+
+@pytest.fixture
+def ctx(tmp_path) -> Iterator[Context]:
+    yield from _context(f"sqlite:///{tmp_path / 'trace.db'}")
+
+
+@pytest.fixture
+def pg_ctx() -> Iterator[Context]:
+    """A throw-away PostgreSQL database on 127.0.0.1:5432, dropped afterwards."""
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432 ({str(exc).strip()[:80]})")
+    name = f"tracetui_concurrent_{uuid.uuid4().hex[:10]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield from _context(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
 
 
 def run_one_round(bench: Benchmark, ctx: Context) -> RoundDetail:
@@ -236,6 +259,29 @@ def test_a_broken_service_fails_the_outcome_check_and_still_cleans_up(
         run_one_round(smallest(name), ctx)
     monkeypatch.undo()
     assert row_counts(ctx.engine) == before
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+PG_BENCHMARKS = ["create_items", "increment_same_item", "lock_contention", "create_links_racing"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("name", PG_BENCHMARKS)
+def test_row_locking_benchmarks_hold_on_postgresql(name: str, pg_ctx: Context) -> None:
+    before = row_counts(pg_ctx.engine)
+    detail = run_one_round(smallest(name), pg_ctx)
+    assert detail.ops == Shape.parse(smallest(name).param).ops
+    assert row_counts(pg_ctx.engine) == before
+
+
+@pytest.mark.postgres
+def test_lost_updates_are_caught_on_postgresql(
+    pg_ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _naive_increment(monkeypatch)
+    with pytest.raises(OutcomeError, match="lost updates"):
+        run_one_round(smallest("increment_same_item"), pg_ctx)
 
 
 # --------------------------------------------------------------------------- machinery
