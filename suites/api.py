@@ -58,9 +58,10 @@ ItemStatus = Literal["open", "in_progress", "review", "done", "closed"]
 LinkType = Literal["implements", "verifies", "depends_on", "relates_to"]
 Priority = Annotated[StrictInt, Field(ge=1, le=5)]
 Title = Annotated[str, Field(min_length=1, max_length=TITLE_MAX)]
-#: Ids are 64-bit integers in every backend; beyond that is a bad request, not a 500.
-Id = Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)]
-PathId = Annotated[int, Path(ge=-(2**63), le=2**63 - 1)]
+#: Ids are the schema's INTEGER (32-bit on PostgreSQL); beyond is a bad request, not a 500.
+ID_MIN, ID_MAX = -(2**31), 2**31 - 1
+Id = Annotated[StrictInt, Field(ge=ID_MIN, le=ID_MAX)]
+PathId = Annotated[int, Path(ge=ID_MIN, le=ID_MAX)]
 
 
 class _Strict(BaseModel):
@@ -204,6 +205,10 @@ def _register_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UnicodeError)
     async def unencodable(_request: Request, exc: UnicodeError) -> JSONResponse:
         return JSONResponse({"detail": f"text cannot be stored: {exc}"}, status_code=422)
+
+    @app.exception_handler(sa.exc.DataError)
+    async def bad_value(_request: Request, exc: sa.exc.DataError) -> JSONResponse:
+        return JSONResponse({"detail": f"invalid value: {_first_line(exc)}"}, status_code=422)
 
     @app.exception_handler(sa.exc.IntegrityError)
     async def integrity(_request: Request, exc: sa.exc.IntegrityError) -> JSONResponse:

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,9 +27,27 @@ from suites.trace.schema import row_counts
 ITEM_KEYS = {"id", "project_id", "type", "title", "status", "priority", "created_at", "updated_at"}
 
 
-@pytest.fixture
-def db_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'api.db'}"
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A fresh database: a SQLite file, or a throw-away PostgreSQL database (dropped after)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'api.db'}"
+        return
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432 ({str(exc).strip()[:80]})")
+    name = f"tracetui_api_{uuid.uuid4().hex[:10]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
 
 
 @pytest.fixture
@@ -221,6 +240,8 @@ BAD_REQUESTS = [
     ("post", "/items", {"project_id": 1, "type": "test", "title": "x" * 1000}),
     ("post", "/items", {"project_id": 1, "type": "test", "title": "x", "colour": "red"}),
     ("post", "/items", {"project_id": 2**70, "type": "test", "title": "x"}),
+    ("post", "/items", {"project_id": 2**31, "type": "test", "title": "x"}),
+    ("post", "/links", {"source_id": 2**40, "target_id": 1, "link_type": "implements"}),
     ("post", "/items", ["not", "an", "object"]),
     ("patch", "/items/{item}", {"status": "wontfix"}),
     ("patch", "/items/{item}", {"status": None}),
@@ -239,6 +260,8 @@ BAD_REQUESTS = [
     ("get", "/projects/{project}/items?limit=ten", None),
     ("get", "/items/abc", None),
     ("get", "/items/99999999999999999999999", None),
+    ("get", "/items/4294967296/links", None),
+    ("get", "/projects/-4294967296/counts", None),
     ("get", "/items/{item}/trace?max_depth=0", None),
     ("get", "/items/{item}/trace?max_depth=-3", None),
     ("delete", "/items/1.5", None),
