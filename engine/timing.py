@@ -123,21 +123,20 @@ def _measure(bench: Benchmark, ctx: Context, case: Case, emit: Emit) -> Benchmar
     raise TypeError(f"{bench.id}: yielded {type(case).__name__}, expected Timed or Pedantic")
 
 
-def _probe(bench: Benchmark, call: Callable[[], object]) -> tuple[object, dict[str, float]]:
-    """One untimed call that counts SQL statements (and memory when tracked)."""
-    counters: dict[str, float] = {}
-    value, statements = count_statements(call)
-    counters["sql_statements"] = float(statements)
+def _probe(bench: Benchmark, call: Callable[[], object]) -> dict[str, float]:
+    """Untimed calls that count SQL statements (and peak memory when tracked)."""
+    _, statements = count_statements(call)
+    counters = {"sql_statements": float(statements)}
     if bench.track_memory:
         _, peak = peak_memory(call)
         counters["peak_memory_bytes"] = float(peak)
-    return value, counters
+    return counters
 
 
 def _measure_timed(bench: Benchmark, ctx: Context, case: Timed, emit: Emit) -> BenchmarkResult:
     fn = case.fn
     profile = ctx.profile
-    _, counters = _probe(bench, fn)
+    counters = _probe(bench, fn)
     # Calibrate: grow iterations until one round lasts min_round_time (pytest-benchmark style).
     iterations = 1
     while True:
@@ -199,25 +198,33 @@ def _measure_pedantic(
     reporter = _EmittingReporter(emit, bench, rounds_planned, start)
     ctx.reporter = reporter
 
-    def one_round(timed: bool, probe: bool = False) -> tuple[float, object, dict[str, float]]:
+    def one_round(measure: Callable[[Callable[[], object]], tuple[object, float]]) -> tuple[
+        object, float
+    ]:
+        """Fresh setup, ``measure`` one call, teardown (always)."""
         args = case.setup() if case.setup else None
         args = tuple(args) if args else ()
         try:
-            if probe:
-                value, counters = _probe(bench, lambda: case.fn(*args))
-                return 0.0, value, counters
-            t0 = timer()
-            value = case.fn(*args)
-            return timer() - t0, value, {}
+            return measure(lambda: case.fn(*args))
         finally:
             if case.teardown:
                 case.teardown(*args)
 
+    def timed(call: Callable[[], object]) -> tuple[object, float]:
+        t0 = timer()
+        value = call()
+        return value, timer() - t0
+
     counters: dict[str, float] = {}
     if not single:
-        _, _, counters = one_round(timed=False, probe=True)
+        # Probe rounds: counters are exact but counting perturbs time, so never time them.
+        _, statements = one_round(count_statements)
+        counters["sql_statements"] = float(statements)
+        if bench.track_memory:
+            _, peak = one_round(peak_memory)
+            counters["peak_memory_bytes"] = float(peak)
         for _ in range(max(0, profile.warmup_rounds - 1)):
-            one_round(timed=False)
+            one_round(timed)
     samples: list[float] = []
     latencies: list[float] = []
     summed: dict[str, float] = {}
@@ -226,7 +233,7 @@ def _measure_pedantic(
     last_emit = start
     while True:
         reporter.round = len(samples) + 1
-        duration, value, _ = one_round(timed=True)
+        value, duration = one_round(timed)
         samples.append(duration)
         ops = bench.items_per_op
         if isinstance(value, RoundDetail):

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import pytest
+
+from engine.results import BenchmarkResult
+from engine.stats import compare_samples, mann_whitney, median_ci, percentile
+
+
+def test_percentile_interpolates_like_numpy() -> None:
+    data = [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert percentile(data, 50) == 3.0
+    assert percentile(data, 95) == pytest.approx(4.8)
+    assert percentile(data, 0) == 1.0
+    assert percentile([7.0], 99) == 7.0
+    with pytest.raises(ValueError):
+        percentile([], 50)
+
+
+def test_result_stats_come_from_pytest_benchmark() -> None:
+    r = BenchmarkResult(id="s.b", suite="s", name="b", kind="micro",
+                        samples=(1.0, 2.0, 3.0, 4.0, 100.0))
+    assert r.median == 3.0
+    assert r.stats.min == 1.0
+    assert r.stats.max == 100.0
+    assert r.stats.mean == 22.0
+    assert r.value("p95") == pytest.approx(80.8)
+    assert r.stats.iqr == pytest.approx(26.25)  # pytest-benchmark quartiles
+    assert r.summary()["ops"] == pytest.approx(1 / 22.0)
+
+
+def test_result_needs_samples() -> None:
+    with pytest.raises(ValueError):
+        BenchmarkResult(id="s.b", suite="s", name="b", kind="micro", samples=())
+
+
+def test_mann_whitney_separates_disjoint_samples() -> None:
+    slow = [2.0, 2.1, 2.2, 2.3, 2.4]
+    fast = [1.0, 1.1, 1.2, 1.3, 1.4]
+    p_greater, p_less = mann_whitney(slow, fast)
+    assert p_greater == pytest.approx(0.003968, abs=1e-5)  # 1 / C(10, 5)
+    assert p_less > 0.99
+
+
+def test_mann_whitney_of_identical_constants_is_not_evidence() -> None:
+    assert mann_whitney([1.0, 1.0], [1.0, 1.0]) == (1.0, 1.0)
+
+
+def test_compare_samples_ratio_and_interval() -> None:
+    cmp = compare_samples([2.0, 2.0, 2.0, 2.0, 2.0], [1.0, 1.0, 1.0, 1.0, 1.0])
+    assert cmp.ratio == 2.0
+    assert cmp.low == cmp.high == 2.0
+    assert cmp.p_slower < 0.05
+
+
+def test_median_ci_contains_the_median() -> None:
+    data = [float(x) for x in range(1, 101)]
+    low, high = median_ci(data)
+    assert low < 50.5 < high
+    assert (low, high) == (41.0, 60.0)

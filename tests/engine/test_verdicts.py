@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import pytest
+
+from engine.results import BenchmarkResult
+from engine.verdicts import Level, Reference, RegressionCheck, Thresholds
+
+BASE = [0.0100, 0.0101, 0.0099, 0.0100, 0.0102, 0.0098, 0.0100, 0.0101]
+
+
+def result(scale: float, *, sql: float = 1.0, kind: str = "micro", **kw) -> BenchmarkResult:
+    return BenchmarkResult(
+        id="s.b", suite="s", name="b", kind=kind,
+        samples=tuple(x * scale for x in BASE), counters={"sql_statements": sql}, **kw,
+    )
+
+
+REF = Reference(values={"median": 0.0100}, samples=tuple(BASE), counters={"sql_statements": 1.0})
+
+
+@pytest.mark.parametrize(
+    ("scale", "level"),
+    [
+        (1.00, Level.INFO),
+        (1.10, Level.INFO),  # slower but under 15 %
+        (1.20, Level.WARNING),
+        (1.29, Level.WARNING),
+        (1.35, Level.CRITICAL),
+        (2.00, Level.CRITICAL),
+        (0.80, Level.IMPROVED),
+    ],
+)
+def test_levels_follow_the_seed(scale: float, level: Level) -> None:
+    v = RegressionCheck().check(result(scale), REF)
+    assert v.level == level
+    assert v.change == pytest.approx(scale - 1, abs=0.02)
+
+
+def test_no_baseline_is_new() -> None:
+    v = RegressionCheck().check(result(1.0), None)
+    assert v.level == Level.NEW
+    assert v.baseline is None
+
+
+def test_large_change_without_evidence_is_inconclusive() -> None:
+    noisy = Reference(values={"median": 0.0100},
+                      samples=(0.005, 0.02, 0.004, 0.03, 0.0100, 0.006, 0.025, 0.01))
+    v = RegressionCheck().check(result(1.4), noisy)
+    assert v.level == Level.INCONCLUSIVE
+    assert v.p_value is not None and v.p_value >= 0.05
+
+
+def test_hand_edited_baseline_value_is_honoured() -> None:
+    # The reservoir still holds the old numbers, the recorded median was halved by hand.
+    halved = Reference(values={"median": 0.0050}, samples=tuple(BASE))
+    v = RegressionCheck().check(result(1.0), halved)
+    assert v.level == Level.CRITICAL
+    assert v.change == pytest.approx(1.0, abs=0.02)
+
+
+def test_thresholds_are_configurable() -> None:
+    strict = Thresholds(warning=0.05, critical=0.10)
+    assert RegressionCheck(strict).check(result(1.08), REF).level == Level.WARNING
+    assert RegressionCheck(strict).check(result(1.2), REF).level == Level.CRITICAL
+
+
+def test_added_sql_statement_is_a_regression_without_noise() -> None:
+    v = RegressionCheck().check(result(1.0, sql=2.0), REF)
+    assert v.level == Level.WARNING
+    assert v.sql_regressed
+
+
+def test_budget_is_an_absolute_ceiling() -> None:
+    v = RegressionCheck(budgets={"median": 0.005}).check(result(1.0), REF)
+    assert v.budget_broken
+    assert v.fails(Level.CRITICAL)
+    ok = RegressionCheck(budgets={"median": 0.050}).check(result(1.0), REF)
+    assert not ok.budget_broken and not ok.fails(Level.CRITICAL)
+
+
+def test_fail_on_levels() -> None:
+    warning = RegressionCheck().check(result(1.2), REF)
+    assert not warning.fails(Level.CRITICAL)
+    assert warning.fails(Level.WARNING)
+    critical = RegressionCheck().check(result(1.5), REF)
+    assert critical.fails(Level.CRITICAL)
+
+
+def test_throughput_metric_lower_is_worse() -> None:
+    r = result(1.0, kind="load", metrics={"rps": 60.0}, latencies=(0.01, 0.01))
+    ref = Reference(values={"rps": 100.0})
+    v = RegressionCheck(Thresholds(metric="rps")).check(r, ref)
+    assert v.change == pytest.approx(0.40)
+    assert v.level == Level.CRITICAL
+
+
+def test_thresholds_validate() -> None:
+    with pytest.raises(ValueError):
+        Thresholds().merged({"warning": 0.5, "critical": 0.2})
+    with pytest.raises(ValueError):
+        Thresholds().merged({"bogus": 1})
