@@ -53,10 +53,11 @@ def _create_items(ctx: Context, label: str, n: int) -> Iterator[Case]:
         created: list[int] = []
 
         def create() -> None:
-            created.extend(service.bulk_create_items(project_id, rows))
+            ids = service.bulk_create_items(project_id, rows)
+            expect(len(ids) == n, f"{len(ids)} items created, expected {n}")
+            created.extend(ids)
 
         def remove() -> None:
-            expect(len(created) == n, f"{len(created)} items created, expected {n}")
             service.bulk_delete_items(created)
             created.clear()
 

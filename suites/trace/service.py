@@ -150,12 +150,25 @@ def _chunks(ids: Sequence[int], size: int = IN_CHUNK) -> Iterable[Sequence[int]]
         yield ids[start : start + size]
 
 
-def _iso(value: object) -> object:
-    return value.isoformat() if isinstance(value, datetime) else value
+_TIMESTAMP_KEYS = ("created_at", "updated_at")
 
 
-def _item_dict(row: sa.Row[Any]) -> dict[str, Any]:
-    return {key: _iso(value) for key, value in zip(row._fields, row, strict=True)}
+def _dicts(result: sa.CursorResult[Any]) -> list[dict[str, Any]]:
+    """All rows as plain dicts, timestamps as ISO strings (keys looked up once per result)."""
+    keys = list(result.keys())
+    timestamps = [key for key in _TIMESTAMP_KEYS if key in keys]
+    dicts = [dict(zip(keys, row, strict=True)) for row in result.all()]
+    for entry in dicts:
+        for key in timestamps:
+            value = entry[key]
+            if isinstance(value, datetime):
+                entry[key] = value.isoformat()
+    return dicts
+
+
+def _first_dict(result: sa.CursorResult[Any]) -> dict[str, Any] | None:
+    dicts = _dicts(result)
+    return dicts[0] if dicts else None
 
 
 # --- statements built once ----------------------------------------------------------------
@@ -329,8 +342,7 @@ class TraceService:
 
     def get_project(self, project_id: int) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
-            row = conn.execute(_SELECT_PROJECT, {"project_id": project_id}).first()
-        return None if row is None else _item_dict(row)
+            return _first_dict(conn.execute(_SELECT_PROJECT, {"project_id": project_id}))
 
     def delete_project(self, project_id: int) -> None:
         """Delete a project with its items and their links (ON DELETE CASCADE)."""
@@ -367,14 +379,14 @@ class TraceService:
     def get_item(self, item_id: int) -> dict[str, Any] | None:
         """All columns of one item (datetimes as ISO strings), or None."""
         with self.engine.connect() as conn:
-            row = conn.execute(_SELECT_ITEM, {"item_id": item_id}).first()
-        return None if row is None else _item_dict(row)
+            return _first_dict(conn.execute(_SELECT_ITEM, {"item_id": item_id}))
 
     def find_items_by_title(self, project_id: int, title: str) -> list[dict[str, Any]]:
         """Items of a project with exactly this title (index ``(project_id, title)``)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(_SELECT_BY_TITLE, {"project_id": project_id, "title": title})
-            return [_item_dict(row) for row in rows]
+            return _dicts(
+                conn.execute(_SELECT_BY_TITLE, {"project_id": project_id, "title": title})
+            )
 
     def update_item(self, item_id: int, **fields: object) -> bool:
         """Change some fields and bump ``updated_at``; False if there is no such item."""
@@ -523,7 +535,7 @@ class TraceService:
             priority_mode = "in"
         statement = _list_statement(status is not None, type is not None, priority_mode)
         with self.engine.connect() as conn:
-            return [_item_dict(row) for row in conn.execute(statement, params)]
+            return _dicts(conn.execute(statement, params))
 
     def count_items(
         self,
@@ -547,11 +559,10 @@ class TraceService:
         Two statements whatever the number of links (no N+1).
         """
         with self.engine.connect() as conn:
-            row = conn.execute(_SELECT_ITEM, {"item_id": item_id}).first()
-            if row is None:
+            item = _first_dict(conn.execute(_SELECT_ITEM, {"item_id": item_id}))
+            if item is None:
                 return None
             links = conn.execute(_ITEM_LINKS, {"item_id": item_id}).mappings().all()
-        item = _item_dict(row)
         item["outgoing"] = []
         item["incoming"] = []
         for link in links:
@@ -566,7 +577,7 @@ class TraceService:
         _check_page(limit, offset)
         params = {"project_id": project_id, "limit": limit, "offset": offset}
         with self.engine.connect() as conn:
-            return [_item_dict(row) for row in conn.execute(_ITEMS_WITH_LINK_COUNTS, params)]
+            return _dicts(conn.execute(_ITEMS_WITH_LINK_COUNTS, params))
 
     def count_by_status(self, project_id: int) -> dict[str, int]:
         """Items per status (every known status, zero included)."""
