@@ -245,6 +245,7 @@ def run_load(
     cancel: Callable[[], bool] | None = None,
     run_id: str | None = None,
     pids: list[int] | None = None,
+    master_port: int = 5557,
 ) -> LoadSummary:
     """Run Locust headless for ``duration_s`` and return the exact summary.
 
@@ -253,6 +254,12 @@ def run_load(
     ``cancel`` is polled a few times a second; when it returns True every
     process is stopped and :class:`LoadCancelled` raised. ``pids`` (if given)
     collects the ids of the processes started, for callers that audit them.
+
+    ``master=True`` runs Locust's own master on ``127.0.0.1:master_port``; it
+    waits (up to a minute) for ``expect_workers`` workers started with
+    ``locust -f suites/load/locustfile.py --worker --master-host 127.0.0.1``
+    (plus ``--master-port`` when not 5557, and the same
+    ``TRACETUI_LOAD_CLIENT``).
     """
     validate(users, spawn_rate, duration_s, profile, user_class, workload, master,
              expect_workers)
@@ -261,22 +268,23 @@ def run_load(
         check_reachable(host)
         return _run_locust(host, False, users, spawn_rate, duration_s, profile, on_second,
                            user_class, master, expect_workers, workload, locustfile, cancel,
-                           run_id, pids)
+                           run_id, pids, master_port)
     with api_server(db_url, pids=pids) as started:
         return _run_locust(started, True, users, spawn_rate, duration_s, profile, on_second,
                            user_class, master, expect_workers, workload, locustfile, cancel,
-                           run_id, pids)
+                           run_id, pids, master_port)
 
 
 def locust_command(host: str, users: int, spawn_rate: float, duration_s: float, profile: str,
                    workload: str, locustfile: str | Path, master: bool,
-                   expect_workers: int) -> list[str]:
+                   expect_workers: int, master_port: int = 5557) -> list[str]:
     cmd = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless",
            "-u", str(users), "-r", f"{float(spawn_rate):g}", "-t", f"{math.ceil(duration_s)}s",
            "--host", host, "--only-summary", "--exit-code-on-error", "0",
            "--stop-timeout", "2"]
     if master:
-        cmd += ["--master", "--master-bind-host", "127.0.0.1", "--expect-workers",
+        cmd += ["--master", "--master-bind-host", "127.0.0.1",
+                "--master-bind-port", str(master_port), "--expect-workers",
                 str(expect_workers), "--expect-workers-max-wait", str(WORKER_WAIT_S)]
     if locustfile == LOCUSTFILE or Path(locustfile).resolve() == LOCUSTFILE:
         cmd.append(locust_class_name(workload, profile))
@@ -287,10 +295,10 @@ def _run_locust(host: str, started_server: bool, users: int, spawn_rate: float,
                 duration_s: float, profile: str, on_second: Callable[[dict[str, Any]], None],
                 user_class: str, master: bool, expect_workers: int, workload: str,
                 locustfile: str | Path | None, cancel: Callable[[], bool] | None, run_id: str,
-                pids: list[int] | None) -> LoadSummary:
+                pids: list[int] | None, master_port: int) -> LoadSummary:
     path = Path(locustfile) if locustfile is not None else LOCUSTFILE
     cmd = locust_command(host, users, spawn_rate, duration_s, profile, workload, path, master,
-                         expect_workers)
+                         expect_workers, master_port)
     read_fd, write_fd = os.pipe()
     env = {**os.environ, FD_ENV: str(write_fd), CLIENT_ENV: user_class, RUN_ID_ENV: run_id,
            "PYTHONUNBUFFERED": "1"}

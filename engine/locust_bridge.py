@@ -18,6 +18,9 @@ run's percentiles, totals and a bounded latency sample. Rates come from the
 change in Locust's ``num_requests``/``num_failures`` (``current_rps`` lags).
 Latencies are in seconds.
 
+It also owns the run id (``TRACETUI_LOAD_RUN_ID``, else random) that the
+locustfile puts in project names; a master sends its own to the workers.
+
 Where the lines go: the file descriptor named by ``TRACETUI_LOAD_FD`` (the
 parent's pipe), else stdout; ``TRACETUI_LOAD_JSON=off`` silences them for a
 plain ``locust -f`` run. In ``--master``/``--worker`` mode workers ship their
@@ -33,6 +36,7 @@ import os
 import random
 import sys
 import time
+import uuid
 from typing import IO, Any
 
 import gevent
@@ -43,6 +47,8 @@ from locust.runners import MasterRunner, WorkerRunner
 
 FD_ENV = "TRACETUI_LOAD_FD"
 SWITCH_ENV = "TRACETUI_LOAD_JSON"
+RUN_ID_ENV = "TRACETUI_LOAD_RUN_ID"
+_RUN_ID_MESSAGE = "tracetui_run_id"
 CREATE_NAME = "POST /items"
 DELETE_NAME = "DELETE /items/{id}"
 
@@ -203,6 +209,7 @@ class Bridge:
         self.output: IO[str] | None = None
         self.ticker: gevent.Greenlet | None = None
         self.summarised = False
+        self.run_id = os.environ.get(RUN_ID_ENV) or uuid.uuid4().hex[:8]
 
     def emit(self, line: dict[str, Any]) -> None:
         if self.output is None:
@@ -224,8 +231,14 @@ class Bridge:
     # -- event handlers -------------------------------------------------
     def on_init(self, environment: Environment, **_kw: Any) -> None:
         self.environment = environment
-        if not self.is_worker:
+        if self.is_worker:
+            environment.runner.register_message(_RUN_ID_MESSAGE, self.on_run_id)
+        else:
             self.output = _open_output()
+
+    def on_run_id(self, msg: Any, **_kw: Any) -> None:
+        """Worker side: adopt the master's run id (project names must match the run)."""
+        self.run_id = str(msg.data)
 
     def on_request(
         self,
@@ -248,6 +261,8 @@ class Bridge:
     def on_test_start(self, environment: Environment, **_kw: Any) -> None:
         self.recorder.reset()
         self.summarised = False
+        if self.is_master:  # sent before the spawn messages, so users see it on start
+            environment.runner.send_message(_RUN_ID_MESSAGE, self.run_id)
         if not self.is_worker and self.ticker is None:
             self.ticker = gevent.spawn(self._tick, environment)
 
@@ -287,6 +302,11 @@ class Bridge:
 
 
 BRIDGE = Bridge()
+
+
+def run_id() -> str:
+    """The run's tag (``TRACETUI_LOAD_RUN_ID``, or the master's on a worker)."""
+    return BRIDGE.run_id
 
 
 def install() -> Bridge:

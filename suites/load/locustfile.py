@@ -19,7 +19,8 @@ Environment:
 - ``TRACETUI_LOAD_CLIENT`` — ``fast`` (default, geventhttpclient's
   FastHttpUser) or ``http`` (requests' HttpUser).
 - ``TRACETUI_LOAD_RUN_ID`` — tag for project names ``load-<run id>-<n>``, so
-  that the run's data can be counted and removed afterwards.
+  that the run's data can be counted and removed afterwards (workers take
+  their master's).
 
 Every user creates its own project on start. Successful ``POST /items`` and
 ``DELETE /items/{id}`` requests are counted by :mod:`engine.locust_bridge`,
@@ -39,13 +40,12 @@ from typing import Any
 from locust import FastHttpUser, HttpUser, between, constant, task
 
 try:
-    import engine.locust_bridge  # registers the exact-latency listeners
+    from engine import locust_bridge  # registers the exact-latency listeners
 except ModuleNotFoundError:  # running from a checkout that is not installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    import engine.locust_bridge  # noqa: F401
+    from engine import locust_bridge
 
 CLIENT_ENV = "TRACETUI_LOAD_CLIENT"
-RUN_ID_ENV = "TRACETUI_LOAD_RUN_ID"
 CLIENTS: dict[str, type] = {"fast": FastHttpUser, "http": HttpUser}
 
 ITEM_TYPES = ("requirement", "design", "test", "defect", "task")
@@ -57,7 +57,6 @@ _client_name = os.environ.get(CLIENT_ENV, "fast").lower()
 if _client_name not in CLIENTS:
     raise ValueError(f"{CLIENT_ENV}={_client_name!r}: choose one of {', '.join(CLIENTS)}")
 BaseUser: Any = CLIENTS[_client_name]
-RUN_ID = os.environ.get(RUN_ID_ENV) or uuid.uuid4().hex[:8]
 _numbers = itertools.count(1)
 
 LOW = between(0.5, 1.5)
@@ -99,7 +98,7 @@ class TraceUser(BaseUser):
     def ensure_project(self) -> bool:
         if self.project_id is not None:
             return True
-        name = f"load-{RUN_ID}-{next(_numbers)}-{uuid.uuid4().hex[:6]}"
+        name = f"load-{locust_bridge.run_id()}-{next(_numbers)}-{uuid.uuid4().hex[:6]}"
         body = self.call("POST", "/projects", "POST /projects", 201, {"name": name})
         if body:
             self.project_id = int(body["id"])

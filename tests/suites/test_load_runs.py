@@ -20,6 +20,7 @@ from engine.loadrun import (
     api_server,
     free_port,
     run_load,
+    stop_process,
 )
 from suites.load import count_run_items
 
@@ -151,3 +152,31 @@ def test_keyboard_interrupt_leaves_no_process_behind(server: str) -> None:
         run_load(server, "sqlite://", 2, 2, 60, "medium", interrupt, pids=pids)
     assert len(pids) == 1
     assert not _alive(pids[0])
+
+
+def test_master_mode_uses_a_worker_started_with_locusts_own_cli(
+    server: str, db_url: str
+) -> None:
+    port = free_port()
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--worker",
+         "--master-host", "127.0.0.1", "--master-port", str(port)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "TRACETUI_LOAD_JSON": "off"}, start_new_session=True,
+    )
+    try:
+        summary = run_load(server, db_url, 3, 3, 4, "medium", lambda _line: None,
+                           master=True, expect_workers=1, master_port=port)
+        assert summary.failures == 0, summary.errors
+        assert summary.requests > 0 and summary.latencies
+        # the worker named its projects with the master's run id
+        assert count_run_items(make_engine(db_url), summary.run_id) == summary.items_expected
+        assert summary.creates_ok > 0
+        assert worker.wait(timeout=30) == 0  # the master told it to quit
+    finally:
+        stop_process(worker)
+
+
+def test_master_mode_needs_workers() -> None:
+    with pytest.raises(ValueError, match="expect_workers"):
+        run_load(None, "sqlite://", 2, 2, 2, "low", lambda _line: None, master=True)
