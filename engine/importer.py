@@ -267,7 +267,7 @@ def _started_at(data: Mapping[str, Any]) -> float:
     return time.time()
 
 
-def environment_of(data: Mapping[str, Any], source: Path, backend: str) -> dict[str, Any]:
+def environment_of(data: Mapping[str, Any], source: str, backend: str) -> dict[str, Any]:
     """tracetui's environment fields from ``machine_info`` and ``commit_info``."""
     machine = data.get("machine_info") if isinstance(data.get("machine_info"), Mapping) else {}
     commit = data.get("commit_info") if isinstance(data.get("commit_info"), Mapping) else {}
@@ -286,7 +286,7 @@ def environment_of(data: Mapping[str, Any], source: Path, backend: str) -> dict[
         "machine": hashlib.sha256(node.encode()).hexdigest()[:12] if node else None,
         "system": system or None,
         "backend": backend,
-        "imported_from": source.name,
+        "source": source,
         "pytest_benchmark": data.get("version"),
     }
 
@@ -311,7 +311,7 @@ def import_pytest_benchmark_json(
     urls = _own_values(data, "db_url")
     chosen = backend or (backends.pop() if len(backends) == 1 else "unknown")
     db_url = mask_url(urls.pop()) if len(urls) == 1 else ""
-    environment = environment_of(data, path, chosen)
+    environment = environment_of(data, f"import {path.name}", chosen)
     started = _started_at(data)
     run_id = new_run_id()
     with history.engine.begin() as conn:
