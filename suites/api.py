@@ -17,9 +17,11 @@ JSON in and out; the contract is::
     GET    /items/{id}/trace?max_depth=10  -> 200 {"item_id", "downstream"} | 404
     POST   /links {"source_id", "target_id", "link_type"} -> 201 link | 404 | 409 duplicate
 
-Bad payloads are 422 (pydantic's message), unknown ids 404, duplicates 409; a
-locked or unreachable database is a 503 with a one-line reason. No input of
-the caller's can produce a 500.
+Bad payloads are 422 (pydantic's message; ids must fit the schema's 32-bit
+INTEGER), unknown ids 404, duplicates 409; a locked or unreachable database
+is a 503 with a one-line reason. No input of the caller's can produce a 500.
+``create_app()`` without a URL reads ``$TRACETUI_DB_URL`` (for
+``uvicorn --factory suites.api:create_app``).
 """
 
 from __future__ import annotations
