@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -27,9 +28,17 @@ from engine.database import (
     DatabaseConfigError,
     backend_name,
     check_connection,
+    ensure_sqlite_folder,
     mask_url,
 )
-from engine.events import BenchmarkFailed, BenchmarkFinished, BenchmarkStarted, Event, RunStarted
+from engine.events import (
+    BenchmarkFailed,
+    BenchmarkFinished,
+    BenchmarkStarted,
+    Event,
+    RunFinished,
+    RunStarted,
+)
 from engine.history import History
 from engine.plan import Plan
 from engine.profiles import PROFILES, UnknownProfile, get_profile
@@ -106,6 +115,16 @@ def resolve_baselines(path: Path | None) -> BaselineStore:
     if not path.is_dir():
         fail(f"baselines folder not found: {path}")
     return BaselineStore(path)
+
+
+def connect_or_fail(db_url: str) -> None:
+    """Check the database answers (creating the default SQLite folder first)."""
+    try:
+        if db_url == DEFAULT_DB_URL:
+            ensure_sqlite_folder(db_url)
+        check_connection(db_url)
+    except DatabaseConfigError as exc:
+        fail(str(exc))
 
 
 def open_history(path: Path) -> History:
@@ -211,32 +230,32 @@ def exit_code_for(verdicts: Sequence[Verdict], status: str, fail_on: Level) -> E
 def stream_run(plan: Plan, sinks: Sequence[Callable[[Event], None]]) -> str:
     """Run ``plan`` in a worker process feeding every event to ``sinks``; return its status.
 
-    The first Ctrl-C cancels the run cleanly (the benchmark in progress is torn
-    down, finished results are kept); a second one kills the worker.
+    While it runs, the first Ctrl-C cancels cleanly (the benchmark in progress
+    is torn down, finished results are kept); a second one kills the worker.
     """
     from engine.runner import WorkerRun
 
     run = WorkerRun(plan)
+
+    def on_sigint(_signum: int, _frame: object) -> None:
+        if run.cancelled:
+            run.kill()
+        else:
+            info("tracetui: cancelling… (Ctrl-C again to kill)")
+            run.cancel()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
     status = "crashed"
-    events = iter(run)
-    while True:
-        try:
-            event = next(events)
-        except StopIteration:
-            break
-        except KeyboardInterrupt:
-            if run.cancelled:
-                run.kill()
-            else:
-                info("tracetui: cancelling… (Ctrl-C again to kill)")
-                run.cancel()
-            continue
-        for sink in sinks:
-            sink(event)
-        if event.type == "run_finished":
-            status = event.status  # type: ignore[attr-defined]
-            if status == "crashed" and event.error:  # type: ignore[attr-defined]
-                info(f"tracetui: worker crashed: {event.error}")  # type: ignore[attr-defined]
+    try:
+        for event in run:
+            for sink in sinks:
+                sink(event)
+            if isinstance(event, RunFinished):
+                status = event.status
+                if status == "crashed" and event.error:
+                    info(f"tracetui: worker crashed: {event.error}")
+    finally:
+        signal.signal(signal.SIGINT, previous)
     return status
 
 
@@ -311,10 +330,7 @@ def run_command(
         fail(str(exc))
     if not ids:
         fail("nothing to run: the selection has no benchmarks")
-    try:
-        check_connection(db_url)
-    except DatabaseConfigError as exc:
-        fail(str(exc))
+    connect_or_fail(db_url)
     backend = backend_name(db_url)
     suites = list(dict.fromkeys(suite_of(b) for b in ids))
     try:
@@ -569,10 +585,7 @@ def launch_command(db_url: str, suites: tuple[str, ...], profile: str,
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to bind.")
 def serve_command(db_url: str, host: str, port: int) -> None:
     """Serve the reference trace system's HTTP API (uvicorn)."""
-    try:
-        check_connection(db_url)
-    except DatabaseConfigError as exc:
-        fail(str(exc))
+    connect_or_fail(db_url)
     from suites.api import serve
 
     info(f"tracetui: serving the trace API on http://{host}:{port} ({mask_url(db_url)})")

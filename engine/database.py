@@ -60,17 +60,27 @@ def _tune_sqlite(dbapi_connection, _record) -> None:  # pragma: no cover - drive
     cursor.close()
 
 
+def ensure_sqlite_folder(url: str) -> None:
+    """Create the folder of a SQLite file URL (for tracetui's own default paths)."""
+    parsed = parse_url(url)
+    database = parsed.database
+    if (
+        parsed.get_backend_name() == "sqlite"
+        and database
+        and database != ":memory:"
+        and not database.startswith("file:")
+    ):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
 def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
-    """An engine for ``url``; SQLite files get WAL, a busy timeout and their folder.
+    """An engine for ``url``; SQLite files get WAL, a busy timeout and foreign keys.
 
     ``pool_size`` sizes the pool for threaded use (the concurrent suite).
     """
     parsed = parse_url(url)
     kwargs: dict[str, object] = {}
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         if pool_size:
             kwargs["pool_size"] = pool_size

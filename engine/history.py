@@ -89,6 +89,7 @@ class History:
 
     def __init__(self, path: Path | str = DEFAULT_PATH) -> None:
         self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.engine = make_engine(f"sqlite:///{self.path}")
         metadata.create_all(self.engine)
 

@@ -245,7 +245,8 @@ def run_with_fixture(benchmark: Any, bench: Benchmark, ctx: Context) -> None:
         elif isinstance(case, Pedantic):
             _run_pedantic(benchmark, bench, case, info)
         else:
-            raise TypeError(f"{bench.id}: yielded {type(case).__name__}, expected Timed or Pedantic")
+            kind = type(case).__name__
+            raise TypeError(f"{bench.id}: yielded {kind}, expected Timed or Pedantic")
     except BaseException:
         gen.close()
         raise

@@ -218,8 +218,11 @@ def _measure_pedantic(
     counters: dict[str, float] = {}
     if not single:
         # Probe rounds: counters are exact but counting perturbs time, so never time them.
-        _, statements = one_round(count_statements)
-        counters["sql_statements"] = float(statements)
+        value, statements = one_round(count_statements)
+        ops = value.ops if isinstance(value, RoundDetail) and value.ops else bench.items_per_op
+        # A concurrent round is many operations: report statements per operation.
+        per = ops if bench.kind == Kind.CONCURRENT else 1
+        counters["sql_statements"] = float(statements) / per
         if bench.track_memory:
             _, peak = one_round(peak_memory)
             counters["peak_memory_bytes"] = float(peak)

@@ -1,0 +1,220 @@
+"""`tracetui run --ci` end to end, in subprocesses, on the toy suite: exit codes and files."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+import tomli_w
+
+TRACETUI = [sys.executable, "-m", "engine.cli"]
+
+
+def tracetui(args: list[str], env: dict[str, str], cwd: Path, **extra_env: str,
+             ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*TRACETUI, *args], env={**env, **extra_env}, cwd=cwd, capture_output=True, text=True,
+        timeout=120,
+    )
+
+
+FAST = ["toy.spin", "toy.sql", "toy.batch"]
+
+
+def accept(env: dict[str, str], cwd: Path) -> None:
+    (cwd / "baselines").mkdir(exist_ok=True)
+    first = tracetui(["run", *FAST, "--ci", "--profile", "smoke"], env, cwd)
+    assert first.returncode == 0, first.stderr
+    done = tracetui(["baseline", "accept"], env, cwd)
+    assert done.returncode == 0, done.stderr
+    assert (cwd / "baselines" / "toy.sqlite.toml").exists()
+
+
+def test_run_writes_table_json_junit_markdown(toy_env, tmp_path: Path) -> None:
+    proc = tracetui(
+        ["run", *FAST, "--ci", "--profile", "smoke", "--json", "o.json", "--junit", "j.xml",
+         "--markdown", "m.md"], toy_env, tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "toy.spin" in proc.stdout and "NEW" in proc.stdout
+    assert "[1/4] toy.spin" in proc.stderr  # progress goes to stderr, not the report
+    assert "[1/4]" not in proc.stdout
+    data = json.loads((tmp_path / "o.json").read_text())
+    names = [b["name"] for b in data["benchmarks"]]
+    assert names == ["toy.spin", "toy.sql", "toy.batch[10]", "toy.batch[20]"]
+    for bench in data["benchmarks"]:
+        assert {"fullname", "group", "stats"} <= set(bench)
+        assert {"median", "iqr", "ops", "data", "iterations", "outliers"} <= set(bench["stats"])
+    compare = subprocess.run(
+        [str(Path(sys.executable).parent / "pytest-benchmark"), "compare", "o.json"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )
+    assert compare.returncode == 0, compare.stderr
+    assert "toy.spin" in compare.stdout
+    junit = (tmp_path / "j.xml").read_text()
+    assert junit.count("<testcase") == 4
+    assert "# " not in (tmp_path / "m.md").read_text()[:2]
+    assert "| `toy.spin` |" in (tmp_path / "m.md").read_text()
+
+
+def test_unchanged_code_passes_and_a_halved_baseline_is_critical(toy_env, tmp_path: Path) -> None:
+    accept(toy_env, tmp_path)
+    again = tracetui(["run", *FAST, "--ci", "--profile", "smoke"], toy_env, tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "CRITICAL" not in again.stdout
+
+    path = tmp_path / "baselines" / "toy.sqlite.toml"
+    doc = tomllib.loads(path.read_text())
+    entry = doc["benchmarks"]["toy.batch[20]"]
+    entry["values"] = {k: v / 2 for k, v in entry["values"].items()}
+    path.write_text(tomli_w.dumps(doc))
+    gated = tracetui(["run", *FAST, "--ci", "--profile", "smoke", "--junit", "j.xml"], toy_env,
+                     tmp_path)
+    assert gated.returncode == 1, gated.stdout
+    line = next(ln for ln in gated.stdout.splitlines() if ln.startswith("toy.batch[20]"))
+    assert "CRITICAL" in line
+    assert "<failure" in (tmp_path / "j.xml").read_text()
+
+
+def test_fail_on_warning_and_sql_regression(toy_env, tmp_path: Path) -> None:
+    accept(toy_env, tmp_path)
+    # Time may double with the statements; only the exact statement count should speak here.
+    (tmp_path / "baselines" / "policy.toml").write_text(
+        'schema = 1\n[thresholds.benchmarks."toy.sql"]\nwarning = 5.0\ncritical = 10.0\n'
+    )
+    default = tracetui(["run", "toy.sql", "--ci", "--profile", "smoke"], toy_env, tmp_path,
+                       TOY_QUERIES="2")
+    assert "WARNING" in default.stdout and "1→2" in default.stdout
+    assert default.returncode == 0  # default gate is critical
+    strict = tracetui(["run", "toy.sql", "--ci", "--profile", "smoke", "--fail-on", "warning"],
+                      toy_env, tmp_path, TOY_QUERIES="2")
+    assert strict.returncode == 1
+
+
+def test_a_broken_benchmark_fails_alone_with_exit_3(toy_env, tmp_path: Path) -> None:
+    proc = tracetui(["run", "toy.broken", "toy.outcome", "toy.spin", "--ci", "--profile",
+                     "smoke"], toy_env, tmp_path, TOY_BROKEN="1", TOY_OUTCOME_FAIL="1")
+    assert proc.returncode == 3
+    assert "toy benchmark broke on purpose" in proc.stdout
+    assert "OutcomeError: lost update" in proc.stdout
+    spin = next(ln for ln in proc.stdout.splitlines() if ln.startswith("toy.spin"))
+    assert "NEW" in spin  # the others still ran
+    assert "Traceback" not in proc.stderr
+
+
+def test_budget_broken_fails(toy_env, tmp_path: Path) -> None:
+    (tmp_path / "baselines").mkdir()
+    (tmp_path / "baselines" / "policy.toml").write_text(
+        'schema = 1\n[budgets."toy.spin"]\nmedian = 0.000001\n'
+    )
+    proc = tracetui(["run", "toy.spin", "--ci", "--profile", "smoke"], toy_env, tmp_path)
+    assert proc.returncode == 1
+    assert "+BUDGET" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "nosuch", "--ci"], "unknown suite or benchmark 'nosuch'"),
+        (["run", "toy.nosuch", "--ci"], "unknown suite or benchmark 'toy.nosuch'"),
+        (["run", "toy", "--ci", "--profile", "turbo"], "unknown profile 'turbo'"),
+        (["run", "toy", "--ci", "--db", "nonsense"], "not a database URL: 'nonsense'"),
+        (["run", "toy", "--ci", "--db", "sqlite:////proc/no-such-dir/y.db"],
+         "cannot connect to sqlite file /proc/no-such-dir/y.db"),
+        (["run", "toy", "--ci", "--db", "postgresql+psycopg://u:hunter2@127.0.0.1:1/db"],
+         "cannot connect to postgresql at 127.0.0.1:1/db"),
+        (["run", "toy", "--ci", "--db", "mysql+nosuchdriver://x/y"], "mysql+nosuchdriver"),
+        (["run", "toy", "--ci", "--baselines", "missing-dir"], "baselines folder not found"),
+        (["run", "toy", "--ci", "--users", "0"], "allowed 1–1000"),
+        (["run", "toy", "--ci", "--duration", "2h"], "allowed 1s–1h"),
+        (["run", "--ci", "--frobnicate"], "No such option '--frobnicate'"),
+        (["baseline", "accept", "--from-run", "nope"], "no history at"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(toy_env, tmp_path: Path, args, message) -> None:
+    proc = tracetui(args, toy_env, tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert message in lines[0]
+    assert "hunter2" not in proc.stderr + proc.stdout
+    assert not (tmp_path / "baselines").exists() or args[-1] == "missing-dir"
+    assert not (tmp_path / "history.db").exists()  # nothing written
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("schema = 1\n[benchmarks", "toy.sqlite.toml: not valid TOML"),
+        ('schema = 1\n[benchmarks."toy.spin"]\nunit = "s"\n', "missing 'values'"),
+    ],
+)
+def test_malformed_baseline_is_exit_2_naming_the_file(toy_env, tmp_path: Path, content, message,
+                                                      ) -> None:
+    (tmp_path / "baselines").mkdir()
+    (tmp_path / "baselines" / "toy.sqlite.toml").write_text(content)
+    proc = tracetui(["run", "toy.spin", "--ci", "--profile", "smoke"], toy_env, tmp_path)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "history.db").exists()
+
+
+def test_ctrl_c_keeps_finished_results_and_writes_no_baseline(toy_env, tmp_path: Path) -> None:
+    (tmp_path / "baselines").mkdir()
+    proc = subprocess.Popen(
+        [*TRACETUI, "run", "toy.spin", "toy.sleepy", "--ci", "--profile", "smoke"],
+        env={**toy_env, "TOY_SLEEP": "0.5"}, cwd=tmp_path, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 60
+    history = tmp_path / "history.db"
+    import sqlite3
+
+    def finished() -> int:
+        if not history.exists():
+            return 0
+        with sqlite3.connect(history) as conn:
+            try:
+                return conn.execute("select count(*) from results").fetchone()[0]
+            except sqlite3.OperationalError:
+                return 0
+
+    while finished() < 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "cancelled" in err
+    with sqlite3.connect(history) as conn:
+        rows = conn.execute("select benchmark_id from results").fetchall()
+        status = conn.execute("select status from runs").fetchone()[0]
+    assert rows == [("toy.spin",)]
+    assert status == "cancelled"
+    assert list((tmp_path / "baselines").iterdir()) == []
+
+
+def test_list_json_names_every_benchmark(toy_env, tmp_path: Path) -> None:
+    proc = tracetui(["list", "--json"], toy_env, tmp_path)
+    assert proc.returncode == 0
+    data = json.loads(proc.stdout)
+    ids = [b["id"] for b in data["toy"]["benchmarks"]]
+    assert "toy.batch[10]" in ids
+    assert {"database", "bulk"} <= set(data)
+
+
+def test_history_and_baseline_show(toy_env, tmp_path: Path) -> None:
+    accept(toy_env, tmp_path)
+    hist = tracetui(["history"], toy_env, tmp_path)
+    assert hist.returncode == 0 and "completed" in hist.stdout
+    run_id = hist.stdout.split()[0]
+    one = tracetui(["history", "--run", run_id], toy_env, tmp_path)
+    assert "toy.spin" in one.stdout
+    show = tracetui(["baseline", "show"], toy_env, tmp_path)
+    assert show.returncode == 0 and "toy.spin" in show.stdout and run_id in show.stdout
