@@ -190,6 +190,9 @@ def result_from_entry(entry: Any, where: str) -> BenchmarkResult:
     counters = {
         str(k): float(v) for k, v in (own.get("counters") or {}).items() if _is_number(v)
     }
+    metrics = {
+        str(k): float(v) for k, v in (own.get("metrics") or {}).items() if _is_number(v)
+    }
     items = own.get("items_per_op", 1)
     return BenchmarkResult(
         id=bid,
@@ -202,6 +205,7 @@ def result_from_entry(entry: Any, where: str) -> BenchmarkResult:
         group=entry.get("group"),
         items_per_op=int(items) if _is_number(items) and items >= 1 else 1,
         counters=counters,
+        metrics=metrics,
         description=description or str(own.get("description") or ""),
     )
 

@@ -1,0 +1,60 @@
+"""pytest configuration for ``pytest suites/ --benchmark-only``.
+
+This file owns what is special about running tracetui's own suites under
+pytest-benchmark: it checks that tracetui's pytest plugin (the
+``--tracetui-db`` option and the fixtures, :mod:`engine.pytest_plugin`) is
+installed, and it skips load benchmarks (:attr:`~engine.model.Kind.LOAD`:
+they start an HTTP server and Locust for tens of seconds) unless the ``-k``
+expression names them, e.g. ``pytest suites/ --benchmark-only -k load`` or
+``-k "queries and low"``.
+
+The repository's ``testpaths`` is ``tests``: a plain ``pytest`` never
+collects this folder; ``pytest suites/`` is always explicit.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from engine.pytest_stream import MARKER
+
+_WORD = re.compile(r"[\w.\[\]-]+")
+_OPERATORS = {"and", "or", "not"}
+LOAD_SKIP_REASON = (
+    "load benchmarks start a server and Locust: select them explicitly with -k "
+    "(e.g. -k load)"
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.pluginmanager.has_plugin("tracetui"):
+        raise pytest.UsageError(
+            "tracetui's pytest plugin is not registered: run `pip install -e .` in the "
+            "repository (it provides --tracetui-db and the suite fixtures)"
+        )
+    config.addinivalue_line("markers", f"{MARKER}(id, suite, name, kind): tracetui engine ids")
+
+
+def explicitly_selected(keyword_expression: str, benchmark_id: str) -> bool:
+    """Whether a ``-k`` expression names ``benchmark_id`` positively (not after ``not``)."""
+    words = _WORD.findall(keyword_expression.lower())
+    target = benchmark_id.lower()
+    for index, word in enumerate(words):
+        if word in _OPERATORS or (index and words[index - 1] == "not"):
+            continue
+        if word in target:
+            return True
+    return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    expression = config.getoption("keyword") or ""
+    skip_load = pytest.mark.skip(reason=LOAD_SKIP_REASON)
+    for item in items:
+        marker = item.get_closest_marker(MARKER)
+        if marker is None or marker.kwargs.get("kind") != "load":
+            continue
+        if not explicitly_selected(expression, marker.kwargs["id"]):
+            item.add_marker(skip_load)
