@@ -1,0 +1,241 @@
+"""The console application (``tracetui launch``) and its entry point.
+
+:class:`ConsoleApp` wires the screens to the engine: it loads the suite
+catalog, the history and the baselines, starts runs (through an injectable
+``run_factory``: a worker process by default, canned events in tests) and
+opens the approval and history screens. :func:`run_console` is what the
+CLI calls.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import ClassVar
+
+from textual import events
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import HelpPanel
+
+from engine.baselines import BaselineStore
+from engine.database import backend_name, mask_url
+from engine.history import History
+from engine.plan import Plan, new_run_id
+from tui.bridge import RunFactory, RunJudged, worker_run_factory
+from tui.catalog import Catalog, LastKnown, baseline_problems, last_known, load_catalog
+from tui.review import review_from_history, review_of_record
+from tui.screens.approval import ApprovalScreen
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.history import HistoryScreen
+from tui.screens.picker import PickerScreen
+from tui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
+
+DEFAULT_LOG = Path(".tracetui/worker.log")
+
+
+def initial_selection(catalog: Catalog, wanted: Iterable[str] | None) -> tuple[set[str], list[str]]:
+    """Benchmark ids for suite names / ids / id prefixes; and the items that matched nothing."""
+    selected: set[str] = set()
+    unknown: list[str] = []
+    all_ids = catalog.all_ids()
+    for item in wanted or ():
+        if item in catalog.suites:
+            selected.update(catalog.benchmark_ids(item))
+        elif item in all_ids:
+            selected.add(item)
+        elif prefixed := [b for b in all_ids if b.startswith(item + "[")]:
+            selected.update(prefixed)
+        else:
+            unknown.append(item)
+    return selected, unknown
+
+
+class ConsoleApp(App[int]):
+    """Pick, run, watch, review, accept."""
+
+    CSS_PATH = "console.tcss"
+    TITLE = "tracetui"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit_console", "Quit"),
+        Binding("question_mark", "toggle_help", "Keys", key_display="?"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        db_url: str,
+        suites: list[str] | None = None,
+        baselines_dir: Path = Path("baselines"),
+        history_path: Path = Path(".tracetui/history.db"),
+        profile: str = "standard",
+        run_factory: RunFactory | None = None,
+        catalog: Catalog | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        run_id_factory: Callable[[], str] = new_run_id,
+    ) -> None:
+        super().__init__()
+        self.db_url = db_url
+        self.wanted_suites = suites
+        self.store = BaselineStore(baselines_dir)
+        self.history_path = Path(history_path)
+        self.profile = profile
+        self.run_factory = run_factory or worker_run_factory(DEFAULT_LOG)
+        self.catalog = catalog
+        self.clock = clock
+        self.run_id_factory = run_id_factory
+        self.history: History | None = None
+        self.backend = backend_name(db_url)
+
+    # -- start-up -------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.history = History(self.history_path)
+        catalog = self.catalog = self.catalog or load_catalog()
+        for error in catalog.errors.values():
+            self.notify(error, title="Suite failed to load", severity="error", timeout=15)
+        broken = baseline_problems(self.store, list(catalog.suites), self.backend)
+        for error in broken.values():
+            self.notify(error, title="Baseline file error", severity="error", timeout=15)
+        selected, unknown = initial_selection(catalog, self.wanted_suites)
+        if unknown:
+            self.notify(f"Unknown suite or benchmark: {', '.join(unknown)}", severity="warning")
+        self.push_screen(
+            PickerScreen(
+                catalog=catalog,
+                known=self.known(),
+                broken_suites=broken,
+                selected=selected,
+                profile=self.profile,
+                db_url_masked=mask_url(self.db_url),
+                backend=self.backend,
+            )
+        )
+        self.check_size(self.size.width, self.size.height)
+
+    def known(self) -> dict[str, LastKnown]:
+        return last_known(self.history) if self.history else {}
+
+    def on_unmount(self) -> None:
+        if self.history is not None:
+            self.history.close()
+
+    # -- navigation -----------------------------------------------------------------------
+
+    def open(self, screen: Screen[None]) -> None:
+        """Push a screen beneath the too-small notice if it is showing."""
+        small = isinstance(self.screen, TooSmallScreen)
+        if small:
+            self.pop_screen()
+        self.push_screen(screen)
+        if small:
+            self.check_size(self.size.width, self.size.height)
+
+    def start_run(self, benchmark_ids: list[str], profile: str) -> None:
+        self.profile = profile
+        plan = Plan(
+            benchmark_ids=tuple(benchmark_ids),
+            profile=profile,
+            db_url=self.db_url,
+            run_id=self.run_id_factory(),
+        )
+        self.open(
+            DashboardScreen(
+                plan,
+                run_factory=self.run_factory,
+                history=self.history,
+                store=self.store,
+                clock=self.clock,
+            )
+        )
+
+    def open_history(self) -> None:
+        if self.history is not None:
+            self.open(HistoryScreen(self.history))
+
+    def open_review_of_run(self, judged: RunJudged) -> None:
+        review = review_of_record(judged.record, judged.verdicts, judged.references)
+        self.open(ApprovalScreen(review, store=self.store, history=self.history))
+
+    def open_review_of_history(self, run_id: str) -> None:
+        assert self.history is not None
+        review, error = review_from_history(self.history, run_id, self.store)
+        if error:
+            self.notify(error, title="Baseline file error", severity="error", timeout=15)
+        self.open(ApprovalScreen(review, store=self.store, history=self.history))
+
+    def run_in_progress(self) -> bool:
+        return any(isinstance(s, DashboardScreen) and s.running for s in self.screen_stack)
+
+    # -- size -----------------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.check_size(event.size.width, event.size.height)
+
+    def check_size(self, width: int, height: int) -> None:
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        showing = isinstance(self.screen, TooSmallScreen)
+        if small and not showing:
+            self.push_screen(TooSmallScreen())
+        elif small and showing:
+            self.screen.show_size(width, height)  # type: ignore[attr-defined]
+        elif not small and showing:
+            self.pop_screen()
+
+    # -- actions --------------------------------------------------------------------------
+
+    def action_quit_console(self) -> None:
+        if self.run_in_progress():
+            self.notify("A run is in progress: esc cancels it first.", severity="warning")
+            return
+        self.exit(0)
+
+    def action_toggle_help(self) -> None:
+        if self.screen.query(HelpPanel):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, PickerScreen):
+            yield SystemCommand("Run selection", "Run the selected benchmarks", screen.action_run)
+            yield SystemCommand("Next profile", "smoke → standard → thorough",
+                                screen.action_cycle_profile)
+            yield SystemCommand("Select all / none", "Toggle every benchmark",
+                                screen.action_select_all)
+        if isinstance(screen, DashboardScreen) and screen.running:
+            yield SystemCommand("Cancel run", "Stop the run; finished results are kept",
+                                screen.action_cancel_run)
+        if isinstance(screen, ApprovalScreen):
+            yield SystemCommand("Accept all but CRITICAL", "Mark non-critical rows accepted",
+                                screen.action_accept_all)
+            yield SystemCommand("Save accepted baselines", "Write only the accepted rows",
+                                screen.action_save)
+        yield SystemCommand("History", "Past runs and trends", self.open_history)
+        yield SystemCommand("Key bindings", "Show or hide the key panel",
+                            self.action_toggle_help)
+
+
+def run_console(
+    db_url: str,
+    suites: list[str] | None,
+    baselines_dir: Path,
+    history_path: Path,
+    profile: str,
+) -> int:
+    """Run the console until the user quits; the exit code (0 normally)."""
+    app = ConsoleApp(
+        db_url=db_url,
+        suites=suites,
+        baselines_dir=Path(baselines_dir),
+        history_path=Path(history_path),
+        profile=profile,
+    )
+    code = app.run()
+    for screen in app.screen_stack:
+        if isinstance(screen, DashboardScreen) and screen.source is not None:
+            screen.source.cancel()
+    return code if isinstance(code, int) else 0

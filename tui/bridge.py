@@ -1,0 +1,233 @@
+"""The bridge from the engine's event stream to Textual messages.
+
+A run is any iterable of :mod:`engine.events` with a ``cancel()`` method
+(:class:`engine.runner.WorkerRun` in real use, a canned list in tests).
+:class:`EventPump` is what a Textual *thread* worker runs: it iterates the
+run (blocking), records every event in the history through
+:class:`engine.session.RunRecorder`, judges the run at the end and hands
+everything to the UI with ``post_message`` only (never
+``call_from_thread``, which blocks the reader).
+
+High-rate ``Progress`` events are folded into :class:`LiveSeries` and
+posted at most ``max_rate`` times a second as a :class:`ProgressBatch`
+that carries the *whole* bounded series of every benchmark: a newer batch
+replaces an older pending one (``can_replace``) without losing a point.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from textual.message import Message
+
+from engine.baselines import BaselineEntry, BaselineError, BaselineStore, Policy
+from engine.events import Event, Progress, RunFinished
+from engine.history import History
+from engine.plan import Plan
+from engine.registry import SuiteLoadError
+from engine.session import RunRecord, RunRecorder, evaluate, load_references
+from engine.verdicts import Verdict
+
+SERIES_LENGTH = 120  # points kept per live series (one sparkline's worth)
+LATENCY_LENGTH = 400  # latest per-op latencies kept for the plot
+
+
+class RunSource(Protocol):
+    """What the console needs from a running plan."""
+
+    def __iter__(self) -> Iterator[Event]: ...
+
+    def cancel(self) -> None: ...
+
+
+RunFactory = Callable[[Plan], RunSource]
+
+
+def worker_run_factory(log_path: Path) -> RunFactory:
+    """The real thing: each plan runs in its own worker process, stderr to a log."""
+
+    def start(plan: Plan) -> RunSource:
+        from engine.runner import WorkerRun
+
+        return WorkerRun(plan, stderr=log_path)
+
+    return start
+
+
+@dataclass(frozen=True)
+class BenchSnapshot:
+    """An immutable copy of one benchmark's live numbers."""
+
+    benchmark_id: str
+    round: int
+    rounds_planned: int
+    elapsed: float
+    ops_per_s: tuple[float, ...]
+    latencies: tuple[float, ...]
+    extra: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+
+    @property
+    def is_load(self) -> bool:
+        return "users" in self.extra
+
+
+class LiveSeries:
+    """Bounded live series per benchmark, fed with ``Progress`` events."""
+
+    def __init__(self) -> None:
+        self._ops: dict[str, deque[float]] = {}
+        self._latencies: dict[str, deque[float]] = {}
+        self._extra: dict[str, dict[str, deque[float]]] = {}
+        self._last: dict[str, Progress] = {}
+
+    def add(self, event: Progress) -> None:
+        bid = event.benchmark_id
+        self._ops.setdefault(bid, deque(maxlen=SERIES_LENGTH)).append(float(event.ops_per_s))
+        self._latencies.setdefault(bid, deque(maxlen=LATENCY_LENGTH)).extend(event.latencies)
+        extra = self._extra.setdefault(bid, {})
+        for key, value in event.extra.items():
+            extra.setdefault(key, deque(maxlen=SERIES_LENGTH)).append(float(value))
+        self._last[bid] = event
+
+    def snapshot(self) -> dict[str, BenchSnapshot]:
+        return {
+            bid: BenchSnapshot(
+                benchmark_id=bid,
+                round=last.round,
+                rounds_planned=last.rounds_planned,
+                elapsed=last.elapsed,
+                ops_per_s=tuple(self._ops[bid]),
+                latencies=tuple(self._latencies[bid]),
+                extra={k: tuple(v) for k, v in self._extra[bid].items()},
+            )
+            for bid, last in self._last.items()
+        }
+
+
+class EngineEvent(Message):
+    """Any event but ``Progress``, in stream order."""
+
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class ProgressBatch(Message):
+    """The live series of every benchmark so far; a newer batch replaces an older one."""
+
+    def __init__(self, series: dict[str, BenchSnapshot]) -> None:
+        super().__init__()
+        self.series = series
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ProgressBatch)
+
+
+class RunJudged(Message):
+    """The run is over and judged: its record, verdicts and the baselines used."""
+
+    def __init__(
+        self,
+        record: RunRecord,
+        verdicts: list[Verdict],
+        references: Mapping[str, BaselineEntry],
+        baseline_error: str = "",
+    ) -> None:
+        super().__init__()
+        self.record = record
+        self.verdicts = verdicts
+        self.references = references
+        self.baseline_error = baseline_error
+
+
+def judge(
+    record: RunRecord, store: BaselineStore
+) -> tuple[list[Verdict], dict[str, BaselineEntry], str]:
+    """Verdicts for a record; a broken baseline file judges against nothing (all NEW).
+
+    Returns the verdicts, the references used and the baseline error text ("" if none).
+    """
+    error = ""
+    try:
+        references, policy = load_references(store, record.suites, record.backend)
+    except BaselineError as exc:
+        references, policy, error = {}, Policy(), str(exc)
+    try:
+        verdicts = evaluate(record, references, policy)
+    except SuiteLoadError as exc:
+        # evaluate() asks the registry for MISSING detection; a broken suite module
+        # elsewhere must not lose this run's verdicts.
+        error = error or str(exc)
+        verdicts = evaluate(record, references, policy, planned_suites=())
+    return verdicts, references, error
+
+
+class EventPump:
+    """Reads a run to its end (in a thread) and posts what the UI needs to ``target``."""
+
+    def __init__(
+        self,
+        source: RunSource,
+        *,
+        run_id: str,
+        post: Callable[[Message], object],
+        history: History | None,
+        store: BaselineStore,
+        max_rate: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.source = source
+        self.post = post
+        self.recorder = RunRecorder(run_id, history)
+        self.store = store
+        self.interval = 1.0 / max_rate
+        self.clock = clock
+        self.series = LiveSeries()
+        self._dirty = False
+        self._last_post = float("-inf")
+
+    def _flush(self) -> None:
+        if self._dirty:
+            self.post(ProgressBatch(self.series.snapshot()))
+            self._dirty = False
+            self._last_post = self.clock()
+
+    def run(self) -> RunJudged:
+        """Iterate the source to its end, then judge and post :class:`RunJudged`.
+
+        An exception from the source is re-raised after the run is judged (the
+        results that finished are kept), so the worker's error handler sees it.
+        """
+        crash: Exception | None = None
+        finished = False
+        try:
+            for event in self.source:
+                if isinstance(event, Progress):
+                    self.series.add(event)
+                    self._dirty = True
+                    if self.clock() - self._last_post >= self.interval:
+                        self._flush()
+                    continue
+                self._flush()
+                self.recorder(event)
+                self.post(EngineEvent(event))
+                if isinstance(event, RunFinished):
+                    finished = True
+        except Exception as exc:
+            crash = exc
+            self.recorder.record.error = f"{type(exc).__name__}: {exc}"
+        self._flush()
+        if not finished:
+            self.recorder.record.status = "crashed"
+        verdicts, references, error = judge(self.recorder.record, self.store)
+        self.recorder.finish(verdicts)
+        judged = RunJudged(self.recorder.record, verdicts, references, error)
+        self.post(judged)
+        if crash is not None:
+            raise crash
+        return judged

@@ -1,0 +1,93 @@
+"""How numbers, levels and times look on screen (pure functions, no widgets)."""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+
+from engine.verdicts import Level, Verdict
+
+LEVEL_STYLES: dict[str, str] = {
+    Level.CRITICAL: "bold red",
+    Level.WARNING: "bold yellow",
+    Level.INCONCLUSIVE: "magenta",
+    Level.INFO: "default",
+    Level.IMPROVED: "bold green",
+    Level.NEW: "bold blue",
+    Level.MISSING: "dim",
+    Level.FAILED: "bold red reverse",
+}
+
+
+def level_text(level: Level | str | None) -> Text:
+    if level is None:
+        return Text("—", style="dim")
+    return Text(str(level), style=LEVEL_STYLES.get(str(level), ""))
+
+
+def seconds(value: float | None) -> str:
+    """A duration per call with a readable unit: ``812 ns``, ``1.24 ms``, ``3.10 s``."""
+    if value is None:
+        return "—"
+    magnitude = abs(value)
+    if magnitude >= 1:
+        return f"{value:.2f} s"
+    if magnitude >= 1e-3:
+        return f"{value * 1e3:.2f} ms"
+    if magnitude >= 1e-6:
+        return f"{value * 1e6:.1f} µs"
+    return f"{value * 1e9:.0f} ns"
+
+
+def metric_value(value: float | None, unit: str = "s") -> str:
+    if value is None:
+        return "—"
+    return seconds(value) if unit == "s" else f"{value:,.1f} {unit}"
+
+
+def rate(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if value >= 1e6:
+        return f"{value / 1e6:.2f} M/s"
+    if value >= 1e3:
+        return f"{value / 1e3:.1f} k/s"
+    return f"{value:.1f} /s"
+
+
+def change(value: float | None) -> Text:
+    if value is None:
+        return Text("—", style="dim")
+    style = "red" if value > 0.15 else "green" if value < -0.10 else ""
+    return Text(f"{value * 100:+.1f} %", style=style)
+
+
+def significance(verdict: Verdict) -> str:
+    parts = []
+    if verdict.p_value is not None:
+        parts.append(f"p={verdict.p_value:.3f}")
+    if verdict.ci_low is not None and verdict.ci_high is not None:
+        parts.append(f"[{verdict.ci_low * 100:+.0f}%, {verdict.ci_high * 100:+.0f}%]")
+    return " ".join(parts) or "—"
+
+
+def sql_per_op(verdict: Verdict) -> Text:
+    base, cur = verdict.sql_baseline, verdict.sql_current
+    if cur is None:
+        return Text("—", style="dim")
+    if base is None or base == cur:
+        return Text(f"{cur:g}")
+    return Text(f"{base:g} → {cur:g}", style="bold red" if cur > base else "green")
+
+
+def clock_span(value: float) -> str:
+    """Elapsed/remaining time as ``m:ss``."""
+    value = max(0, round(value))
+    return f"{value // 60}:{value % 60:02d}"
+
+
+def when(timestamp: float | None) -> str:
+    if not timestamp:
+        return "—"
+    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(timestamp))

@@ -1,0 +1,144 @@
+"""The approval decision, independent of widgets.
+
+A :class:`Review` holds one run's verdicts and results, the baselines they
+were compared with, and the user's decision per benchmark. Only accepted
+rows are ever handed to :meth:`engine.baselines.BaselineStore.accept`, so a
+rejected (or undecided) benchmark leaves its baseline file byte-identical.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.baselines import BaselineEntry, BaselineError, BaselineStore
+from engine.history import History
+from engine.results import BenchmarkResult
+from engine.session import RunRecord
+from engine.verdicts import Level, Verdict
+from tui.bridge import judge
+
+
+class Decision(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+@dataclass
+class Review:
+    run_id: str
+    backend: str
+    verdicts: list[Verdict]
+    results: Mapping[str, BenchmarkResult]
+    references: Mapping[str, BaselineEntry]
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+    decisions: dict[str, Decision] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for v in self.verdicts:
+            self.decisions.setdefault(v.benchmark_id, Decision.PENDING)
+
+    def verdict(self, benchmark_id: str) -> Verdict:
+        return next(v for v in self.verdicts if v.benchmark_id == benchmark_id)
+
+    def can_accept(self, benchmark_id: str) -> bool:
+        return benchmark_id in self.results
+
+    def accept(self, benchmark_id: str) -> bool:
+        """Mark a row accepted; False when it has no result to accept (failed, missing)."""
+        if not self.can_accept(benchmark_id):
+            return False
+        self.decisions[benchmark_id] = Decision.ACCEPTED
+        return True
+
+    def reject(self, benchmark_id: str) -> None:
+        self.decisions[benchmark_id] = Decision.REJECTED
+
+    def accept_all_but_critical(self) -> list[str]:
+        """Accept every row with a result that is not CRITICAL and not explicitly rejected."""
+        changed = []
+        for v in self.verdicts:
+            bid = v.benchmark_id
+            if (
+                v.level != Level.CRITICAL
+                and not v.budget_broken
+                and self.can_accept(bid)
+                and self.decisions[bid] == Decision.PENDING
+            ):
+                self.decisions[bid] = Decision.ACCEPTED
+                changed.append(bid)
+        return changed
+
+    def accepted_results(self) -> list[BenchmarkResult]:
+        return [
+            self.results[bid]
+            for bid, decision in self.decisions.items()
+            if decision == Decision.ACCEPTED and bid in self.results
+        ]
+
+    def save(self, store: BaselineStore) -> list[Path]:
+        """Write the accepted rows (only those) as baselines; the files that changed."""
+        accepted = self.accepted_results()
+        if not accepted:
+            return []
+        return store.accept(accepted, backend=self.backend, provenance=self.provenance)
+
+
+def provenance_of(run_id: str, environment: Mapping[str, Any]) -> dict[str, Any]:
+    keys = ("commit", "machine_id", "machine", "python", "sqlalchemy")
+    out: dict[str, Any] = {"run_id": run_id, "accepted_by": "tracetui launch"}
+    out.update({k: environment[k] for k in keys if environment.get(k) is not None})
+    return out
+
+
+def review_of_record(
+    record: RunRecord, verdicts: list[Verdict], references: Mapping[str, BaselineEntry]
+) -> Review:
+    return Review(
+        run_id=record.run_id,
+        backend=record.backend,
+        verdicts=list(verdicts),
+        results=dict(record.results),
+        references=dict(references),
+        provenance=provenance_of(record.run_id, record.environment),
+    )
+
+
+def review_from_history(history: History, run_id: str, store: BaselineStore) -> tuple[
+    Review, str
+]:
+    """A past run judged against today's baselines; returns it and a baseline error ("")."""
+    summary = history.get_run(run_id)
+    if summary is None:
+        raise KeyError(f"no run {run_id!r} in the history")
+    results = history.results(run_id)
+    stored = {v.benchmark_id: v for v in history.verdicts(run_id)}
+    record = RunRecord(
+        run_id=run_id,
+        profile=summary.profile,
+        backend=summary.backend,
+        db_url=summary.db_url,
+        benchmark_ids=tuple(
+            dict.fromkeys([*(r.id for r in results), *stored])
+        ),
+        environment=summary.environment,
+        results={r.id: r for r in results},
+        failures={bid: v.error for bid, v in stored.items() if v.level == Level.FAILED},
+        status=summary.status,
+    )
+    verdicts, references, error = judge(record, store)
+    return review_of_record(record, verdicts, references), error
+
+
+__all__ = [
+    "BaselineError",
+    "Decision",
+    "Review",
+    "provenance_of",
+    "review_from_history",
+    "review_of_record",
+]

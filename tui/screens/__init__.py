@@ -1,0 +1,1 @@
+"""The console's screens: picker, live dashboard, approval, detail, history, too-small."""

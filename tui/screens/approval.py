@@ -1,0 +1,192 @@
+"""Baseline approval: one row per verdict; accept, reject, save only what was accepted."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from engine.baselines import BaselineError, BaselineStore
+from engine.history import History
+from engine.verdicts import Verdict
+from tui import format as fmt
+from tui.review import Decision, Review
+
+DECISION_TEXT = {
+    Decision.PENDING: Text("·", style="dim"),
+    Decision.ACCEPTED: Text("✓ accept", style="bold green"),
+    Decision.REJECTED: Text("✗ reject", style="bold red"),
+}
+
+COLUMNS = [
+    ("Decision", "decision"),
+    ("Benchmark", "benchmark"),
+    ("Baseline", "baseline"),
+    ("New", "new"),
+    ("Change", "change"),
+    ("Level", "level"),
+    ("Significance", "significance"),
+    ("SQL/op", "sql"),
+]
+
+
+class ApprovalScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "accept", "Accept"),
+        Binding("x", "reject", "Reject"),
+        Binding("A", "accept_all", "Accept all non-critical", key_display="A"),
+        Binding("enter", "detail", "Detail"),
+        Binding("s", "save", "Save"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, review: Review, *, store: BaselineStore, history: History | None) -> None:
+        super().__init__()
+        self.review = review
+        self.store = store
+        self.history = history
+        self.saved_paths: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield Static("", id="approval-title")
+        yield DataTable(id="approval-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="approval-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"review run {self.review.run_id}"
+        table = self.table
+        for label, key in COLUMNS:
+            table.add_column(label, key=key)
+        for verdict in self.review.verdicts:
+            table.add_row(*self._cells(verdict), key=verdict.benchmark_id)
+        table.focus()
+        self._update_title()
+
+    @property
+    def table(self) -> DataTable[Text | str]:
+        return self.query_one("#approval-table", DataTable)
+
+    def _cells(self, v: Verdict) -> list[Text | str]:
+        decision = self.review.decisions[v.benchmark_id]
+        level = fmt.level_text(v.level)
+        if v.budget_broken:
+            level.append(" budget!", style="bold red")
+        return [
+            DECISION_TEXT[decision],
+            v.benchmark_id,
+            fmt.metric_value(v.baseline, v.unit),
+            fmt.metric_value(v.current, v.unit) if not v.error else Text("failed", "bold red"),
+            fmt.change(v.change),
+            level,
+            fmt.significance(v),
+            fmt.sql_per_op(v),
+        ]
+
+    def _update_title(self) -> None:
+        counts: dict[Decision, int] = {d: 0 for d in Decision}
+        for decision in self.review.decisions.values():
+            counts[decision] += 1
+        self.query_one("#approval-title", Static).update(
+            Text.assemble(
+                (f"Run {self.review.run_id}", "bold"), f"  backend {self.review.backend}   ",
+                (f"{counts[Decision.ACCEPTED]} accepted", "green"), "  ",
+                (f"{counts[Decision.REJECTED]} rejected", "red"), "  ",
+                f"{counts[Decision.PENDING]} undecided",
+            )
+        )
+
+    def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
+        if message.row_key is None or message.row_key.value is None:
+            return
+        v = self.review.verdict(str(message.row_key.value))
+        if v.error:
+            hint = Text(f"{v.benchmark_id}: {v.error}", style="red")
+        else:
+            hint = Text(f"{v.benchmark_id}: {v.metric} ", style="bold")
+            hint.append(f"{fmt.metric_value(v.baseline, v.unit)} → "
+                        f"{fmt.metric_value(v.current, v.unit)}", style="")
+            if v.budget is not None:
+                hint.append(f"   budget {fmt.metric_value(v.budget, v.unit)}",
+                            style="bold red" if v.budget_broken else "dim")
+            hint.append("   enter: distributions and trend", style="dim")
+        self.query_one("#approval-hint", Static).update(hint)
+
+    def _refresh_row(self, benchmark_id: str) -> None:
+        self.table.update_cell(
+            benchmark_id, "decision", DECISION_TEXT[self.review.decisions[benchmark_id]]
+        )
+
+    def _current_id(self) -> str | None:
+        table = self.table
+        if table.row_count == 0:
+            return None
+        row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return str(row_key.value)
+
+    def action_accept(self) -> None:
+        bid = self._current_id()
+        if bid is None:
+            return
+        if not self.review.accept(bid):
+            self.notify(f"{bid} has no result to accept.", severity="warning")
+            return
+        self._refresh_row(bid)
+        self._update_title()
+        self._advance()
+
+    def action_reject(self) -> None:
+        bid = self._current_id()
+        if bid is None:
+            return
+        self.review.reject(bid)
+        self._refresh_row(bid)
+        self._update_title()
+        self._advance()
+
+    def _advance(self) -> None:
+        table = self.table
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+
+    def action_accept_all(self) -> None:
+        changed = self.review.accept_all_but_critical()
+        for bid in changed:
+            self._refresh_row(bid)
+        self._update_title()
+        self.notify(f"Accepted {len(changed)} rows (CRITICAL and rejected rows left alone).")
+
+    def action_save(self) -> None:
+        accepted = self.review.accepted_results()
+        if not accepted:
+            self.notify("Nothing accepted: no baseline written.", severity="warning")
+            return
+        try:
+            changed = self.review.save(self.store)
+        except BaselineError as exc:
+            self.notify(str(exc), title="Baselines not saved", severity="error", timeout=15)
+            return
+        self.saved_paths = [str(p) for p in changed]
+        if changed:
+            self.notify("\n".join(self.saved_paths), title=f"Saved {len(accepted)} baselines")
+        else:
+            self.notify("The accepted baselines were already up to date: no file changed.")
+
+    def action_detail(self) -> None:
+        bid = self._current_id()
+        if bid is None:
+            return
+        from tui.screens.detail import DetailScreen
+
+        self.app.push_screen(DetailScreen(self.review, bid, history=self.history))
+
+    def on_data_table_row_selected(self, _message: DataTable.RowSelected) -> None:
+        self.action_detail()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

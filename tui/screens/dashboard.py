@@ -1,0 +1,339 @@
+"""The live run: a panel per benchmark, the plan's progress and a larger plot.
+
+The screen owns its run. A Textual thread worker iterates the run source
+through :class:`tui.bridge.EventPump` (never on the UI thread); the pump
+posts typed messages here. Worker errors are handled in exactly one place,
+:meth:`DashboardScreen.on_worker_state_changed`. ``escape``/``ctrl+c``
+cancel the run; results that finished are kept (they are already in the
+history, and they go to the approval screen).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, ProgressBar, Static
+from textual.worker import Worker, WorkerState
+from textual_plotext import PlotextPlot
+
+from engine.baselines import BaselineStore
+from engine.events import (
+    BenchmarkFailed,
+    BenchmarkFinished,
+    BenchmarkStarted,
+    RunFinished,
+    RunStarted,
+)
+from engine.history import History
+from engine.plan import Plan
+from engine.verdicts import Level
+from tui import format as fmt
+from tui.bridge import (
+    BenchSnapshot,
+    EngineEvent,
+    EventPump,
+    ProgressBatch,
+    RunFactory,
+    RunJudged,
+    RunSource,
+)
+from tui.widgets import plots
+from tui.widgets.bench_panel import BenchmarkPanel
+
+PLOT_INTERVAL = 0.2  # s: the plot and the clock line redraw at 5/s at most
+
+
+class DashboardScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel_or_back", "Cancel run / back"),
+        Binding("ctrl+c", "cancel_run", "Cancel run", show=False, priority=True),
+        Binding("t", "toggle_plot", "Timeline/distribution"),
+        Binding("up,k", "select_previous", "Prev", show=False),
+        Binding("down,j", "select_next", "Next", show=False),
+        Binding("f", "follow", "Follow current", show=False),
+        Binding("v", "review", "Review"),
+    ]
+
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        run_factory: RunFactory,
+        history: History | None,
+        store: BaselineStore,
+        clock: Callable[[], float],
+    ) -> None:
+        super().__init__()
+        self.plan = plan
+        self.run_factory = run_factory
+        self.history = history
+        self.store = store
+        self.clock = clock
+        self.source: RunSource | None = None
+        self.running = True
+        self.cancel_requested = False
+        self.started_at = 0.0
+        self.done: set[str] = set()
+        self.failed: dict[str, str] = {}
+        self.current: str | None = None
+        self.current_fraction = 0.0
+        self.selected: str | None = plan.benchmark_ids[0] if plan.benchmark_ids else None
+        self.follow = True
+        self.plot_mode = "timeline"
+        self.series: dict[str, BenchSnapshot] = {}
+        self.plot_dirty = True
+        self.status = "starting"
+        self.judged: RunJudged | None = None
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Vertical(id="dash-top"):
+            yield Static("", id="run-line")
+            yield ProgressBar(total=max(1, len(self.plan.benchmark_ids)), show_eta=False,
+                              id="plan-progress")
+            yield Static("", id="time-line")
+        with VerticalScroll(id="panels"):
+            for bid in self.plan.benchmark_ids:
+                yield BenchmarkPanel(bid)
+        yield PlotextPlot(id="dash-plot")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.started_at = self.clock()
+        self.sub_title = f"run {self.plan.run_id} · profile {self.plan.profile}"
+        self._update_lines()
+        self._highlight_selected()
+        self.set_interval(PLOT_INTERVAL, self._tick)
+        self.pump()
+
+    def panel(self, benchmark_id: str) -> BenchmarkPanel:
+        return self.query_one(f"#{BenchmarkPanel.dom_id(benchmark_id)}", BenchmarkPanel)
+
+    # -- the run (thread worker) ----------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="run", name="run")
+    def pump(self) -> None:
+        source = self.run_factory(self.plan)
+        self.source = source
+        if self.cancel_requested:
+            source.cancel()
+        EventPump(
+            source,
+            run_id=self.plan.run_id,
+            post=self.post_message,
+            history=self.history,
+            store=self.store,
+        ).run()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place where a failed run worker is reported."""
+        if event.worker.name != "run" or event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        self.running = False
+        self.status = "crashed"
+        self.notify(f"The run stopped: {type(error).__name__}: {error}",
+                    title="Run error", severity="error", timeout=10)
+        self._update_lines()
+
+    def on_engine_event(self, message: EngineEvent) -> None:
+        event = message.event
+        if isinstance(event, RunStarted):
+            self.status = "running"
+            self.sub_title = (
+                f"run {event.run_id} · {event.profile} · {event.backend} · {event.db_url}"
+            )
+        elif isinstance(event, BenchmarkStarted):
+            self.current = event.benchmark_id
+            self.current_fraction = 0.0
+            self.panel(event.benchmark_id).start(event.rounds_planned)
+            if self.follow:
+                self._select(event.benchmark_id)
+        elif isinstance(event, BenchmarkFinished):
+            self.done.add(event.benchmark_id)
+            self.current_fraction = 0.0
+            self.panel(event.benchmark_id).finish(event.result)
+            self.plot_dirty = True
+        elif isinstance(event, BenchmarkFailed):
+            self.done.add(event.benchmark_id)
+            self.failed[event.benchmark_id] = event.error
+            self.current_fraction = 0.0
+            self.panel(event.benchmark_id).fail(event.error)
+            self.notify(f"{event.benchmark_id}: {event.error}", title="Benchmark failed",
+                        severity="error")
+        elif isinstance(event, RunFinished):
+            self.status = event.status
+            self.running = False
+            for bid in self.plan.benchmark_ids:
+                self.panel(bid).cancel()
+            if event.error:
+                self.notify(event.error, title=f"Run {event.status}", severity="error")
+        self._update_lines()
+
+    def on_progress_batch(self, message: ProgressBatch) -> None:
+        self.series = message.series
+        for bid, snap in message.series.items():
+            panel = self.panel(bid)
+            if panel.state == "running":
+                panel.update_live(snap)
+            if bid == self.current and snap.rounds_planned:
+                self.current_fraction = min(1.0, snap.round / snap.rounds_planned)
+        self.plot_dirty = True
+        self._update_progress()
+
+    def on_run_judged(self, message: RunJudged) -> None:
+        self.judged = message
+        self.running = False
+        record = message.record
+        if self.status in ("starting", "running"):
+            self.status = record.status
+        if message.baseline_error:
+            self.notify(message.baseline_error, title="Baseline file error", severity="error",
+                        timeout=15)
+        regressions = sum(1 for v in message.verdicts if v.level.is_regression)
+        failed = sum(1 for v in message.verdicts if v.level == Level.FAILED)
+        self.notify(
+            f"{len(record.results)} results, {regressions} regressions, {failed} failed",
+            title=f"Run {record.status}",
+        )
+        self._update_lines()
+        if record.results or message.verdicts:
+            self.action_review()
+
+    # -- display --------------------------------------------------------------------------
+
+    def _fraction(self) -> float:
+        total = len(self.plan.benchmark_ids)
+        if not total:
+            return 1.0
+        return min(1.0, (len(self.done) + (0 if self.current in self.done else
+                                            self.current_fraction)) / total)
+
+    def _update_progress(self) -> None:
+        total = len(self.plan.benchmark_ids)
+        self.query_one("#plan-progress", ProgressBar).update(
+            progress=self._fraction() * max(1, total)
+        )
+
+    def _update_lines(self) -> None:
+        total = len(self.plan.benchmark_ids)
+        line = Text.assemble(
+            ("Status ", "bold"), (self.status, "cyan"),
+            f"   {len(self.done)}/{total} benchmarks done",
+        )
+        if self.failed:
+            line.append(f"   {len(self.failed)} failed", style="bold red")
+        if self.running:
+            line.append("   esc cancels (finished results are kept)", style="dim")
+        elif self.judged is not None:
+            line.append("   v reviews, esc goes back", style="dim")
+        self.query_one("#run-line", Static).update(line)
+        self._update_progress()
+        self._update_time()
+
+    def _update_time(self) -> None:
+        elapsed = self.clock() - self.started_at
+        fraction = self._fraction()
+        if self.running and fraction > 0:
+            remaining = f"~{fmt.clock_span(elapsed * (1 - fraction) / fraction)}"
+        elif self.running:
+            remaining = "—"
+        else:
+            remaining = "0:00"
+        self.query_one("#time-line", Static).update(
+            f"elapsed {fmt.clock_span(elapsed)}   remaining {remaining}"
+        )
+
+    def _tick(self) -> None:
+        if self.running:
+            self._update_time()
+        if self.plot_dirty:
+            self.plot_dirty = False
+            self._draw_plot()
+
+    def _draw_plot(self) -> None:
+        widget = self.query_one("#dash-plot", PlotextPlot)
+        bid = self.selected
+        if bid is None:
+            return
+        snap = self.series.get(bid)
+        latencies: tuple[float, ...] = snap.latencies if snap else ()
+        panel = self.panel(bid)
+        if not latencies and panel.result is not None:
+            latencies = panel.result.latencies or panel.result.samples
+        draw = plots.latency_timeline if self.plot_mode == "timeline" else (
+            plots.latency_distribution
+        )
+        draw(widget, bid, latencies)
+
+    def _select(self, benchmark_id: str) -> None:
+        self.selected = benchmark_id
+        self._highlight_selected()
+        self.plot_dirty = True
+
+    def _highlight_selected(self) -> None:
+        for panel in self.query(BenchmarkPanel):
+            panel.set_class(panel.benchmark_id == self.selected, "-selected")
+            if panel.benchmark_id == self.selected:
+                panel.scroll_visible(animate=False)
+
+    # -- actions --------------------------------------------------------------------------
+
+    def _move(self, step: int) -> None:
+        ids = list(self.plan.benchmark_ids)
+        if not ids:
+            return
+        index = ids.index(self.selected) if self.selected in ids else 0
+        self.follow = False
+        self._select(ids[(index + step) % len(ids)])
+
+    def action_select_previous(self) -> None:
+        self._move(-1)
+
+    def action_select_next(self) -> None:
+        self._move(1)
+
+    def action_follow(self) -> None:
+        self.follow = True
+        if self.current:
+            self._select(self.current)
+
+    def action_toggle_plot(self) -> None:
+        self.plot_mode = "distribution" if self.plot_mode == "timeline" else "timeline"
+        self.plot_dirty = True
+
+    def action_cancel_run(self) -> None:
+        if not self.running:
+            return
+        self.cancel_requested = True
+        self.status = "cancelling"
+        if self.source is not None:
+            self.source.cancel()
+        self.notify("Cancelling: the benchmark in progress is torn down; finished results "
+                    "are kept.", title="Cancel")
+        self._update_lines()
+
+    def action_cancel_or_back(self) -> None:
+        if self.running:
+            self.action_cancel_run()
+        else:
+            self.app.pop_screen()
+
+    def action_review(self) -> None:
+        if self.judged is None:
+            self.notify("The run is still going.", severity="warning")
+            return
+        self.app.open_review_of_run(self.judged)  # type: ignore[attr-defined]
+
+    def on_unmount(self) -> None:
+        if self.running and self.source is not None:
+            self.source.cancel()

@@ -1,0 +1,116 @@
+"""Past runs, the benchmarks of the highlighted run and a trend plot per benchmark."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+from textual_plotext import PlotextPlot
+
+from engine.history import History, RunSummary
+from tui import format as fmt
+from tui.widgets import plots
+
+
+class HistoryScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_run", "Review run"),
+        Binding("tab", "focus_next", "Runs/benchmarks", show=False),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, history: History) -> None:
+        super().__init__()
+        self.history = history
+        self.runs: list[RunSummary] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield Static("", id="history-title")
+        yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="history-bottom"):
+            yield DataTable(id="run-benchmarks", cursor_type="row")
+            yield PlotextPlot(id="history-trend")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "history"
+        runs = self.query_one("#runs-table", DataTable)
+        for label in ("When (UTC)", "Run", "Status", "Commit", "Profile", "Backend", "Results",
+                      "Regressions", "Failed"):
+            runs.add_column(label, key=label.lower())
+        benches = self.query_one("#run-benchmarks", DataTable)
+        benches.add_column("Benchmark", key="benchmark")
+        benches.add_column("Median", key="median")
+        benches.add_column("Level", key="level")
+        self.reload()
+        runs.focus()
+
+    def reload(self) -> None:
+        self.runs = self.history.runs(limit=200)
+        table = self.query_one("#runs-table", DataTable)
+        table.clear()
+        for run in self.runs:
+            table.add_row(
+                fmt.when(run.started_at),
+                run.run_id,
+                run.status,
+                (run.commit or "—")[:10],
+                run.profile,
+                run.backend,
+                str(run.result_count),
+                Text(str(run.regressions), style="bold red" if run.regressions else ""),
+                Text(str(run.failures), style="bold red" if run.failures else ""),
+                key=run.run_id,
+            )
+        self.query_one("#history-title", Static).update(
+            Text.assemble(("History  ", "bold"), f"{len(self.runs)} runs  ",
+                          (str(self.history.path), "dim"))
+        )
+        if self.runs:
+            self._show_run(self.runs[0].run_id)
+        else:
+            plots.trend(self.query_one("#history-trend", PlotextPlot), "—", [])
+
+    def _show_run(self, run_id: str) -> None:
+        benches = self.query_one("#run-benchmarks", DataTable)
+        benches.clear()
+        levels = {v.benchmark_id: v.level for v in self.history.verdicts(run_id)}
+        for result in self.history.results(run_id):
+            benches.add_row(result.id, fmt.seconds(result.median),
+                            fmt.level_text(levels.get(result.id)), key=result.id)
+        if benches.row_count:
+            self._show_trend(str(benches.coordinate_to_cell_key((0, 0)).row_key.value))
+        else:
+            plots.trend(self.query_one("#history-trend", PlotextPlot), run_id, [])
+
+    def _show_trend(self, benchmark_id: str) -> None:
+        plots.trend(self.query_one("#history-trend", PlotextPlot), benchmark_id,
+                    self.history.trend(benchmark_id))
+
+    def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
+        if message.row_key is None or message.row_key.value is None:
+            return
+        if message.data_table.id == "runs-table":
+            self._show_run(str(message.row_key.value))
+        elif message.data_table.id == "run-benchmarks":
+            self._show_trend(str(message.row_key.value))
+
+    def on_data_table_row_selected(self, message: DataTable.RowSelected) -> None:
+        if message.data_table.id == "runs-table":
+            self.action_open_run()
+
+    def action_open_run(self) -> None:
+        table = self.query_one("#runs-table", DataTable)
+        if not table.row_count:
+            return
+        run_id = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        self.app.open_review_of_history(run_id)  # type: ignore[attr-defined]
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,1 @@
+"""Reusable widgets of the console: the suite tree, live benchmark panels, plots."""
