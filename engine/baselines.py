@@ -11,6 +11,7 @@ asked to accept specific results.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import random
@@ -122,10 +123,8 @@ def _atomic_write(path: Path, data: bytes) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
 
 
@@ -143,7 +142,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 class Policy:
     """Thresholds (global, per suite, per benchmark) and budgets by benchmark id."""
 
-    thresholds: Thresholds = Thresholds()
+    thresholds: Thresholds = field(default_factory=Thresholds)
     suite_thresholds: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     benchmark_thresholds: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     budgets: Mapping[str, Mapping[str, float]] = field(default_factory=dict)

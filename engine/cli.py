@@ -280,9 +280,11 @@ LOAD_DURATION_RANGE = (1.0, 3600.0)
 @baselines_option
 @history_option
 @click.option("--users", type=int, default=None, help="Load suite: concurrent users (1–1000).")
-@click.option("--spawn-rate", type=float, default=None, help="Load suite: users started per second.")
+@click.option("--spawn-rate", type=float, default=None,
+              help="Load suite: users started per second.")
 @click.option("--duration", default=None, help="Load suite: how long, e.g. 10s or 2m (1 s – 1 h).")
-@click.option("--host", default=None, help="Load suite: target URL (default: start the reference API).")
+@click.option("--host", default=None,
+              help="Load suite: target URL (default: start the reference API).")
 @click.option("--user-class", type=click.Choice(["fast", "http"]), default=None,
               help="Load suite: Locust FastHttpUser or HttpUser.")
 @click.option("--master", is_flag=True, help="Load suite: run Locust as a master.")

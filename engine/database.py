@@ -93,7 +93,9 @@ def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
     except NoSuchModuleError:
         raise DatabaseConfigError(f"no database driver for {mask_url(parsed)}") from None
     except ModuleNotFoundError as exc:
-        raise DatabaseConfigError(f"driver {exc.name!r} is not installed for {mask_url(parsed)}") from None
+        raise DatabaseConfigError(
+            f"driver {exc.name!r} is not installed for {mask_url(parsed)}"
+        ) from None
     except (ArgumentError, TypeError) as exc:
         raise DatabaseConfigError(f"cannot use {mask_url(parsed)}: {exc}") from None
     if parsed.get_backend_name() == "sqlite":

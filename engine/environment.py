@@ -74,13 +74,14 @@ def collect(db_url: str) -> dict[str, Any]:
     """Everything a result carries about where it was measured."""
     parsed = parse_url(db_url)
     driver = parsed.get_driver_name()
+    driver_dist = {"psycopg": "psycopg", "pysqlite": "pysqlite3"}.get(driver, driver)
     return {
         **git_info(),
         "python": platform.python_version(),
         "python_implementation": platform.python_implementation(),
         "sqlalchemy": _version("sqlalchemy"),
         "driver": driver,
-        "driver_version": _version({"psycopg": "psycopg", "pysqlite": "pysqlite3"}.get(driver, driver))
+        "driver_version": _version(driver_dist)
         or (_sqlite_version() if backend_name(parsed) == "sqlite" else None),
         "backend": backend_name(parsed),
         "db_url": mask_url(parsed),

@@ -244,7 +244,8 @@ def junit_xml(record: RunRecord, verdicts: Sequence[Verdict], *, fail_on: Level)
             ET.SubElement(case, "skipped", message="baseline exists, benchmark did not run")
         ET.SubElement(case, "system-out").text = text
     ET.indent(suite)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+    body = ET.tostring(suite, encoding="unicode")
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n"
 
 
 def markdown_summary(record: RunRecord, verdicts: Sequence[Verdict], *, fail_on: Level) -> str:

@@ -189,7 +189,7 @@ def test_ctrl_c_keeps_finished_results_and_writes_no_baseline(toy_env, tmp_path:
     while finished() < 1 and time.monotonic() < deadline:
         time.sleep(0.1)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "cancelled" in err
     with sqlite3.connect(history) as conn:

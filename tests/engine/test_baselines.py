@@ -108,7 +108,7 @@ def test_policy_thresholds_resolve_most_specific_first(tmp_path: Path) -> None:
 
 def test_bad_policy_names_the_file(tmp_path: Path) -> None:
     (tmp_path / "policy.toml").write_text("[thresholds]\nwarning = 0.5\ncritical = 0.1\n")
-    with pytest.raises(BaselineError, match="policy.toml"):
+    with pytest.raises(BaselineError, match=r"policy\.toml"):
         BaselineStore(tmp_path).load_policy()
 
 
