@@ -90,7 +90,7 @@ class LoadSummary:
     errors: tuple[str, ...] = ()
     user_classes: tuple[str, ...] = ()
     latencies: tuple[float, ...] = ()
-    seconds: tuple[dict[str, Any], ...] = field(default=(), repr=False)
+    seconds: tuple[dict[str, Any], ...] = field(default=(), repr=False)  # without "recent"
 
     @property
     def items_expected(self) -> int:
@@ -342,7 +342,7 @@ def _run_locust(host: str, started_server: bool, users: int, spawn_rate: float,
                 if line.get("type") == "summary":
                     summary = line
                 elif line.get("type") == "second":
-                    seconds.append(line)
+                    seconds.append({k: v for k, v in line.items() if k != "recent"})
                     on_second(line)
             code = proc.wait(timeout=STOP_GRACE_S * 2)
         finally:

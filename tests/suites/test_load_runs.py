@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import time
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -180,3 +184,37 @@ def test_master_mode_uses_a_worker_started_with_locusts_own_cli(
 def test_master_mode_needs_workers() -> None:
     with pytest.raises(ValueError, match="expect_workers"):
         run_load(None, "sqlite://", 2, 2, 2, "low", lambda _line: None, master=True)
+
+
+def test_locust_web_ui_mode_swarms_the_api(server: str) -> None:
+    port = free_port()
+    ui = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--web-host", "127.0.0.1",
+         "--web-port", str(port), "--host", server],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "TRACETUI_LOAD_JSON": "off"}, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(ui + "/", timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the Locust web UI never answered"
+                time.sleep(0.2)
+        form = urllib.parse.urlencode({"user_count": 3, "spawn_rate": 3, "host": server})
+        with urllib.request.urlopen(ui + "/swarm", data=form.encode(), timeout=10) as reply:
+            assert json.load(reply)["success"] is True
+        while True:
+            with urllib.request.urlopen(ui + "/stats/requests", timeout=5) as reply:
+                stats = json.load(reply)
+            total = next(s for s in stats["stats"] if s["name"] == "Aggregated")
+            if total["num_requests"] >= 20:
+                break
+            assert time.monotonic() < deadline, "no requests were made from the web UI"
+            time.sleep(0.3)
+        assert total["num_failures"] == 0
+    finally:
+        stop_process(proc)
