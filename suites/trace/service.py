@@ -301,6 +301,15 @@ def _list_statement(has_status: bool, has_type: bool, priority: str | None) -> s
     )
 
 
+@lru_cache(maxsize=64)
+def _update_statement(fields: tuple[str, ...], many: bool) -> sa.Update:
+    """``UPDATE items SET <fields> = :v_<field>, updated_at = now WHERE id = :item_id``
+    (or ``id IN :ids``), built once per field set."""
+    where = _I.id.in_(_IDS) if many else _I.id == sa.bindparam("item_id")
+    values: dict[str, Any] = {name: sa.bindparam(f"v_{name}") for name in fields}
+    return sa.update(items_table).where(where).values(**values, updated_at=utcnow())
+
+
 @lru_cache(maxsize=16)
 def _count_statement(has_status: bool, has_type: bool) -> sa.Select[Any]:
     return sa.select(sa.func.count()).where(*_filter_clauses(has_status, has_type, None))
@@ -390,14 +399,11 @@ class TraceService:
 
     def update_item(self, item_id: int, **fields: object) -> bool:
         """Change some fields and bump ``updated_at``; False if there is no such item."""
-        values = _check_fields(fields)
-        statement = (
-            sa.update(items_table)
-            .where(_I.id == sa.bindparam("item_id"))
-            .values(**values, updated_at=utcnow())
-        )
+        params = {f"v_{name}": value for name, value in _check_fields(fields).items()}
+        params["item_id"] = item_id
+        statement = _update_statement(tuple(sorted(fields)), False)
         with self.engine.begin() as conn:
-            return conn.execute(statement, {"item_id": item_id}).rowcount == 1
+            return conn.execute(statement, params).rowcount == 1
 
     def delete_item(self, item_id: int) -> bool:
         """Delete one item and its links; False if there is no such item."""
@@ -435,13 +441,13 @@ class TraceService:
 
     def bulk_update_items(self, item_ids: Sequence[int], **fields: object) -> int:
         """Set the same fields on many items (one UPDATE per chunk); rows updated."""
-        values = _check_fields(fields)
-        statement = (
-            sa.update(items_table).where(_I.id.in_(_IDS)).values(**values, updated_at=utcnow())
-        )
+        params = {f"v_{name}": value for name, value in _check_fields(fields).items()}
+        statement = _update_statement(tuple(sorted(fields)), True)
         ids = list(item_ids)
         with self.engine.begin() as conn:
-            return sum(conn.execute(statement, {"ids": chunk}).rowcount for chunk in _chunks(ids))
+            return sum(
+                conn.execute(statement, {**params, "ids": chunk}).rowcount for chunk in _chunks(ids)
+            )
 
     def bulk_delete_items(self, item_ids: Sequence[int]) -> int:
         """Delete many items and their links; rows deleted."""
