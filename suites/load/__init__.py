@@ -11,7 +11,8 @@ Run options (``ctx.options``): ``users`` (default 10), ``spawn_rate``
 (default: all users within a second or two), ``duration`` seconds (default by
 profile: smoke 5, standard 10, thorough 30), ``host`` (default: start the
 reference API on the run's database on a free loopback port),
-``user_class`` (``fast`` | ``http``).
+``user_class`` (``fast`` | ``http``), ``master`` with ``expect_workers``
+(and ``master_port``, default 5557) for Locust's own distributed mode.
 
 Outcome check: when tracetui started the server itself, the items left in
 the run's projects must equal successful creates minus successful deletes
@@ -65,6 +66,9 @@ def load_options(ctx: Context) -> dict[str, Any]:
         "duration_s": duration,
         "host": options.get("host") or None,
         "user_class": str(options.get("user_class") or "fast"),
+        "master": bool(options.get("master", False)),
+        "expect_workers": int(options.get("expect_workers") or 0),
+        "master_port": int(options.get("master_port") or 5557),
     }
 
 
@@ -89,6 +93,8 @@ def load_case(ctx: Context, workload: str, profile: str) -> Pedantic:
         summary = run_load(
             opts["host"], ctx.db_url, opts["users"], opts["spawn_rate"], opts["duration_s"],
             profile, on_second, user_class=opts["user_class"], workload=workload,
+            master=opts["master"], expect_workers=opts["expect_workers"],
+            master_port=opts["master_port"],
         )
         runs.append(summary)
         check_outcome(ctx, summary)

@@ -38,7 +38,8 @@ def test_options_default_small_and_follow_the_profile() -> None:
                      options={"users": 50, "duration": 7, "host": "http://127.0.0.1:1",
                               "user_class": "http"})
     assert load_options(custom) == {"users": 50, "spawn_rate": 50.0, "duration_s": 7.0,
-                                    "host": "http://127.0.0.1:1", "user_class": "http"}
+                                    "host": "http://127.0.0.1:1", "user_class": "http",
+                                    "master": False, "expect_workers": 0, "master_port": 5557}
 
 
 def test_crud_benchmark_runs_one_round_and_leaves_the_database_as_found(
