@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -218,3 +219,35 @@ def test_locust_web_ui_mode_swarms_the_api(server: str) -> None:
         assert total["num_failures"] == 0
     finally:
         stop_process(proc)
+
+
+ORPHAN_SCRIPT = """
+import json, sys
+from engine.loadrun import run_load
+pids = []
+def report(_line):
+    print(json.dumps(pids), flush=True)
+run_load(None, sys.argv[1], 2, 2, 60, "medium", report, pids=pids)
+"""
+
+
+def test_locust_and_server_die_with_a_killed_parent(tmp_path: Path) -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", ORPHAN_SCRIPT, f"sqlite:///{tmp_path / 'orphan.db'}"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    pids: list[int] = []
+    try:
+        assert parent.stdout is not None
+        pids = json.loads(parent.stdout.readline())  # after Locust's first stats second
+        assert len(pids) == 2
+    finally:
+        parent.kill()  # SIGKILL: no finally block runs in the parent
+        parent.wait(timeout=10)
+    deadline = time.monotonic() + 20
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    leftovers = [pid for pid in pids if _alive(pid)]
+    for pid in leftovers:  # never leave them behind, even when the assertion fails
+        os.kill(pid, signal.SIGKILL)
+    assert leftovers == []
