@@ -58,6 +58,7 @@ SIGNIFICANT_DIGITS = 3
 SAMPLE_LIMIT = 2000  # latencies kept for the whole run (reservoir)
 RECENT_LIMIT = 100  # latencies per second line
 INTERVAL_S = 1.0
+MIN_PARTIAL_S = 0.2  # a shorter tail at the end of a run is not worth a line
 _REPORT_KEY = "tracetui"
 
 
@@ -209,6 +210,7 @@ class Bridge:
         self.output: IO[str] | None = None
         self.ticker: gevent.Greenlet | None = None
         self.summarised = False
+        self._last: tuple[float, int, int] = (time.monotonic(), 0, 0)
         self.run_id = os.environ.get(RUN_ID_ENV) or uuid.uuid4().hex[:8]
 
     def emit(self, line: dict[str, Any]) -> None:
@@ -277,6 +279,8 @@ class Bridge:
         if self.ticker is not None:
             self.ticker.kill(block=False)
             self.ticker = None
+            if time.monotonic() - self._last[0] >= MIN_PARTIAL_S:
+                self._emit_second(environment)  # the last, partial second
 
     def on_quitting(self, environment: Environment, **_kw: Any) -> None:
         self.on_test_stop(environment)
@@ -286,19 +290,23 @@ class Bridge:
 
     def _tick(self, environment: Environment) -> None:
         stats = environment.stats.total
-        last_requests, last_failures = stats.num_requests, stats.num_failures
-        last = time.monotonic()
-        next_at = last + INTERVAL_S
+        self._last = (time.monotonic(), stats.num_requests, stats.num_failures)
+        next_at = self._last[0] + INTERVAL_S
         while True:
             gevent.sleep(max(0.0, next_at - time.monotonic()))
             next_at += INTERVAL_S
-            now = time.monotonic()
-            elapsed = max(now - last, 1e-9)
-            requests, failures = stats.num_requests, stats.num_failures
-            rps = (requests - last_requests) / elapsed
-            fps = (failures - last_failures) / elapsed
-            last, last_requests, last_failures = now, requests, failures
-            self.emit(self.recorder.second(environment, rps, fps))
+            self._emit_second(environment)
+
+    def _emit_second(self, environment: Environment) -> None:
+        """One line for the time since the previous one (rates from Locust's counters)."""
+        stats = environment.stats.total
+        now, requests, failures = time.monotonic(), stats.num_requests, stats.num_failures
+        last, last_requests, last_failures = self._last
+        elapsed = max(now - last, 1e-9)
+        self._last = (now, requests, failures)
+        rps = (requests - last_requests) / elapsed
+        fps = (failures - last_failures) / elapsed
+        self.emit(self.recorder.second(environment, rps, fps))
 
 
 BRIDGE = Bridge()
