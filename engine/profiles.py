@@ -17,7 +17,10 @@ class Profile:
     ``min_rounds``/``max_rounds`` bound the rounds; ``max_time`` (s) caps a
     benchmark's timed rounds once ``min_rounds`` are done; ``min_round_time``
     (s) is what calibration aims one micro round at; ``warmup_rounds`` are
-    untimed rounds run first (they also count SQL statements).
+    untimed rounds run first (they also count SQL statements). With
+    ``precision`` set the profile is adaptive: after ``min_rounds`` it stops
+    as soon as the 95 % interval of the median is within ±precision (a
+    fraction of the median), and at ``max_time`` otherwise.
     """
 
     name: str
@@ -27,6 +30,7 @@ class Profile:
     min_round_time: float
     warmup_rounds: int
     reservoir: int = 64
+    precision: float | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -37,6 +41,7 @@ class Profile:
             "min_round_time": self.min_round_time,
             "warmup_rounds": self.warmup_rounds,
             "reservoir": self.reservoir,
+            "precision": self.precision,
         }
 
     @classmethod
@@ -49,8 +54,8 @@ PROFILES: dict[str, Profile] = {
         "smoke", min_rounds=5, max_rounds=7, max_time=0.25, min_round_time=0.002, warmup_rounds=1
     ),
     "standard": Profile(
-        "standard", min_rounds=10, max_rounds=40, max_time=1.5, min_round_time=0.005,
-        warmup_rounds=1,
+        "standard", min_rounds=10, max_rounds=100, max_time=2.0, min_round_time=0.005,
+        warmup_rounds=1, precision=0.03,
     ),
     "thorough": Profile(
         "thorough", min_rounds=30, max_rounds=200, max_time=6.0, min_round_time=0.01,

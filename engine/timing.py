@@ -12,6 +12,7 @@ inside the timed region.
 
 from __future__ import annotations
 
+import statistics
 import threading
 import time
 import tracemalloc
@@ -23,7 +24,9 @@ from sqlalchemy.engine import Engine
 
 from engine.events import Progress
 from engine.model import Benchmark, Case, Context, Kind, Pedantic, Reporter, RoundDetail, Timed
+from engine.profiles import Profile
 from engine.results import BenchmarkResult
+from engine.stats import median_ci
 
 timer = time.perf_counter
 PROGRESS_INTERVAL = 0.1  # seconds between Progress events (10 per second at most)
@@ -174,6 +177,7 @@ def _measure_timed(bench: Benchmark, ctx: Context, case: Timed, emit: Emit) -> B
                     ops_per_s=bench.items_per_op / per_call if per_call > 0 else 0.0,
                     latencies=(per_call,),
                     elapsed=now - start,
+                    extra=_live_extra(samples),
                 )
             )
         if done:
@@ -181,11 +185,32 @@ def _measure_timed(bench: Benchmark, ctx: Context, case: Timed, emit: Emit) -> B
     return _result(bench, samples, iterations, counters=counters)
 
 
-def _enough(samples: list[float], elapsed: float, profile: Any) -> bool:
+def relative_precision(samples: list[float]) -> float | None:
+    """Half-width of the median's 95 % interval relative to the median."""
+    if len(samples) < 3:
+        return None
+    low, high = median_ci(samples)
+    mid = statistics.median(samples)
+    return (high - low) / 2 / mid if mid > 0 else None
+
+
+def _enough(samples: list[float], elapsed: float, profile: Profile) -> bool:
+    """Stop at max_rounds; after min_rounds, once precise enough or out of time."""
     rounds = len(samples)
     if rounds >= profile.max_rounds:
         return True
-    return rounds >= profile.min_rounds and elapsed >= profile.max_time
+    if rounds < profile.min_rounds:
+        return False
+    if profile.precision is not None:
+        precision = relative_precision(samples)
+        if precision is not None and precision <= profile.precision:
+            return True
+    return elapsed >= profile.max_time
+
+
+def _live_extra(samples: list[float]) -> dict[str, float]:
+    precision = relative_precision(samples)
+    return {} if precision is None else {"precision": precision}
 
 
 def _measure_pedantic(
@@ -264,6 +289,7 @@ def _measure_pedantic(
                     ops_per_s=ops / duration if duration > 0 else 0.0,
                     latencies=recent,
                     elapsed=now - start,
+                    extra=_live_extra(samples),
                 )
             )
         if done:

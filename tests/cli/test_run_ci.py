@@ -65,7 +65,7 @@ def test_run_writes_table_json_junit_markdown(toy_env, tmp_path: Path) -> None:
 
 def test_unchanged_code_passes_and_a_halved_baseline_is_critical(toy_env, tmp_path: Path) -> None:
     accept(toy_env, tmp_path)
-    again = tracetui(["run", *FAST, "--ci", "--profile", "smoke"], toy_env, tmp_path)
+    again = tracetui(["run", *FAST, "--ci", "--profile", "standard"], toy_env, tmp_path)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "CRITICAL" not in again.stdout
 

@@ -1,0 +1,106 @@
+"""The measuring loop, in-process on the toy suite: rounds, counters, teardown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.database import make_engine
+from engine.model import Context, Kind, Pedantic, Suite, Timed
+from engine.profiles import PROFILES, Profile
+from engine.timing import relative_precision, run_benchmark
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> Context:
+    engine = make_engine(f"sqlite:///{tmp_path / 't.db'}")
+    yield Context(db_url=str(engine.url), engine=engine, profile=PROFILES["smoke"])
+    engine.dispose()
+
+
+def collect() -> tuple[list, callable]:
+    events: list = []
+    return events, events.append
+
+
+def test_timed_case_calibrates_iterations_and_counts_sql(ctx: Context) -> None:
+    import sqlalchemy as sa
+
+    suite = Suite("t")
+
+    @suite.benchmark()
+    def two_queries(ctx: Context):
+        with ctx.engine.connect() as conn:
+            yield Timed(lambda: [conn.execute(sa.text("SELECT 1")) for _ in range(2)])
+
+    events, emit = collect()
+    result = run_benchmark(suite.benchmarks[0], ctx, emit)
+    assert PROFILES["smoke"].min_rounds <= result.rounds <= PROFILES["smoke"].max_rounds
+    assert result.iterations > 1
+    assert result.counters["sql_statements"] == 2.0
+    assert events and events[-1].round == result.rounds
+
+
+def test_pedantic_case_gets_fresh_setup_and_teardown_every_round(ctx: Context) -> None:
+    suite = Suite("t")
+    calls = {"setup": 0, "fn": 0, "teardown": 0, "closed": 0}
+
+    @suite.benchmark(kind=Kind.WORKLOAD, track_memory=True)
+    def mutating(ctx: Context):
+        def setup():
+            calls["setup"] += 1
+            return ([0],)
+
+        def fn(box):
+            assert box == [0], "fn saw state from another round"
+            box[0] += 1
+            calls["fn"] += 1
+            return bytearray(100_000)
+
+        yield Pedantic(fn, setup=setup, teardown=lambda box: calls.__setitem__(
+            "teardown", calls["teardown"] + 1))
+        calls["closed"] += 1
+
+    result = run_benchmark(suite.benchmarks[0], ctx, lambda e: None)
+    assert calls["setup"] == calls["fn"] == calls["teardown"] == result.rounds + 2  # 2 probes
+    assert calls["closed"] == 1
+    assert result.counters["peak_memory_bytes"] >= 100_000
+    assert result.iterations == 1
+
+
+def test_teardown_runs_when_the_case_raises(ctx: Context) -> None:
+    suite = Suite("t")
+    closed = []
+
+    @suite.benchmark(kind=Kind.WORKLOAD)
+    def boom(ctx: Context):
+        try:
+            yield Pedantic(lambda: 1 / 0)
+        finally:
+            closed.append(True)
+
+    with pytest.raises(ZeroDivisionError):
+        run_benchmark(suite.benchmarks[0], ctx, lambda e: None)
+    assert closed == [True]
+
+
+def test_adaptive_profile_stops_when_precise(ctx: Context) -> None:
+    ctx.profile = Profile("p", min_rounds=5, max_rounds=500, max_time=30.0,
+                          min_round_time=0.0001, warmup_rounds=0, precision=0.5)
+    suite = Suite("t")
+
+    @suite.benchmark()
+    def constant(ctx: Context):
+        yield Timed(lambda: sum(range(50)))
+
+    result = run_benchmark(suite.benchmarks[0], ctx, lambda e: None)
+    assert result.rounds < 500  # stopped by precision, long before the cap
+
+
+def test_relative_precision_literal() -> None:
+    assert relative_precision([1.0, 1.0]) is None
+    assert relative_precision([1.0] * 10) == 0.0
+    assert relative_precision([float(x) for x in range(1, 101)]) == pytest.approx(
+        (60 - 41) / 2 / 50.5
+    )
