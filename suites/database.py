@@ -12,10 +12,12 @@ item_delete 30 ms, link_create 60 ms, queries...) live in
 
 Indexes used (see :mod:`suites.trace.schema`): lookups by id use the
 primary key; ``item_lookup_by_title`` uses ``ix_items_project_title``;
-status filters and counts ``ix_items_project_status``; type filters and
-type x status counts ``ix_items_project_type_status``; pagination and
-``query_all_items`` ``ix_items_project_id``; links the unique
+status filters and counts ``ix_items_project_status``; type x status
+counts ``ix_items_project_type_status`` (covering); pagination,
+``query_all_items`` and, without ``ANALYZE`` statistics, the type +
+priority filter ``ix_items_project_id``; links the unique
 ``(source_id, target_id, link_type)`` index and ``ix_links_target_id``.
+``tests/suites/test_trace_query_plans.py`` pins these plans on SQLite.
 """
 
 from __future__ import annotations

@@ -12,8 +12,11 @@ Indexes follow the queries the suites time (see ``TraceService``):
   foreign-key lookup behind ``delete_project``'s cascade.
 - ``ix_items_project_status (project_id, status)`` — status filters and
   ``count_by_status`` (a covering index for the GROUP BY).
-- ``ix_items_project_type_status (project_id, type, status)`` —
-  ``count_by_type_and_status`` (covering) and type filters.
+- ``ix_items_project_type_status (project_id, type, status, priority)`` —
+  ``count_by_type_and_status`` (covering, in GROUP BY order) and type
+  filters (priority checked inside the index). Without ``ANALYZE``
+  statistics SQLite prefers ``ix_items_project_id`` for type + priority
+  filters (it saves the ORDER BY sort on a 1000-item project).
 - ``ix_items_project_priority (project_id, priority)`` — priority filters.
 - ``ix_items_project_title (project_id, title)`` — lookup by title.
 - links: ``uq_links_source_target_type (source_id, target_id, link_type)``
@@ -86,7 +89,7 @@ class Item(Base):
     __table_args__ = (
         sa.Index("ix_items_project_id", "project_id", "id"),
         sa.Index("ix_items_project_status", "project_id", "status"),
-        sa.Index("ix_items_project_type_status", "project_id", "type", "status"),
+        sa.Index("ix_items_project_type_status", "project_id", "type", "status", "priority"),
         sa.Index("ix_items_project_priority", "project_id", "priority"),
         sa.Index("ix_items_project_title", "project_id", "title"),
     )

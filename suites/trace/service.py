@@ -76,11 +76,11 @@ class InvalidField(TraceError, ValueError):
 # --- validation ---------------------------------------------------------------------------
 
 
-def _check_title(title: object) -> str:
+def _check_title(title: object, what: str = "title") -> str:
     if not isinstance(title, str) or not title.strip():
-        raise InvalidField(f"title must be a non-empty string, got {title!r}")
+        raise InvalidField(f"{what} must be a non-empty string, got {title!r}")
     if len(title) > TITLE_MAX:
-        raise InvalidField(f"title is longer than {TITLE_MAX} characters")
+        raise InvalidField(f"{what} is longer than {TITLE_MAX} characters")
     return title
 
 
@@ -341,7 +341,7 @@ class TraceService:
 
     def create_project(self, name: str) -> int:
         """A new project; raises :class:`DuplicateProject` if the name is taken."""
-        _check_title(name)
+        _check_title(name, "project name")
         try:
             with self.engine.begin() as conn:
                 result = conn.execute(_INSERT_PROJECT, {"name": name})
