@@ -103,3 +103,40 @@ def test_every_read_is_one_or_two_statements(trace_service, seeded) -> None:
     assert len(_plans(trace_service, lambda: trace_service.list_items(project, limit=300))) == 1
     counts = _plans(trace_service, lambda: trace_service.items_with_link_counts(project))
     assert len(counts) == 1  # correlated subqueries, not one query per item
+
+
+def _statements(service: TraceService, call: Callable[[], object]) -> list[tuple[str, bool]]:
+    sent: list[tuple[str, bool]] = []
+
+    def capture(_conn, _cursor, statement, _parameters, _context, executemany) -> None:
+        sent.append((statement.split(None, 1)[0].upper(), bool(executemany)))
+
+    sa.event.listen(service.engine, "before_cursor_execute", capture)
+    try:
+        call()
+    finally:
+        sa.event.remove(service.engine, "before_cursor_execute", capture)
+    return sent
+
+
+def test_bulk_operations_send_a_constant_number_of_statements(trace_service, seeded) -> None:
+    """Bulk paths are batched (insertmanyvalues, executemany, chunked IN), never per row."""
+    project = seeded[0]
+    rows = DataGenerator(2).items(1000)
+    new_ids: list[int] = []
+
+    def create() -> None:
+        new_ids.extend(trace_service.bulk_create_items(project, rows))
+
+    # one batched INSERT ... VALUES (...), (...) RETURNING id (insertmanyvalues)
+    assert _statements(trace_service, create) == [("INSERT", True)]
+    assert len(new_ids) == 1000
+    links = DataGenerator(2).links(new_ids, 1000)
+    sent = _statements(trace_service, lambda: trace_service.bulk_create_links(links))
+    assert sent == [("INSERT", True)]  # one executemany
+    sent = _statements(
+        trace_service, lambda: trace_service.bulk_update_items(new_ids, status="done")
+    )
+    assert sent == [("UPDATE", False)] * 2  # two IN chunks of at most 900 ids
+    sent = _statements(trace_service, lambda: trace_service.bulk_delete_items(new_ids))
+    assert sent == [("DELETE", False)] * 2
