@@ -20,7 +20,8 @@ uses it to run every registered benchmark as one pytest test
 
 ``--tracetui-db URL`` picks the database (default: a SQLite file in a
 temporary directory of the session); the password of a URL is never
-written into ``extra_info`` (it is masked).
+written into ``extra_info`` (it is masked) and is scrubbed from failure
+reports (pytest's tracebacks show a driver's connect arguments).
 """
 
 from __future__ import annotations
@@ -55,6 +56,45 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="tracetui profile handed to the suites (smoke, standard, thorough); "
         f"pytest-benchmark's own options decide the rounds. Default: {DEFAULT_PROFILE}.",
     )
+
+
+def _secrets(config: pytest.Config) -> list[str]:
+    """The password of ``--tracetui-db`` (as given and URL-encoded), if it has one."""
+    url = config.getoption("tracetui_db", None)
+    if not url:
+        return []
+    from urllib.parse import quote
+
+    from engine.database import parse_url
+
+    try:
+        password = parse_url(str(url)).password
+    except ValueError:
+        return []
+    if not password:
+        return []
+    return sorted({str(password), quote(str(password), safe="")}, key=len, reverse=True)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """Scrub the database password from failure reports.
+
+    pytest's tracebacks show function arguments, and a driver's connect
+    frame holds the password (``conninfo = 'user=u password=...'``).
+    """
+    outcome = yield
+    secrets = _secrets(item.config)
+    if not secrets:
+        return
+    report = outcome.get_result()
+    if report.longrepr is None:
+        return
+    text = str(report.longrepr)
+    if any(secret in text for secret in secrets):
+        for secret in secrets:
+            text = text.replace(secret, "***")
+        report.longrepr = text
 
 
 class SuiteContexts:
