@@ -26,6 +26,7 @@ reports (pytest's tracebacks show a driver's connect arguments).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from engine.model import Benchmark, Context, Pedantic, Suite
 
 DEFAULT_PROFILE = "standard"
+_KEYWORD_WORD = re.compile(r"[\w.\[\]-]+")
+_KEYWORD_OPERATORS = {"and", "or", "not"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -95,6 +98,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         for secret in secrets:
             text = text.replace(secret, "***")
         report.longrepr = text
+
+
+def explicitly_selected(keyword_expression: str, benchmark_id: str) -> bool:
+    """Whether a ``-k`` expression names ``benchmark_id`` positively.
+
+    A word of the expression that is part of the id selects it (``load``,
+    ``crud``, ``load.queries[low]``); a word right after ``not`` never does.
+    """
+    words = _KEYWORD_WORD.findall(keyword_expression.lower())
+    target = benchmark_id.lower()
+    for index, word in enumerate(words):
+        if word in _KEYWORD_OPERATORS or (index and words[index - 1] == "not"):
+            continue
+        if word in target:
+            return True
+    return False
 
 
 class SuiteContexts:

@@ -14,14 +14,11 @@ collects this folder; ``pytest suites/`` is always explicit.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
+from engine.pytest_plugin import explicitly_selected
 from engine.pytest_stream import MARKER
 
-_WORD = re.compile(r"[\w.\[\]-]+")
-_OPERATORS = {"and", "or", "not"}
 LOAD_SKIP_REASON = (
     "load benchmarks start a server and Locust: select them explicitly with -k "
     "(e.g. -k load)"
@@ -35,18 +32,6 @@ def pytest_configure(config: pytest.Config) -> None:
             "repository (it provides --tracetui-db and the suite fixtures)"
         )
     config.addinivalue_line("markers", f"{MARKER}(id, suite, name, kind): tracetui engine ids")
-
-
-def explicitly_selected(keyword_expression: str, benchmark_id: str) -> bool:
-    """Whether a ``-k`` expression names ``benchmark_id`` positively (not after ``not``)."""
-    words = _WORD.findall(keyword_expression.lower())
-    target = benchmark_id.lower()
-    for index, word in enumerate(words):
-        if word in _OPERATORS or (index and words[index - 1] == "not"):
-            continue
-        if word in target:
-            return True
-    return False
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

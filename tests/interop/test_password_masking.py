@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from engine.events import BenchmarkFailed, Event
 from engine.history import History
 from engine.importer import import_pytest_benchmark_json
 from engine.pg import ScratchDatabaseError, scratch_database, server_available
+from engine.pytest_bridge import run_pytest
 from engine.pytest_plugin import describe
 from engine.registry import all_benchmarks
 
@@ -79,3 +81,15 @@ def test_import_stores_no_password(tmp_path: Path) -> None:
         history.close()
     for path in store.iterdir():  # the database file and any WAL beside it
         assert b"secret" not in path.read_bytes(), path.name
+
+
+def test_streamed_events_carry_no_password(tmp_path: Path) -> None:
+    events: list[Event] = []
+    code = run_pytest([str(REPO / "suites")], events.append, "run-masked",
+                      ["-k", "database.item_read", *FAST, f"--tracetui-db={SECRET_URL_NO_SERVER}"],
+                      cwd=tmp_path)
+    assert code == 1
+    failed = [e for e in events if isinstance(e, BenchmarkFailed)]
+    assert [e.benchmark_id for e in failed] == ["database.item_read"]
+    assert "127.0.0.1" in failed[0].details
+    assert "secret" not in "\n".join(e.dumps() for e in events)

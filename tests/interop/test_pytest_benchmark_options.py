@@ -14,6 +14,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from engine.pytest_plugin import explicitly_selected
+
 from .interop_helpers import FAST, REPO, SUBPROCESS_TIMEOUT_S, run_pytest_process
 
 SUITES = str(REPO / "suites")
@@ -107,3 +111,13 @@ def test_tiny_project_runs_without_tracetui_suites(tiny_project: Path) -> None:
                               env={"PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", "")})
     assert done.returncode == 0, done.stdout[-3000:]
     assert "3 passed, 1 skipped" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("expression", "selected"),
+    [("", False), ("load", True), ("crud", True), ("load.queries[low]", False),
+     ("database or load.crud[low]", True), ("not database", False), ("not load", False),
+     ("LOAD and low", True), ("database", False)],
+)
+def test_load_benchmarks_need_a_positive_k_word(expression: str, selected: bool) -> None:
+    assert explicitly_selected(expression, "load.crud[low]") is selected

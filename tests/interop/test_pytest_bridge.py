@@ -21,7 +21,7 @@ from engine.importer import read_results
 from engine.pytest_bridge import run_pytest
 from engine.session import RunRecorder
 
-from .interop_helpers import FAST, write_tests
+from .interop_helpers import FAST, REPO, write_tests
 
 FAILING = '''
 def test_wrong_answer(benchmark):
@@ -109,3 +109,17 @@ def test_events_feed_the_history_unchanged(tiny_project: Path, tmp_path: Path) -
         assert {r.id for r in history.results("run-2")} == TINY_IDS
     finally:
         history.close()
+
+
+def test_tracetui_suites_stream_under_their_engine_ids(tmp_path: Path) -> None:
+    events: list[Event] = []
+    code = run_pytest([str(REPO / "suites")], events.append, "run-3",
+                      ["-k", "database.item_read or bulk.create_items[100]", *FAST],
+                      cwd=tmp_path)
+    assert code == 0
+    assert events[0].benchmark_ids == ("bulk.create_items[100]", "database.item_read")
+    results = {e.result.id: e.result for e in events if isinstance(e, BenchmarkFinished)}
+    assert set(results) == {"bulk.create_items[100]", "database.item_read"}
+    bulk = results["bulk.create_items[100]"]
+    assert (bulk.suite, bulk.kind, bulk.items_per_op) == ("bulk", "workload", 100)
+    assert results["database.item_read"].counters["sql_statements"] >= 1
