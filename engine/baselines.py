@@ -51,10 +51,12 @@ class BaselineEntry:
     samples: tuple[float, ...] = ()
     counters: Mapping[str, float] = field(default_factory=dict)
     provenance: Mapping[str, Any] = field(default_factory=dict)
+    evidence: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def reference(self) -> Reference:
-        return Reference(values=self.values, samples=self.samples, counters=self.counters)
+        return Reference(values=self.values, samples=self.samples, counters=self.counters,
+                         plan=self.evidence.get("plan"))
 
     def to_toml(self) -> dict[str, Any]:
         return {
@@ -66,6 +68,7 @@ class BaselineEntry:
             "samples": list(self.samples),
             "counters": dict(sorted(self.counters.items())),
             "provenance": dict(sorted(self.provenance.items())),
+            "evidence": dict(sorted(self.evidence.items())),
         }
 
     @classmethod
@@ -83,6 +86,7 @@ class BaselineEntry:
             samples=tuple(float(x) for x in data.get("samples", ())),
             counters={str(k): float(v) for k, v in data.get("counters", {}).items()},
             provenance=dict(data.get("provenance", {})),
+            evidence={str(k): str(v) for k, v in data.get("evidence", {}).items()},
         )
 
     @classmethod
@@ -102,6 +106,7 @@ class BaselineEntry:
             samples=tuple(samples),
             counters=dict(result.counters),
             provenance=dict(provenance),
+            evidence=dict(result.evidence),
         )
 
 

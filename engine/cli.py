@@ -43,7 +43,13 @@ from engine.history import History
 from engine.plan import Plan
 from engine.profiles import PROFILES, UnknownProfile, get_profile
 from engine.registry import SuiteLoadError, UnknownSelection, load_suites, select, suite_of
-from engine.reports import format_seconds, render_table, summary_line, write_reports
+from engine.reports import (
+    format_seconds,
+    plan_diff,
+    render_table,
+    summary_line,
+    write_reports,
+)
 from engine.session import RunRecorder, evaluate, load_references
 from engine.verdicts import Level, Verdict
 
@@ -388,6 +394,9 @@ def _load_options(
 def _report(record, verdicts, fail_level, json_path, junit_path, markdown_path) -> None:
     if verdicts:
         click.echo(render_table(verdicts))
+    for v in verdicts:
+        if v.plan_changed:
+            click.echo(f"\nquery plan of {v.benchmark_id} changed:\n{plan_diff(v)}")
     click.echo(summary_line(record, verdicts))
     for path in write_reports(record, verdicts, fail_on=fail_level, json_path=json_path,
                               junit_path=junit_path, markdown_path=markdown_path):

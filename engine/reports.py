@@ -68,12 +68,27 @@ def format_sql(v: Verdict) -> str:
 
 
 def format_evidence(v: Verdict) -> str:
-    if v.p_value is None:
-        return ""
-    interval = ""
-    if v.ci_low is not None and v.ci_high is not None:
-        interval = f" [{v.ci_low * 100:+.0f}%, {v.ci_high * 100:+.0f}%]"
-    return f"p={v.p_value:.3f}{interval}"
+    parts = []
+    if v.p_value is not None:
+        interval = ""
+        if v.ci_low is not None and v.ci_high is not None:
+            interval = f" [{v.ci_low * 100:+.0f}%, {v.ci_high * 100:+.0f}%]"
+        parts.append(f"p={v.p_value:.3f}{interval}")
+    if v.plan_changed:
+        parts.append("PLAN CHANGED")
+    return " ".join(parts)
+
+
+def plan_diff(v: Verdict) -> str:
+    """A unified diff of the baseline's and this run's query plan."""
+    import difflib
+
+    return "\n".join(
+        difflib.unified_diff(
+            (v.plan_baseline or "").splitlines(), (v.plan_current or "").splitlines(),
+            "baseline plan", "current plan", lineterm="",
+        )
+    )
 
 
 TABLE_HEADERS = ("benchmark", "baseline", "current", "change", "level", "SQL/op", "evidence")
@@ -269,6 +284,10 @@ def markdown_summary(record: RunRecord, verdicts: Sequence[Verdict], *, fail_on:
         if row[4].startswith(("CRITICAL", "WARNING", "FAILED")):
             cells[4] = f"**{cells[4]}**"
         lines.append("| " + " | ".join(cells) + " |")
+    changed = [v for v in verdicts if v.plan_changed]
+    for v in changed:
+        lines += ["", f"<details><summary>Query plan changed: <code>{v.benchmark_id}</code>"
+                  "</summary>", "", "```diff", plan_diff(v), "```", "</details>"]
     lines += ["", summary_line(record, verdicts), ""]
     return "\n".join(lines)
 

@@ -31,7 +31,8 @@ class BenchmarkResult:
     measured inside rounds (concurrent and load suites), bounded.
     ``counters`` are deterministic (``sql_per_op``, ``peak_memory_bytes``,
     ``retries``...); ``metrics`` are measured values that are not times of a
-    call (``rps``, ``failure_ratio``...).
+    call (``rps``, ``failure_ratio``...); ``evidence`` holds the main SQL
+    statement and its query plan.
     """
 
     id: str
@@ -47,6 +48,7 @@ class BenchmarkResult:
     counters: Mapping[str, float] = field(default_factory=dict)
     metrics: Mapping[str, float] = field(default_factory=dict)
     description: str = ""
+    evidence: Mapping[str, str] = field(default_factory=dict)  # main statement and its plan
 
     def __post_init__(self) -> None:
         if not self.samples:
@@ -119,6 +121,7 @@ class BenchmarkResult:
             "counters": dict(self.counters),
             "metrics": dict(self.metrics),
             "description": self.description,
+            "evidence": dict(self.evidence),
         }
 
     @classmethod
@@ -137,4 +140,5 @@ class BenchmarkResult:
             counters=dict(data.get("counters", {})),
             metrics=dict(data.get("metrics", {})),
             description=data.get("description", ""),
+            evidence=dict(data.get("evidence", {})),
         )

@@ -13,16 +13,13 @@ inside the timed region.
 from __future__ import annotations
 
 import statistics
-import threading
 import time
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-
 from engine.events import Progress
+from engine.evidence import capture, plan_of
 from engine.model import Benchmark, Case, Context, Kind, Pedantic, Reporter, RoundDetail, Timed
 from engine.profiles import Profile
 from engine.results import BenchmarkResult
@@ -34,24 +31,6 @@ MAX_LATENCIES = 4096  # per-op latencies kept in a result
 LIVE_LATENCIES = 64  # per-op latencies sent in one Progress event
 
 Emit = Callable[[Any], None]
-
-
-def count_statements(fn: Callable[[], object]) -> tuple[object, int]:
-    """Call ``fn`` once and count the SQL statements it executed (any engine, any thread)."""
-    count = 0
-    lock = threading.Lock()
-
-    def on_execute(*_args: object) -> None:
-        nonlocal count
-        with lock:
-            count += 1
-
-    event.listen(Engine, "before_cursor_execute", on_execute)
-    try:
-        value = fn()
-    finally:
-        event.remove(Engine, "before_cursor_execute", on_execute)
-    return value, count
 
 
 def peak_memory(fn: Callable[[], object]) -> tuple[object, int]:
@@ -126,20 +105,20 @@ def _measure(bench: Benchmark, ctx: Context, case: Case, emit: Emit) -> Benchmar
     raise TypeError(f"{bench.id}: yielded {type(case).__name__}, expected Timed or Pedantic")
 
 
-def _probe(bench: Benchmark, call: Callable[[], object]) -> dict[str, float]:
-    """Untimed calls that count SQL statements (and peak memory when tracked)."""
-    _, statements = count_statements(call)
-    counters = {"sql_statements": float(statements)}
+def _probe(bench: Benchmark, call: Callable[[], object]) -> tuple[dict[str, float], dict[str, str]]:
+    """Untimed calls: SQL statements and the main statement's plan (and peak memory)."""
+    _, captured = capture(call)
+    counters = {"sql_statements": float(captured.count)}
     if bench.track_memory:
         _, peak = peak_memory(call)
         counters["peak_memory_bytes"] = float(peak)
-    return counters
+    return counters, plan_of(captured)
 
 
 def _measure_timed(bench: Benchmark, ctx: Context, case: Timed, emit: Emit) -> BenchmarkResult:
     fn = case.fn
     profile = ctx.profile
-    counters = _probe(bench, fn)
+    counters, evidence = _probe(bench, fn)
     # Calibrate: grow iterations until one round lasts min_round_time (pytest-benchmark style).
     iterations = 1
     while True:
@@ -182,7 +161,7 @@ def _measure_timed(bench: Benchmark, ctx: Context, case: Timed, emit: Emit) -> B
             )
         if done:
             break
-    return _result(bench, samples, iterations, counters=counters)
+    return _result(bench, samples, iterations, counters=counters, evidence=evidence)
 
 
 def relative_precision(samples: list[float]) -> float | None:
@@ -223,8 +202,8 @@ def _measure_pedantic(
     reporter = _EmittingReporter(emit, bench, rounds_planned, start)
     ctx.reporter = reporter
 
-    def one_round(measure: Callable[[Callable[[], object]], tuple[object, float]]) -> tuple[
-        object, float
+    def one_round(measure: Callable[[Callable[[], object]], tuple[object, Any]]) -> tuple[
+        object, Any
     ]:
         """Fresh setup, ``measure`` one call, teardown (always)."""
         args = case.setup() if case.setup else None
@@ -241,13 +220,15 @@ def _measure_pedantic(
         return value, timer() - t0
 
     counters: dict[str, float] = {}
+    evidence: dict[str, str] = {}
     if not single:
         # Probe rounds: counters are exact but counting perturbs time, so never time them.
-        value, statements = one_round(count_statements)
+        value, captured = one_round(capture)
         ops = value.ops if isinstance(value, RoundDetail) and value.ops else bench.items_per_op
         # A concurrent round is many operations: report statements per operation.
         per = ops if bench.kind == Kind.CONCURRENT else 1
-        counters["sql_statements"] = float(statements) / per
+        counters["sql_statements"] = float(captured.count) / per
+        evidence = plan_of(captured)
         if bench.track_memory:
             _, peak = one_round(peak_memory)
             counters["peak_memory_bytes"] = float(peak)
@@ -303,7 +284,8 @@ def _measure_pedantic(
         step = len(latencies) / MAX_LATENCIES
         latencies = sorted(latencies)
         latencies = [latencies[int(i * step)] for i in range(MAX_LATENCIES)]
-    return _result(bench, samples, 1, counters=counters, latencies=latencies, metrics=metrics)
+    return _result(bench, samples, 1, counters=counters, latencies=latencies, metrics=metrics,
+                   evidence=evidence)
 
 
 def _result(
@@ -314,6 +296,7 @@ def _result(
     counters: dict[str, float],
     latencies: list[float] | None = None,
     metrics: dict[str, float] | None = None,
+    evidence: dict[str, str] | None = None,
 ) -> BenchmarkResult:
     return BenchmarkResult(
         id=bench.id,
@@ -329,4 +312,5 @@ def _result(
         counters=counters,
         metrics=metrics or {},
         description=bench.description,
+        evidence=evidence or {},
     )

@@ -9,9 +9,11 @@ beyond the noise; INCONCLUSIVE for a large change without evidence; NEW
 without a baseline; MISSING for a baseline whose benchmark is gone;
 FAILED when the benchmark did not run to the end.
 
-Separately from levels, two checks have no noise at all: an absolute
-budget (a ceiling, like a k6 threshold) and the SQL statement count per
-call (an added query is an exact regression).
+Separately, three checks have no noise at all: an absolute budget (a
+ceiling, like a k6 threshold), the SQL statement count per call (an added
+query is an exact regression) and the main statement's query plan (an
+index lookup turned full scan is flagged before the time moves). The
+latter two raise the level to at least WARNING.
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ class Reference:
     values: Mapping[str, float]
     samples: Sequence[float] = ()
     counters: Mapping[str, float] = field(default_factory=dict)
+    plan: str | None = None
 
     def reference_samples(self, metric: str) -> list[float]:
         """The reservoir, scaled so that its median is the recorded metric value.
@@ -119,6 +122,8 @@ class Verdict:
     budget: float | None = None
     budget_broken: bool = False
     error: str = ""
+    plan_baseline: str | None = None
+    plan_current: str | None = None
 
     @property
     def sql_regressed(self) -> bool:
@@ -126,6 +131,14 @@ class Verdict:
             self.sql_baseline is not None
             and self.sql_current is not None
             and self.sql_current > self.sql_baseline
+        )
+
+    @property
+    def plan_changed(self) -> bool:
+        return (
+            self.plan_baseline is not None
+            and self.plan_current is not None
+            and self.plan_baseline != self.plan_current
         )
 
     def fails(self, fail_on: Level = Level.CRITICAL) -> bool:
@@ -152,6 +165,8 @@ class Verdict:
             "budget": self.budget,
             "budget_broken": self.budget_broken,
             "error": self.error,
+            "plan_baseline": self.plan_baseline,
+            "plan_current": self.plan_current,
         }
 
     @classmethod
@@ -213,13 +228,16 @@ class RegressionCheck:
         change = sign * (current - baseline) / baseline if baseline else math.inf
         level, p_value, low, high = self._level(result, reference, metric, change, sign)
         sql_baseline = reference.counters.get("sql_statements")
-        if (
-            sql_baseline is not None
-            and sql_current is not None
-            and sql_current > sql_baseline
-            and SEVERITY.get(level, 0) < SEVERITY[Level.WARNING]
-        ):
-            level = Level.WARNING  # an added statement is a regression with no noise at all
+        plan_current = result.evidence.get("plan")
+        exact_regression = (
+            sql_baseline is not None and sql_current is not None and sql_current > sql_baseline
+        ) or (
+            reference.plan is not None and plan_current is not None
+            and reference.plan != plan_current
+        )
+        if exact_regression and SEVERITY.get(level, 0) < SEVERITY[Level.WARNING]:
+            # An added statement or a changed plan is a regression with no noise at all.
+            level = Level.WARNING
         return replace(
             base,
             level=level,
@@ -229,6 +247,8 @@ class RegressionCheck:
             ci_high=high,
             p_value=p_value,
             sql_baseline=sql_baseline,
+            plan_baseline=reference.plan,
+            plan_current=plan_current,
         )
 
     def _level(
