@@ -191,6 +191,29 @@ def tracetui_contexts(request: pytest.FixtureRequest, tracetui_db_url: str
             pytest.fail("; ".join(errors), pytrace=False)
 
 
+def count_statements(fn: Callable[[], object]) -> tuple[object, int]:
+    """Call ``fn`` once, counting the SQL statements it runs (any engine, any thread)."""
+    import threading
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    count = 0
+    lock = threading.Lock()
+
+    def on_execute(*_args: object) -> None:
+        nonlocal count
+        with lock:
+            count += 1
+
+    event.listen(Engine, "before_cursor_execute", on_execute)
+    try:
+        value = fn()
+    finally:
+        event.remove(Engine, "before_cursor_execute", on_execute)
+    return value, count
+
+
 def describe(bench: Benchmark, ctx: Context) -> dict[str, Any]:
     """What ``extra_info["tracetui"]`` records about a benchmark."""
     from engine.database import mask_url
@@ -240,7 +263,6 @@ def _record_details(info: dict[str, Any], details: list[Any]) -> None:
 
 def _run_pedantic(benchmark: Any, bench: Benchmark, case: Pedantic, info: dict[str, Any]) -> None:
     from engine.model import Kind, RoundDetail
-    from engine.timing import count_statements
 
     details: list[RoundDetail] = []
 
@@ -289,7 +311,6 @@ def run_with_fixture(benchmark: Any, bench: Benchmark, ctx: Context) -> None:
     and its teardown (the code after ``yield``) always runs.
     """
     from engine.model import Pedantic, Timed
-    from engine.timing import count_statements
 
     info = describe(bench, ctx)
     benchmark.group = bench.group
