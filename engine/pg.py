@@ -94,8 +94,15 @@ def scratch_database(base_url: str = DEFAULT_ADMIN_URL) -> Iterator[str]:
     name = SCRATCH_PREFIX + secrets.token_hex(6)
     admin = _admin_engine(base_url)
     try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        try:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        except sa.exc.DBAPIError as exc:
+            lines = str(exc.orig).strip().splitlines() if exc.orig else []
+            reason = lines[0] if lines else type(exc).__name__
+            raise ScratchDatabaseError(
+                f"cannot create a scratch database on {describe_target(base_url)}: {reason}"
+            ) from None
         url = parse_url(base_url).set(database=name)
         try:
             yield url.render_as_string(hide_password=False)

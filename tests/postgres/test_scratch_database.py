@@ -58,3 +58,24 @@ def test_no_server_gives_a_reason_not_an_exception() -> None:
 
 def test_a_non_postgresql_url_is_refused() -> None:
     assert "not a PostgreSQL URL" in (server_available("sqlite:///x.db") or "")
+
+
+def test_a_role_without_createdb_gets_one_line(pg_admin_url: str) -> None:
+    role = "tracetui_nocreate_" + sa.make_url(pg_admin_url).username
+    admin = sa.create_engine(pg_admin_url, poolclass=sa.NullPool,
+                             isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP ROLE IF EXISTS "{role}"'))
+            conn.execute(sa.text(f'CREATE ROLE "{role}" LOGIN NOCREATEDB'))
+        url = sa.make_url(pg_admin_url).set(username=role)
+        if server_available(url.render_as_string(hide_password=False)):
+            pytest.skip("the server does not let the new role log in without a password")
+        refused = pytest.raises(ScratchDatabaseError, match="cannot create a scratch database")
+        with refused as info, scratch_database(url.render_as_string(hide_password=False)):
+            pass
+        assert "\n" not in str(info.value)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP ROLE IF EXISTS "{role}"'))
+        admin.dispose()
