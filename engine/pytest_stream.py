@@ -8,8 +8,8 @@ schema (:mod:`engine.events`):
 
 - ``RunStarted`` once collection is done, listing every test that uses the
   ``benchmark`` fixture;
-- per such test ``BenchmarkStarted``, ``Progress`` at most
-  10 times a second while pytest-benchmark runs its rounds, and after the
+- per such test ``BenchmarkStarted``, ``Progress`` after its first round
+  and then at most 10 times a second while pytest-benchmark runs its rounds, and after the
   test's teardown either ``BenchmarkFinished`` (a result built from the
   fixture's own stats, samples = ``stats.data``) or ``BenchmarkFailed``
   (setup, call or teardown raised). A skipped test reports nothing;
@@ -173,7 +173,7 @@ class EventStream:
         """Emit Progress as pytest-benchmark records rounds (outside its timed region)."""
         add_stats = fixture._add_stats
         start = time.perf_counter()
-        last = [start]
+        last = [float("-inf")]  # the first round always reports
 
         def add(meta: Any) -> None:
             update = meta.update
