@@ -16,6 +16,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -351,9 +352,38 @@ def run_command(
     status = stream_run(plan, [recorder, StderrProgress()])
     record = recorder.record
     verdicts = evaluate(record, references, policy, planned_suites=suites)
+    if ci and status == "completed":
+        verdicts = _confirm_inconclusive(plan, recorder, verdicts, references, policy, suites)
     recorder.finish(verdicts)
     _report(record, verdicts, fail_level, json_path, junit_path, markdown_path)
     raise SystemExit(int(exit_code_for(verdicts, status, fail_level)))
+
+
+def _confirm_inconclusive(plan, recorder, verdicts, references, policy, suites) -> list[Verdict]:
+    """Re-run INCONCLUSIVE benchmarks once and judge the pooled samples.
+
+    A large change without evidence is either noise or a real regression
+    that needs more samples; one more run of the same benchmark decides,
+    so the gate neither flaps nor lets a slowdown through on a coin toss.
+    """
+    doubtful = tuple(v.benchmark_id for v in verdicts if v.level == Level.INCONCLUSIVE)
+    if not doubtful:
+        return verdicts
+    info(f"tracetui: re-running {len(doubtful)} inconclusive benchmark(s) once to decide")
+    rerun = Plan(benchmark_ids=doubtful, profile=plan.profile, db_url=plan.db_url,
+                 options=plan.options)
+    confirming = RunRecorder(rerun.run_id)
+    if stream_run(rerun, [confirming, StderrProgress()]) != "completed":
+        return verdicts
+    record = recorder.record
+    for bid, extra in confirming.record.results.items():
+        first = record.results[bid]
+        pooled = replace(first, samples=first.samples + extra.samples,
+                         latencies=first.latencies + extra.latencies)
+        record.results[bid] = pooled
+        if recorder.history:
+            recorder.history.replace_result(record.run_id, pooled)
+    return evaluate(record, references, policy, planned_suites=suites)
 
 
 def _load_options(

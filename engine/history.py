@@ -136,6 +136,15 @@ class History:
                 )
             )
 
+    def replace_result(self, run_id: str, result: BenchmarkResult) -> None:
+        """Replace a benchmark's result in a run (after a confirming re-run)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                results.update()
+                .where(results.c.run_id == run_id, results.c.benchmark_id == result.id)
+                .values(median=result.median, result=json.dumps(result.to_json()))
+            )
+
     def add_failure(self, run_id: str, benchmark_id: str, error: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(

@@ -218,3 +218,18 @@ def test_history_and_baseline_show(toy_env, tmp_path: Path) -> None:
     assert "toy.spin" in one.stdout
     show = tracetui(["baseline", "show"], toy_env, tmp_path)
     assert show.returncode == 0 and "toy.spin" in show.stdout and run_id in show.stdout
+
+
+def test_ci_reruns_inconclusive_benchmarks_once(toy_env, tmp_path: Path) -> None:
+    (tmp_path / "baselines").mkdir()
+    # A baseline that says "+40 % slower" but with a reservoir so noisy nothing is significant.
+    (tmp_path / "baselines" / "toy.sqlite.toml").write_text(
+        'schema = 1\n[benchmarks."toy.batch[10]"]\nkind = "workload"\nrounds = 8\n'
+        "samples = [0.00005, 0.0009, 0.00004, 0.001, 0.00014, 0.00006, 0.0008, 0.00015]\n"
+        '[benchmarks."toy.batch[10]".values]\nmedian = 0.00014\n'
+    )
+    proc = tracetui(["run", "toy.batch[10]", "--ci", "--profile", "smoke"], toy_env, tmp_path)
+    assert "re-running 1 inconclusive benchmark(s) once" in proc.stderr
+    assert proc.stderr.count("toy.batch[10]: median") == 2
+    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("toy.batch[10]"))
+    assert "INCONCLUSIVE" in line or "CRITICAL" in line
