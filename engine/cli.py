@@ -296,6 +296,8 @@ LOAD_DURATION_RANGE = (1.0, 3600.0)
               help="Load suite: Locust FastHttpUser or HttpUser.")
 @click.option("--master", is_flag=True, help="Load suite: run Locust as a master.")
 @click.option("--expect-workers", type=int, default=0, help="Load suite: workers to wait for.")
+@click.option("--noise-check/--no-noise-check", default=True, show_default=True,
+              help="Measure this machine's noise for 0.3 s first and say what it can detect.")
 @click.option("--pytest", "pytest_paths", multiple=True, type=click.Path(exists=True),
               help="Run a user's own pytest-benchmark tests (repeatable) instead of suites.")
 def run_command(
@@ -316,6 +318,7 @@ def run_command(
     user_class: str | None,
     master: bool,
     expect_workers: int,
+    noise_check: bool,
     pytest_paths: tuple[str, ...],
 ) -> None:
     """Run suites or benchmarks headless, judge them against baselines, exit by verdict.
@@ -347,6 +350,10 @@ def run_command(
     except BaselineError as exc:
         fail(str(exc))
     plan = Plan(benchmark_ids=tuple(ids), profile=profile, db_url=db_url, options=options)
+    if noise_check:
+        from engine.doctor import measure
+
+        info("tracetui: " + measure(0.3).one_line())
     history = open_history(history_path)
     recorder = RunRecorder(plan.run_id, history)
     status = stream_run(plan, [recorder, StderrProgress()])
@@ -648,6 +655,33 @@ def import_command(file: Path, history_path: Path) -> None:
     except ImportFormatError as exc:
         fail(str(exc))
     click.echo(f"imported {file} as run {run_id}")
+
+
+@cli.command("doctor")
+@click.option("--seconds", default=3.0, show_default=True, help="How long to measure.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def doctor_command(seconds: float, as_json: bool) -> None:
+    """Measure this machine's noise and the smallest regression it can detect."""
+    from engine.doctor import measure
+
+    if not 0.5 <= seconds <= 60:
+        fail(f"--seconds {seconds} is out of range (allowed 0.5–60)")
+    report = measure(seconds)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2))
+        return
+    click.echo(f"timer          perf_counter, resolution {format_seconds(report.timer_resolution)}"
+               f", overhead {format_seconds(report.timer_overhead)} per call")
+    click.echo(f"CPUs           {report.cpu_count}, load {report.load_average:.2f}, governor "
+               f"{report.governor or 'unknown'}, isolated {report.isolated_cpus or 'none'}")
+    click.echo(f"spread         single rounds ±{report.round_spread / 2:.1%} (IQR/2), "
+               f"run-to-run medians ±{report.run_spread:.1%}")
+    click.echo(f"detectable     regressions above ≈{report.detectable:.0%} "
+               "can be told from noise here")
+    for line in report.warnings:
+        click.echo(f"warning        {line}")
+    for line in report.advice:
+        click.echo(f"advice         {line}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
