@@ -50,6 +50,7 @@ class ApprovalScreen(Screen[None]):
         self.store = store
         self.history = history
         self.saved_paths: list[str] = []
+        self.sub_title = f"review run {self.review.run_id}"
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -59,7 +60,6 @@ class ApprovalScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = f"review run {self.review.run_id}"
         table = self.table
         for label, key in COLUMNS:
             table.add_column(label, key=key)

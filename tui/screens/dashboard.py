@@ -91,6 +91,8 @@ class DashboardScreen(Screen[None]):
         self.plot_dirty = True
         self.status = "starting"
         self.judged: RunJudged | None = None
+        self.target = ""
+        self.sub_title = f"run {self.plan.run_id} · profile {self.plan.profile}"
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -109,7 +111,6 @@ class DashboardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.started_at = self.clock()
-        self.sub_title = f"run {self.plan.run_id} · profile {self.plan.profile}"
         self._update_lines()
         self._highlight_selected()
         self.set_interval(PLOT_INTERVAL, self._tick)
@@ -149,9 +150,7 @@ class DashboardScreen(Screen[None]):
         event = message.event
         if isinstance(event, RunStarted):
             self.status = "running"
-            self.sub_title = (
-                f"run {event.run_id} · {event.profile} · {event.backend} · {event.db_url}"
-            )
+            self.target = f"{event.backend} · {event.db_url}"
         elif isinstance(event, BenchmarkStarted):
             self.current = event.benchmark_id
             self.current_fraction = 0.0
@@ -227,7 +226,7 @@ class DashboardScreen(Screen[None]):
     def _update_lines(self) -> None:
         total = len(self.plan.benchmark_ids)
         line = Text.assemble(
-            ("Status ", "bold"), (self.status, "cyan"),
+            ("Status ", "bold"), (self.status, "cyan"), (f"  {self.target}", "dim"),
             f"   {len(self.done)}/{total} benchmarks done",
         )
         if self.failed:

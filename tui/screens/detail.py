@@ -26,6 +26,7 @@ class DetailScreen(Screen[None]):
         self.review = review
         self.benchmark_id = benchmark_id
         self.history = history
+        self.sub_title = f"detail {self.benchmark_id}"
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -62,7 +63,6 @@ class DetailScreen(Screen[None]):
         return text
 
     def on_mount(self) -> None:
-        self.sub_title = f"detail {self.benchmark_id}"
         entry = self.review.references.get(self.benchmark_id)
         result = self.review.results.get(self.benchmark_id)
         baseline = list(entry.samples) if entry else []

@@ -28,6 +28,7 @@ class HistoryScreen(Screen[None]):
         super().__init__()
         self.history = history
         self.runs: list[RunSummary] = []
+        self.sub_title = "history"
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -39,7 +40,6 @@ class HistoryScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "history"
         runs = self.query_one("#runs-table", DataTable)
         for label in ("When (UTC)", "Run", "Status", "Commit", "Profile", "Backend", "Results",
                       "Regressions", "Failed"):

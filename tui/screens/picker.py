@@ -46,6 +46,7 @@ class PickerScreen(Screen[None]):
         self.profile = profile
         self.db_url_masked = db_url_masked
         self.backend = backend
+        self.sub_title = "pick suites · space toggles · r runs"
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -71,8 +72,10 @@ class PickerScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "pick suites · space toggles · r runs"
-        self.query_one(SuiteTree).focus()
+        tree = self.query_one(SuiteTree)
+        tree.focus()
+        if tree.cursor_line < 0:
+            tree.cursor_line = 0
         self._show_count()
 
     def _db_text(self) -> Text:

@@ -1,0 +1,47 @@
+"""The history view: past runs, a trend per benchmark, opening a run's approval."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+from tests.tui.canned import CannedFactory
+from tests.tui.conftest import SIZE, STEPS
+from tests.tui.helpers import run, screen_text, wait_for
+from tui.screens.approval import ApprovalScreen
+from tui.screens.history import HistoryScreen
+from tui.screens.picker import PickerScreen
+
+
+def test_runs_are_listed_and_open_into_their_approval(make_app, baselines):
+    factory = CannedFactory(STEPS)
+    run_ids = iter(["20251124-160000-aaaa", "20251124-170000-bbbb"])
+
+    async def scenario():
+        app = make_app(factory, run_id_factory=lambda: next(run_ids))
+        async with app.run_test(size=SIZE) as pilot:
+            for _ in range(2):
+                await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
+                await pilot.press("r")
+                await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+                await pilot.press("escape", "escape")  # approval -> dashboard -> picker
+            await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
+            assert "CRITICAL" in screen_text(app)  # the picker now knows the last verdicts
+            await pilot.press("h")
+            await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+            runs = app.screen.query_one("#runs-table", DataTable)
+            assert sorted(str(k.value) for k in runs.rows) == [
+                "20251124-160000-aaaa", "20251124-170000-bbbb"]
+            row = runs.get_row("20251124-170000-bbbb")
+            assert row[3] == "0123456789"  # commit
+            assert (row[4], row[5], row[6], str(row[7]), str(row[8])) == (
+                "smoke", "sqlite", "5", "1", "1")
+            benches = app.screen.query_one("#run-benchmarks", DataTable)
+            assert benches.row_count == 5
+            await pilot.pause(0.1)
+            assert "demo.lookup[10]: median over runs" in screen_text(app)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+            assert app.screen.review.run_id in {"20251124-160000-aaaa", "20251124-170000-bbbb"}
+            assert app.screen.query_one(DataTable).row_count == 6
+
+    run(scenario())

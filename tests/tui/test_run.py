@@ -1,0 +1,162 @@
+"""The live dashboard: live numbers, a failed benchmark, cancelling, quitting, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import ProgressBar, Sparkline
+
+from engine.history import History
+from engine.plan import Plan
+from tests.tui.canned import CannedFactory
+from tests.tui.conftest import SIZE, STEPS
+from tests.tui.helpers import run, screen_text, wait_for
+from tui.screens.approval import ApprovalScreen
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.picker import PickerScreen
+from tui.widgets.bench_panel import BenchmarkPanel
+
+
+def dashboard(app) -> DashboardScreen:
+    return next(s for s in app.screen_stack if isinstance(s, DashboardScreen))
+
+
+async def start(app, pilot) -> None:
+    await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
+    await pilot.press("r")
+
+
+def test_live_numbers_a_failed_benchmark_and_the_run_going_on(make_app, baselines):
+    # Pause after the 5th benchmark (demo.broken, which failed): the run is still going.
+    factory = CannedFactory(STEPS, pause_after_finished=5)
+
+    async def scenario():
+        app = make_app(factory)
+        async with app.run_test(size=SIZE) as pilot:
+            await start(app, pilot)
+            await wait_for(pilot, lambda: bool(factory.runs)
+                           and factory.runs[0].reached_pause.is_set())
+            dash = dashboard(app)
+            await wait_for(pilot, lambda: "demo.broken" in dash.failed and not dash.plot_dirty)
+            broken = dash.panel("demo.broken")
+            assert broken.state == "failed"
+            assert "RuntimeError: the canned benchmark broke" in screen_text(app)
+            lookup = dash.panel("demo.lookup[10]")
+            assert lookup.state == "done"
+            spark = lookup.query_one(".throughput", Sparkline)
+            assert len(spark.data) == 6  # one point per canned Progress event
+            browse = dash.panel("demo.browse")
+            assert browse.has_class("-load")
+            assert browse.query_one(".rps", Sparkline).data[-1] == 240.0
+            assert "users 30" in screen_text(app)
+            assert dash.running and dash.panel("extra.scan").state == "queued"
+            assert dash.query_one(ProgressBar).progress == 5
+            assert "5/6 benchmarks done" in screen_text(app)
+            factory.runs[0].cancelled.clear()  # let the run go on to its end
+            factory.runs[0].pause_after = None
+            factory.runs[0].cancel()  # wakes the canned run; it then reports "cancelled"
+            await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+
+    run(scenario())
+
+
+def test_escape_cancels_and_finished_results_are_kept(make_app, baselines, workdir: Path):
+    factory = CannedFactory(STEPS, pause_after_finished=2)
+
+    async def scenario():
+        app = make_app(factory)
+        async with app.run_test(size=SIZE) as pilot:
+            await start(app, pilot)
+            await wait_for(pilot, lambda: bool(factory.runs)
+                           and factory.runs[0].reached_pause.is_set())
+            dash = dashboard(app)
+            await wait_for(pilot, lambda: len(dash.done) == 2)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+            assert factory.runs[0].cancelled.is_set()
+            assert dash.status == "cancelled"
+            assert dash.panel("demo.create").state == "cancelled"
+            review = app.screen.review
+            assert set(review.results) == {"demo.lookup[10]", "demo.lookup[100]"}
+            assert app.screen.query_one("#approval-table").row_count == 2
+
+    run(scenario())
+    history = History(workdir / "history.db")
+    (summary,) = history.runs()
+    assert summary.status == "cancelled"
+    assert [r.id for r in history.results(summary.run_id)] == [
+        "demo.lookup[10]", "demo.lookup[100]"]
+    history.close()
+
+
+def test_ctrl_c_cancels_too_and_q_waits_for_the_run(make_app):
+    factory = CannedFactory(STEPS, pause_after_finished=1)
+
+    async def scenario():
+        app = make_app(factory)
+        async with app.run_test(size=SIZE) as pilot:
+            await start(app, pilot)
+            await wait_for(pilot, lambda: bool(factory.runs)
+                           and factory.runs[0].reached_pause.is_set())
+            await pilot.press("q")
+            await pilot.pause()
+            assert app.is_running and dashboard(app).running
+            assert any("run is in progress" in n.message for n in app._notifications)
+            await pilot.press("ctrl+c")
+            await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+            assert factory.runs[0].cancelled.is_set()
+            await pilot.press("q")
+            await wait_for(pilot, lambda: not app.is_running)
+        assert app.return_value == 0
+
+    run(scenario())
+
+
+def test_a_run_that_cannot_start_is_reported_once(make_app):
+    def failing_factory(plan: Plan):
+        raise FileNotFoundError("python: not found")
+
+    async def scenario():
+        app = make_app(failing_factory)
+        async with app.run_test(size=SIZE) as pilot:
+            await start(app, pilot)
+            await wait_for(pilot, lambda: any(
+                isinstance(s, DashboardScreen) and s.status == "crashed"
+                for s in app.screen_stack))
+            errors = [n.message for n in app._notifications if "run stopped" in n.message]
+            assert errors == ["The run stopped: FileNotFoundError: python: not found"]
+            assert app.is_running  # the console survives
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
+
+    run(scenario())
+
+
+def test_t_switches_the_plot_and_arrows_pick_the_benchmark(make_app):
+    factory = CannedFactory(STEPS, pause_after_finished=3)
+
+    async def scenario():
+        app = make_app(factory)
+        async with app.run_test(size=SIZE) as pilot:
+            await start(app, pilot)
+            await wait_for(pilot, lambda: bool(factory.runs)
+                           and factory.runs[0].reached_pause.is_set())
+            dash = dashboard(app)
+            await wait_for(pilot, lambda: len(dash.done) == 3 and not dash.plot_dirty)
+            assert dash.selected == "demo.create"  # follows the running benchmark
+            assert "demo.create: latency per op" in screen_text(app)
+            await pilot.press("up")
+            assert dash.selected == "demo.lookup[100]"
+            assert dash.panel("demo.lookup[100]").has_class("-selected")
+            await pilot.press("t")
+            await wait_for(pilot, lambda: not dash.plot_dirty)
+            await pilot.pause(0.1)
+            assert "demo.lookup[100]: latency distribution" in screen_text(app)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not dash.running)
+
+    run(scenario())
+
+
+def test_panel_ids_are_valid_for_any_benchmark_id():
+    assert BenchmarkPanel.dom_id("db.query[a/b 1.5]") == "bench-db-query-a-b-1-5-"

@@ -1,0 +1,115 @@
+"""One SVG snapshot per screen, from Textual's own ``export_screenshot``.
+
+Everything on screen is fixed (canned events, fixed run id and start time,
+a frozen clock, fixed baseline provenance, relative paths), so the SVG is
+compared byte for byte with ``tests/tui/snapshots/<name>.svg``. To accept a
+deliberate change of the console's look, run with
+``TRACETUI_UPDATE_SNAPSHOTS=1`` and review the SVG diff.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.tui.canned import CannedFactory
+from tests.tui.conftest import SIZE, STEPS
+from tests.tui.helpers import run, screen_text, wait_for
+from tui.screens.approval import ApprovalScreen
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.detail import DetailScreen
+from tui.screens.history import HistoryScreen
+from tui.screens.picker import PickerScreen
+from tui.screens.too_small import TooSmallScreen
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+UPDATE = os.environ.get("TRACETUI_UPDATE_SNAPSHOTS") == "1"
+TEXT_DIR = os.environ.get("TRACETUI_SCREENSHOT_DIR")  # also write text + SVG captures there
+
+
+def check(app, name: str) -> None:
+    svg = app.export_screenshot(title="tracetui")
+    path = SNAPSHOTS / f"{name}.svg"
+    if TEXT_DIR:
+        Path(TEXT_DIR, f"{name}.txt").write_text(screen_text(app))
+        Path(TEXT_DIR, f"{name}.svg").write_text(svg)
+    if UPDATE:
+        path.write_text(svg)
+    if not path.exists():
+        pytest.fail(f"no snapshot {path}: run with TRACETUI_UPDATE_SNAPSHOTS=1 and review it")
+    assert svg == path.read_text(), f"{name} looks different from {path}"
+
+
+async def settle(app, pilot) -> None:
+    app.clear_notifications()
+    await pilot.pause(0.3)  # plots redraw on a 0.2 s tick
+
+
+def test_picker_snapshot(make_app, baselines):
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
+            await pilot.press("j")
+            await settle(app, pilot)
+            check(app, "picker")
+
+    run(scenario())
+
+
+def test_dashboard_snapshot(make_app, baselines):
+    factory = CannedFactory(STEPS, pause_after_finished=4)
+
+    async def scenario():
+        app = make_app(factory)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
+            await pilot.press("r")
+            await wait_for(pilot, lambda: bool(factory.runs)
+                           and factory.runs[0].reached_pause.is_set())
+            dash = app.screen
+            assert isinstance(dash, DashboardScreen)
+            await wait_for(pilot, lambda: len(dash.done) == 4 and not dash.plot_dirty)
+            await settle(app, pilot)
+            check(app, "dashboard")
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+
+    run(scenario())
+
+
+def test_approval_detail_and_history_snapshots(make_app, baselines):
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
+            await pilot.press("r")
+            await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+            await pilot.press("a", "a")
+            await settle(app, pilot)
+            check(app, "approval")
+            await pilot.press("up", "enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
+            await settle(app, pilot)
+            check(app, "detail")
+            await pilot.press("escape", "escape", "escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
+            await pilot.press("h")
+            await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+            await settle(app, pilot)
+            check(app, "history")
+
+    run(scenario())
+
+
+def test_too_small_snapshot(make_app):
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=(60, 16)) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, TooSmallScreen))
+            await settle(app, pilot)
+            check(app, "too_small")
+
+    run(scenario())
