@@ -296,6 +296,8 @@ LOAD_DURATION_RANGE = (1.0, 3600.0)
               help="Load suite: Locust FastHttpUser or HttpUser.")
 @click.option("--master", is_flag=True, help="Load suite: run Locust as a master.")
 @click.option("--expect-workers", type=int, default=0, help="Load suite: workers to wait for.")
+@click.option("--profile-regressions", is_flag=True,
+              help="Re-run regressed benchmarks under cProfile and show their top functions.")
 @click.option("--noise-check/--no-noise-check", default=True, show_default=True,
               help="Measure this machine's noise for 0.3 s first and say what it can detect.")
 @click.option("--pytest", "pytest_paths", multiple=True, type=click.Path(exists=True),
@@ -318,6 +320,7 @@ def run_command(
     user_class: str | None,
     master: bool,
     expect_workers: int,
+    profile_regressions: bool,
     noise_check: bool,
     pytest_paths: tuple[str, ...],
 ) -> None:
@@ -363,6 +366,8 @@ def run_command(
         verdicts = _confirm_inconclusive(plan, recorder, verdicts, references, policy, suites)
     recorder.finish(verdicts)
     _report(record, verdicts, fail_level, json_path, junit_path, markdown_path)
+    if profile_regressions and status == "completed":
+        _profile_regressions(plan, recorder, verdicts, references)
     raise SystemExit(int(exit_code_for(verdicts, status, fail_level)))
 
 
@@ -391,6 +396,45 @@ def _confirm_inconclusive(plan, recorder, verdicts, references, policy, suites) 
         if recorder.history:
             recorder.history.replace_result(record.run_id, pooled)
     return evaluate(record, references, policy, planned_suites=suites)
+
+
+def _profile_regressions(plan, recorder, verdicts, references) -> None:
+    """Re-run regressed benchmarks once under cProfile; show their top functions.
+
+    Each table is set beside the same benchmark's profile from the history:
+    the run at the baseline's commit when there is one, else the fastest
+    recent profiled run. The profile is kept with this run's result.
+    """
+    regressed = tuple(v.benchmark_id for v in verdicts if v.level.is_regression)
+    if not regressed:
+        return
+    from engine import profiling
+
+    info(f"tracetui: profiling {len(regressed)} regressed benchmark(s) under cProfile")
+    profiled = RunRecorder(plan.run_id + "-profile")
+    stream_run(Plan(benchmark_ids=regressed, profile="smoke", db_url=plan.db_url,
+                    options={**plan.options, "cprofile": True}), [profiled])
+    record, history = recorder.record, recorder.history
+    for bid in regressed:
+        result = profiled.record.results.get(bid)
+        if result is None or "profile" not in result.evidence:
+            continue
+        current = json.loads(result.evidence["profile"])
+        earlier = history.profiles(bid) if history else []
+        entry = references.get(bid)
+        commit = entry.provenance.get("commit") if entry else None
+        match = [p for p in earlier if commit and p[1] == commit] or sorted(earlier,
+                                                                           key=lambda p: p[2])
+        reference = json.loads(match[0][3]) if match else None
+        source = f"run {match[0][0]}" if match else "no earlier profile in the history"
+        click.echo(f"\nwhy is {bid} slower? top functions (cumulative, per call) vs {source}:")
+        click.echo(profiling.compare(current, reference))
+        if bid in record.results and history:
+            kept = replace(record.results[bid],
+                           evidence={**record.results[bid].evidence,
+                                     "profile": result.evidence["profile"]})
+            record.results[bid] = kept
+            history.replace_result(record.run_id, kept)
 
 
 def _load_options(

@@ -234,6 +234,25 @@ class History:
         with self.engine.connect() as conn:
             return [Verdict.from_json(json.loads(v)) for v in conn.scalars(query)]
 
+    def profiles(self, benchmark_id: str, *, limit: int = 50) -> list[tuple[str, str | None,
+                                                                              float, str]]:
+        """(run_id, commit, median, profile JSON) of past results that carry a cProfile table."""
+        query = (
+            sa.select(runs.c.run_id, runs.c.commit, results.c.median, results.c.result)
+            .join(results, results.c.run_id == runs.c.run_id)
+            .where(results.c.benchmark_id == benchmark_id, results.c.result.contains('"profile"'))
+            .order_by(runs.c.started_at.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        out = []
+        for run_id, commit, median, text in rows:
+            profile = json.loads(text).get("evidence", {}).get("profile")
+            if profile:
+                out.append((run_id, commit, median, profile))
+        return out
+
     def trend(self, benchmark_id: str, *, backend: str | None = None, limit: int = 50) -> list[
         TrendPoint
     ]:

@@ -16,8 +16,10 @@ import statistics
 import time
 import tracemalloc
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
+from engine import profiling
 from engine.events import Progress
 from engine.evidence import capture, plan_of
 from engine.model import Benchmark, Case, Context, Kind, Pedantic, Reporter, RoundDetail, Timed
@@ -89,12 +91,28 @@ def run_benchmark(bench: Benchmark, ctx: Context, emit: Emit) -> BenchmarkResult
     case: Case = next(gen)
     try:
         result = _measure(bench, ctx, case, emit)
+        if ctx.options.get("cprofile") and bench.kind != Kind.LOAD:
+            result = replace(result, evidence={**result.evidence,
+                                               "profile": _profile_case(case, result)})
     except BaseException:
         gen.close()
         raise
     for _ in gen:  # run the teardown after the yield
         raise RuntimeError(f"{bench.id}: a benchmark must yield exactly one case")
     return result
+
+
+def _profile_case(case: Case, result: BenchmarkResult) -> str:
+    """One untimed round under cProfile (after the timed rounds, before teardown)."""
+    if isinstance(case, Timed):
+        return profiling.dumps(profiling.profile_call(case.fn, repeat=max(1, result.iterations)))
+    args = case.setup() if case.setup else None
+    args = tuple(args) if args else ()
+    try:
+        return profiling.dumps(profiling.profile_call(lambda: case.fn(*args)))
+    finally:
+        if case.teardown:
+            case.teardown(*args)
 
 
 def _measure(bench: Benchmark, ctx: Context, case: Case, emit: Emit) -> BenchmarkResult:

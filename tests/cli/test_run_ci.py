@@ -233,3 +233,21 @@ def test_ci_reruns_inconclusive_benchmarks_once(toy_env, tmp_path: Path) -> None
     assert proc.stderr.count("toy.batch[10]: median") == 2
     line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("toy.batch[10]"))
     assert "INCONCLUSIVE" in line or "CRITICAL" in line
+
+
+def test_profile_regressions_shows_the_top_functions(toy_env, tmp_path: Path) -> None:
+    accept(toy_env, tmp_path)
+    path = tmp_path / "baselines" / "toy.sqlite.toml"
+    doc = tomllib.loads(path.read_text())
+    entry = doc["benchmarks"]["toy.batch[20]"]
+    entry["values"] = {k: v / 2 for k, v in entry["values"].items()}
+    path.write_text(tomli_w.dumps(doc))
+    proc = tracetui(["run", "toy.batch[20]", "--ci", "--profile", "smoke",
+                     "--profile-regressions"], toy_env, tmp_path)
+    assert proc.returncode == 1
+    assert "why is toy.batch[20] slower?" in proc.stdout
+    assert "toy_suite.py" in proc.stdout and "(_spin)" in proc.stdout
+    assert "no earlier profile in the history" in proc.stdout
+    again = tracetui(["run", "toy.batch[20]", "--ci", "--profile", "smoke",
+                      "--profile-regressions"], toy_env, tmp_path)
+    assert "vs run " in again.stdout  # compared with the profile kept from the first run
