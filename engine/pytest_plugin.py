@@ -12,7 +12,8 @@ uses it to run every registered benchmark as one pytest test
   ``benchmark.pedantic(fn, setup=..., teardown=..., rounds=R, iterations=1)``
   with R = ``--benchmark-min-rounds`` (1 for load benchmarks);
 - ``benchmark.group`` is the benchmark's group; ``extra_info`` carries
-  ``sql_statements`` (one untimed probe call, as ``tracetui run`` does) and,
+  ``sql_statements`` (one untimed probe call, as ``tracetui run`` does; peak
+  memory too for benchmarks that track it) and,
   under ``"tracetui"``, the engine id, suite, kind, backend and counters so
   that ``tracetui import`` files the results under the same ids;
 - each suite's ``setup`` runs once per session, before its first benchmark,
@@ -214,6 +215,24 @@ def count_statements(fn: Callable[[], object]) -> tuple[object, int]:
     return value, count
 
 
+def peak_memory(fn: Callable[[], object]) -> int:
+    """Call ``fn`` once under tracemalloc; return the peak bytes it allocated."""
+    import tracemalloc
+
+    already = tracemalloc.is_tracing()
+    if not already:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    try:
+        fn()
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        if not already:
+            tracemalloc.stop()
+    return max(0, peak)
+
+
 def describe(bench: Benchmark, ctx: Context) -> dict[str, Any]:
     """What ``extra_info["tracetui"]`` records about a benchmark."""
     from engine.database import mask_url
@@ -292,13 +311,21 @@ def _run_pedantic(benchmark: Any, bench: Benchmark, case: Pedantic, info: dict[s
         finally:
             teardown(*args)
         return
-    if bench.kind != Kind.LOAD:
+    if bench.kind != Kind.LOAD:  # untimed probe rounds, as `tracetui run` takes them
         args, _ = setup()
         try:
             _, statements = count_statements(lambda: case.fn(*args))
         finally:
             teardown(*args)
         info["counters"]["sql_statements"] = float(statements)
+        if bench.track_memory:
+            args, _ = setup()
+            try:
+                info["counters"]["peak_memory_bytes"] = float(
+                    peak_memory(lambda: case.fn(*args))
+                )
+            finally:
+                teardown(*args)
     benchmark.pedantic(target, setup=setup, teardown=teardown,
                        rounds=_pedantic_rounds(benchmark, bench), iterations=1)
     _record_details(info, details)
@@ -321,6 +348,8 @@ def run_with_fixture(benchmark: Any, bench: Benchmark, ctx: Context) -> None:
         if isinstance(case, Timed):
             _, statements = count_statements(case.fn)
             info["counters"]["sql_statements"] = float(statements)
+            if bench.track_memory:
+                info["counters"]["peak_memory_bytes"] = float(peak_memory(case.fn))
             benchmark(case.fn)
         elif isinstance(case, Pedantic):
             _run_pedantic(benchmark, bench, case, info)

@@ -24,7 +24,8 @@ SUITES = str(REPO / "suites")
 #: pytest-benchmark's own command (``pytest-benchmark compare FILE``), next to this Python.
 PYTEST_BENCHMARK = str(Path(sys.executable).parent / "pytest-benchmark")
 #: One calibrated (Timed) and one pedantic (bulk) benchmark: a few seconds in all.
-CHEAP = "database.item_read or bulk.create_items[100] or database.count_by_status"
+CHEAP = ("database.item_read or bulk.create_items[100] or database.count_by_status"
+         " or bulk.create_items_memory")
 
 
 def test_suites_write_a_json_that_pytest_benchmark_compare_reads(tmp_path: Path) -> None:
@@ -40,7 +41,10 @@ def test_suites_write_a_json_that_pytest_benchmark_compare_reads(tmp_path: Path)
         "test_benchmark[database.item_read]",
         "test_benchmark[database.count_by_status]",
         "test_benchmark[bulk.create_items[100]]",
+        "test_benchmark[bulk.create_items_memory[5000]]",
     }
+    memory = by_name["test_benchmark[bulk.create_items_memory[5000]]"]["extra_info"]["tracetui"]
+    assert memory["counters"]["peak_memory_bytes"] > 0
     bulk = by_name["test_benchmark[bulk.create_items[100]]"]
     assert bulk["group"] == "bulk.create_items"
     assert bulk["stats"]["iterations"] == 1  # pedantic: one call per round
