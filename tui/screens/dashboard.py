@@ -267,8 +267,10 @@ class DashboardScreen(Screen[None]):
         snap = self.series.get(bid)
         latencies: tuple[float, ...] = snap.latencies if snap else ()
         panel = self.panel(bid)
-        if not latencies and panel.result is not None:
-            latencies = panel.result.latencies or panel.result.samples
+        if panel.result is not None:  # finished: the full samples say more than live ones
+            finished = panel.result.latencies or panel.result.samples
+            if len(finished) > len(latencies):
+                latencies = finished
         draw = plots.latency_timeline if self.plot_mode == "timeline" else (
             plots.latency_distribution
         )

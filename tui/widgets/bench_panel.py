@@ -89,6 +89,9 @@ class BenchmarkPanel(Vertical):
         last_ops = snap.ops_per_s[-1] if snap.ops_per_s else None
         last_lat = snap.latencies[-1] if snap.latencies else None
         self.summary = f"{fmt.rate(last_ops)}  last {fmt.seconds(last_lat)}"
+        precision = snap.extra.get("precision", ())
+        if precision:
+            self.summary += f"  ±{precision[-1] * 100:.1f} %"
         self.query_one(".throughput", Sparkline).data = list(snap.ops_per_s)
         self.query_one(".latency", Sparkline).data = list(snap.latencies[-120:])
         if snap.is_load:

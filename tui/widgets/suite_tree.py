@@ -60,7 +60,9 @@ class SuiteTree(Tree[NodeData]):
 
     def _populate(self) -> None:
         for name, suite in self.catalog.suites.items():
-            node = self.root.add("", data=NodeData(name), expand=True)
+            # With a preselection, open only the suites it touches.
+            expand = not self.selected or any(b in self.selected for b in suite.ids())
+            node = self.root.add("", data=NodeData(name), expand=expand)
             for bench in suite.benchmarks:
                 node.add_leaf("", data=NodeData(name, bench.id))
         for name in self.catalog.errors:
