@@ -37,6 +37,7 @@ from engine.events import (
     BenchmarkFinished,
     BenchmarkStarted,
     Event,
+    Progress,
     RunFinished,
     RunStarted,
 )
@@ -212,6 +213,20 @@ class StderrProgress:
             )
         elif isinstance(event, BenchmarkStarted):
             self.current = f"[{event.index + 1}/{event.total}] {event.benchmark_id}"
+        elif isinstance(event, Progress) and "users" in event.extra:
+            x = event.extra  # a load run streams one line per second
+            info(
+                f"{self.current}: {event.elapsed:5.1f}s  users {x['users']:.0f}  "
+                f"{x.get('rps', 0):.0f} req/s  p95 {format_seconds(x.get('p95'))}  "
+                f"failures {x.get('failures_per_s', 0):.0f}/s"
+            )
+        elif isinstance(event, BenchmarkFinished) and event.result.kind == "load":
+            m = event.result.metrics
+            info(
+                f"{self.current}: {m.get('rps', 0):.1f} req/s, p50 {format_seconds(m.get('p50'))}"
+                f", p95 {format_seconds(m.get('p95'))}, p99 {format_seconds(m.get('p99'))}, "
+                f"{event.result.counters.get('failures', 0):.0f} failures"
+            )
         elif isinstance(event, BenchmarkFinished):
             r = event.result
             sql = r.counters.get("sql_statements")
@@ -348,6 +363,13 @@ def run_command(
     connect_or_fail(db_url)
     backend = backend_name(db_url)
     suites = list(dict.fromkeys(suite_of(b) for b in ids))
+    if host is not None and "load" in suites:
+        from engine.loadrun import LoadTargetError, check_reachable
+
+        try:
+            check_reachable(host)  # before any user spawns
+        except LoadTargetError as exc:
+            fail(str(exc))
     try:
         references, policy = load_references(store, suites, backend)
     except BaselineError as exc:
@@ -496,8 +518,9 @@ def _run_pytest(paths, selection, store, history_path, fail_level, json_path, ju
 
     run_id = new_run_id()
     history = open_history(history_path)
-    recorder = RunRecorder(run_id, history)
-    code = run_pytest(list(paths), lambda e: (recorder(e), StderrProgress()(e)), run_id,
+    recorder = RunRecorder(run_id, history, source="pytest")
+    progress = StderrProgress()
+    code = run_pytest(list(paths), lambda e: (recorder(e), progress(e)), run_id,
                       extra_args=list(selection))
     record = recorder.record
     try:

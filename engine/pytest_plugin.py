@@ -193,44 +193,18 @@ def tracetui_contexts(request: pytest.FixtureRequest, tracetui_db_url: str
 
 
 def count_statements(fn: Callable[[], object]) -> tuple[object, int]:
-    """Call ``fn`` once, counting the SQL statements it runs (any engine, any thread)."""
-    import threading
+    """Call ``fn`` once, counting its SQL statements (the engine's own probe)."""
+    from engine.evidence import capture
 
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    count = 0
-    lock = threading.Lock()
-
-    def on_execute(*_args: object) -> None:
-        nonlocal count
-        with lock:
-            count += 1
-
-    event.listen(Engine, "before_cursor_execute", on_execute)
-    try:
-        value = fn()
-    finally:
-        event.remove(Engine, "before_cursor_execute", on_execute)
-    return value, count
+    value, captured = capture(fn)
+    return value, captured.count
 
 
 def peak_memory(fn: Callable[[], object]) -> int:
-    """Call ``fn`` once under tracemalloc; return the peak bytes it allocated."""
-    import tracemalloc
+    """Call ``fn`` once under tracemalloc; the peak bytes it allocated (the engine's probe)."""
+    from engine.timing import peak_memory as probe
 
-    already = tracemalloc.is_tracing()
-    if not already:
-        tracemalloc.start()
-    tracemalloc.reset_peak()
-    base = tracemalloc.get_traced_memory()[0]
-    try:
-        fn()
-        peak = tracemalloc.get_traced_memory()[1] - base
-    finally:
-        if not already:
-            tracemalloc.stop()
-    return max(0, peak)
+    return probe(fn)[1]
 
 
 def describe(bench: Benchmark, ctx: Context) -> dict[str, Any]:

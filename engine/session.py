@@ -51,9 +51,11 @@ class RunRecord:
 class RunRecorder:
     """Feed it every event; it keeps the record and the history in step."""
 
-    def __init__(self, run_id: str, history: History | None = None) -> None:
+    def __init__(self, run_id: str, history: History | None = None, *,
+                 source: str = "run") -> None:
         self.record = RunRecord(run_id=run_id)
         self.history = history
+        self.source = source
 
     def __call__(self, event: Event) -> None:
         rec = self.record
@@ -68,6 +70,7 @@ class RunRecorder:
                     backend=event.backend,
                     db_url=event.db_url,
                     environment=event.environment,
+                    source=self.source,
                     started_at=event.started_at or None,
                 )
         elif isinstance(event, BenchmarkFinished):
