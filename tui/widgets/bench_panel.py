@@ -128,6 +128,8 @@ class BenchmarkPanel(Vertical):
         self.summary = "failed"
         self.query_one(".error-line", Static).update(Text(error, style="red"))
         self.add_class("-has-error")
+        if self.snapshot is None:
+            self.add_class("-no-data")
         self._set_state("failed")
 
     def cancel(self) -> None:
