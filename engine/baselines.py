@@ -15,11 +15,12 @@ import contextlib
 import math
 import os
 import random
+import statistics
 import tempfile
 import time
 import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,15 @@ SCHEMA_VERSION = 1
 DEFAULT_DIR = Path("baselines")
 POLICY_FILE = "policy.toml"
 RESERVOIR_SIZE = 64
+MIN_RUNS_FOR_SPREAD = 3
+
+
+def run_spread(medians: Sequence[float]) -> float:
+    """Robust relative sigma of per-run medians (1.4826 × MAD / median)."""
+    center = statistics.median(medians)
+    if center <= 0:
+        return 0.0
+    return 1.4826 * statistics.median(abs(m - center) for m in medians) / center
 
 
 class BaselineError(ValueError):
@@ -91,17 +101,39 @@ class BaselineEntry:
 
     @classmethod
     def from_result(
-        cls, result: BenchmarkResult, provenance: Mapping[str, Any], *, seed: int = 0
+        cls,
+        result: BenchmarkResult,
+        provenance: Mapping[str, Any],
+        *,
+        earlier: Sequence[BenchmarkResult] = (),
+        seed: int = 0,
     ) -> BaselineEntry:
-        samples = list(result.latencies if result.kind == "load" else result.samples)
+        """An entry from one result, pooled with ``earlier`` runs of the same benchmark.
+
+        Pooling several runs puts the run-to-run noise (another process, another
+        memory layout, another moment of the machine) into the reservoir and
+        records its size as ``values.run_spread`` (robust sigma of the run
+        medians, relative), which verdicts use as a noise floor.
+        """
+        runs = [result, *earlier]
+        pooled = replace(result, samples=tuple(s for r in runs for s in r.samples),
+                         latencies=tuple(x for r in runs for x in r.latencies))
+        per_run = [list(r.latencies if r.kind == "load" else r.samples) for r in runs]
+        samples = [s for run in per_run for s in run]
         if len(samples) > RESERVOIR_SIZE:
-            samples = sorted(random.Random(seed).sample(samples, RESERVOIR_SIZE))
+            rng = random.Random(seed)
+            share = max(1, RESERVOIR_SIZE // len(per_run))  # every run is represented
+            samples = [s for run in per_run for s in rng.sample(run, min(share, len(run)))]
+            samples = sorted(samples[:RESERVOIR_SIZE])
+        values = {k: v for k, v in pooled.summary().items() if math.isfinite(v)}
+        if len(runs) >= MIN_RUNS_FOR_SPREAD:
+            values["run_spread"] = run_spread([r.median for r in runs])
         return cls(
             benchmark_id=result.id,
             kind=result.kind,
             unit="s",
-            values={k: v for k, v in result.summary().items() if math.isfinite(v)},
-            rounds=result.rounds,
+            values=values,
+            rounds=pooled.rounds,
             iterations=result.iterations,
             samples=tuple(samples),
             counters=dict(result.counters),
@@ -230,8 +262,12 @@ class BaselineStore:
         *,
         backend: str,
         provenance: Mapping[str, Any],
+        earlier: Mapping[str, Sequence[BenchmarkResult]] | None = None,
     ) -> list[Path]:
         """Write these results as the new baselines; return the files that changed.
+
+        ``earlier`` maps a benchmark id to results of earlier runs to pool with
+        this one (see :meth:`BaselineEntry.from_result`).
 
         Every touched file is loaded first (a malformed one stops the whole
         accept before anything is written), then each is replaced atomically.
@@ -247,7 +283,8 @@ class BaselineStore:
             entries = dict(current.entries)
             for result in suite_results:
                 entries[result.id] = BaselineEntry.from_result(
-                    result, {**provenance, "accepted_at": accepted_at}
+                    result, {**provenance, "accepted_at": accepted_at},
+                    earlier=(earlier or {}).get(result.id, ()),
                 )
             document = {
                 "schema": SCHEMA_VERSION,

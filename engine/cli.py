@@ -52,6 +52,7 @@ from engine.reports import (
     summary_line,
     write_reports,
 )
+from engine.results import BenchmarkResult
 from engine.session import RunRecorder, evaluate, load_references
 from engine.verdicts import Level, Verdict
 
@@ -546,10 +547,13 @@ def baseline_group() -> None:
 @baseline_group.command("accept")
 @click.argument("selection", nargs=-1)
 @click.option("--from-run", "run_id", default=None, help="Run id (default: the last run).")
+@click.option("--runs", "pool_runs", default=1, show_default=True, type=click.IntRange(1, 20),
+              help="Pool each result with the same benchmark's earlier runs (up to N in all) "
+                   "to record the run-to-run noise; 5 is a good choice for committed baselines.")
 @baselines_option
 @history_option
-def baseline_accept(selection: tuple[str, ...], run_id: str | None, baselines_dir: Path | None,
-                    history_path: Path) -> None:
+def baseline_accept(selection: tuple[str, ...], run_id: str | None, pool_runs: int,
+                    baselines_dir: Path | None, history_path: Path) -> None:
     """Accept a run's results (all, or SUITE/ID…) as the new baselines."""
     store = resolve_baselines(baselines_dir)
     if not history_path.exists():
@@ -581,11 +585,23 @@ def baseline_accept(selection: tuple[str, ...], run_id: str | None, baselines_di
         "python": run.environment.get("python", ""),
         "sqlalchemy": run.environment.get("sqlalchemy", ""),
     }
+    earlier: dict[str, list[BenchmarkResult]] = {}
+    pooled_runs: set[str] = set()
+    if pool_runs > 1:
+        for result in results:
+            found = history.results_for(result.id, backend=run.backend, before=run_id,
+                                        limit=pool_runs - 1)
+            earlier[result.id] = [r for _, r in found]
+            pooled_runs.update(rid for rid, _ in found)
+        if pooled_runs:
+            provenance["pooled_runs"] = sorted(pooled_runs)
     try:
-        changed = store.accept(results, backend=run.backend, provenance=provenance)
+        changed = store.accept(results, backend=run.backend, provenance=provenance,
+                               earlier=earlier)
     except BaselineError as exc:
         fail(str(exc))
-    click.echo(f"accepted {len(results)} result(s) from run {run_id}")
+    pooled = f", pooled with {len(pooled_runs)} earlier run(s)" if pooled_runs else ""
+    click.echo(f"accepted {len(results)} result(s) from run {run_id}{pooled}")
     for path in changed:
         click.echo(f"  wrote {path}")
     if not changed:

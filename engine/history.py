@@ -225,6 +225,30 @@ class History:
         with self.engine.connect() as conn:
             return [BenchmarkResult.from_json(json.loads(r)) for r in conn.scalars(query)]
 
+    def results_for(self, benchmark_id: str, *, backend: str, before: str, limit: int) -> list[
+        tuple[str, BenchmarkResult]
+    ]:
+        """(run_id, result) of this benchmark in completed runs started before run ``before``.
+
+        Newest first; the same backend only. Used to pool a baseline over runs.
+        """
+        started = sa.select(runs.c.started_at).where(runs.c.run_id == before).scalar_subquery()
+        query = (
+            sa.select(runs.c.run_id, results.c.result)
+            .join(results, results.c.run_id == runs.c.run_id)
+            .where(
+                results.c.benchmark_id == benchmark_id,
+                results.c.result.is_not(None),
+                runs.c.backend == backend,
+                runs.c.status == "completed",
+                runs.c.started_at < started,
+            )
+            .order_by(runs.c.started_at.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [(r, BenchmarkResult.from_json(json.loads(t))) for r, t in conn.execute(query)]
+
     def verdicts(self, run_id: str) -> list[Verdict]:
         query = (
             sa.select(results.c.verdict)

@@ -56,7 +56,10 @@ class Thresholds:
 
     ``metric`` None means the kind's default (median time per call; p95
     latency for load runs). ``alpha`` is the significance level;
-    ``improvement`` how much faster (and significant) counts as IMPROVED.
+    ``improvement`` how much faster (and significant) counts as IMPROVED;
+    ``noise_sigmas`` × the baseline's run-to-run spread is the noise floor a
+    change must also clear (two runs' medians differ by up to ~2.8 sigma by
+    chance alone).
     """
 
     warning: float = 0.15
@@ -64,9 +67,10 @@ class Thresholds:
     metric: str | None = None
     alpha: float = 0.05
     improvement: float = 0.10
+    noise_sigmas: float = 2.8
 
     def merged(self, overrides: Mapping[str, Any]) -> Thresholds:
-        allowed = {"warning", "critical", "metric", "alpha", "improvement"}
+        allowed = {"warning", "critical", "metric", "alpha", "improvement", "noise_sigmas"}
         unknown = set(overrides) - allowed
         if unknown:
             raise ValueError(f"unknown threshold setting(s): {', '.join(sorted(unknown))}")
@@ -270,12 +274,13 @@ class RegressionCheck:
             # No reservoir (or a throughput metric): only the size of the change speaks.
             low = high = None
             p_worse = p_better = 0.0
+        floor = t.noise_sigmas * reference.values.get("run_spread", 0.0)
         if change > t.warning:
-            if p_worse >= t.alpha:
+            if p_worse >= t.alpha or change <= floor:
                 return Level.INCONCLUSIVE, p_worse, low, high
             level = Level.CRITICAL if change > t.critical else Level.WARNING
             return level, p_worse, low, high
-        if change < -t.improvement and p_better < t.alpha:
+        if change < -t.improvement and p_better < t.alpha and -change > floor:
             return Level.IMPROVED, p_better, low, high
         return Level.INFO, min(p_worse, p_better) if ref_samples else None, low, high
 

@@ -251,3 +251,17 @@ def test_profile_regressions_shows_the_top_functions(toy_env, tmp_path: Path) ->
     again = tracetui(["run", "toy.batch[20]", "--ci", "--profile", "smoke",
                       "--profile-regressions"], toy_env, tmp_path)
     assert "vs run " in again.stdout  # compared with the profile kept from the first run
+
+
+def test_accept_can_pool_several_runs(toy_env, tmp_path: Path) -> None:
+    (tmp_path / "baselines").mkdir()
+    for _ in range(3):
+        proc = tracetui(["run", "toy.batch[10]", "--ci", "--profile", "smoke", "--no-noise-check"],
+                        toy_env, tmp_path)
+        assert proc.returncode == 0
+    done = tracetui(["baseline", "accept", "--runs", "3"], toy_env, tmp_path)
+    assert "pooled with 2 earlier run(s)" in done.stdout
+    doc = tomllib.loads((tmp_path / "baselines" / "toy.sqlite.toml").read_text())
+    entry = doc["benchmarks"]["toy.batch[10]"]
+    assert "run_spread" in entry["values"]
+    assert len(entry["provenance"]["pooled_runs"]) == 2

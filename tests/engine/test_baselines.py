@@ -120,3 +120,16 @@ def test_committed_baselines_and_policy_load() -> None:
         suite, backend = path.name.split(".")[:2]
         assert store.load(suite, backend).entries
     assert policy.budgets_for("bulk.create_items[1000]") == {"median": 5.0}
+
+
+def test_pooling_runs_records_the_run_to_run_spread(tmp_path: Path) -> None:
+    store = BaselineStore(tmp_path)
+    runs = [make("bulk.a", scale) for scale in (1.0, 1.1, 0.9, 1.0, 1.05)]
+    store.accept([runs[0]], backend="sqlite", provenance={}, earlier={"bulk.a": runs[1:]})
+    entry = store.load("bulk", "sqlite").entries["bulk.a"]
+    assert entry.rounds == 50
+    assert entry.values["run_spread"] == pytest.approx(1.4826 * 0.05, rel=0.01)
+    assert len(entry.samples) <= 64
+    single = BaselineStore(tmp_path / "one")
+    single.accept([runs[0]], backend="sqlite", provenance={})
+    assert "run_spread" not in single.load("bulk", "sqlite").entries["bulk.a"].values

@@ -99,3 +99,13 @@ def test_thresholds_validate() -> None:
         Thresholds().merged({"warning": 0.5, "critical": 0.2})
     with pytest.raises(ValueError):
         Thresholds().merged({"bogus": 1})
+
+
+def test_a_change_inside_the_run_to_run_noise_is_inconclusive() -> None:
+    # Within-run samples are tight, but the baseline's runs moved ±10 % between processes:
+    # a 25 % shift is below 2.8 sigma of that, so it cannot be called a regression.
+    noisy_runs = Reference(values={"median": 0.0100, "run_spread": 0.10}, samples=tuple(BASE))
+    assert RegressionCheck().check(result(1.25), noisy_runs).level == Level.INCONCLUSIVE
+    assert RegressionCheck().check(result(1.35), noisy_runs).level == Level.CRITICAL
+    quiet_runs = Reference(values={"median": 0.0100, "run_spread": 0.02}, samples=tuple(BASE))
+    assert RegressionCheck().check(result(1.25), quiet_runs).level == Level.WARNING
