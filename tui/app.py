@@ -234,8 +234,5 @@ def run_console(
         history_path=Path(history_path),
         profile=profile,
     )
-    code = app.run()
-    for screen in app.screen_stack:
-        if isinstance(screen, DashboardScreen) and screen.source is not None:
-            screen.source.cancel()
+    code = app.run()  # a run still going is cancelled when its screen unmounts
     return code if isinstance(code, int) else 0

@@ -98,10 +98,13 @@ def provenance_of(run_id: str, environment: Mapping[str, Any]) -> dict[str, Any]
 def review_of_record(
     record: RunRecord, verdicts: list[Verdict], references: Mapping[str, BaselineEntry]
 ) -> Review:
+    unique: dict[str, Verdict] = {}
+    for v in verdicts:  # one row per benchmark (the first verdict wins)
+        unique.setdefault(v.benchmark_id, v)
     return Review(
         run_id=record.run_id,
         backend=record.backend,
-        verdicts=list(verdicts),
+        verdicts=list(unique.values()),
         results=dict(record.results),
         references=dict(references),
         provenance=provenance_of(record.run_id, record.environment),

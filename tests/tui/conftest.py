@@ -72,7 +72,7 @@ def make_app(workdir: Path) -> Callable[..., ConsoleApp]:
               **kwargs: object) -> ConsoleApp:
         kwargs.setdefault("run_id_factory", lambda: RUN_ID)
         app = ConsoleApp(
-            db_url=DB_URL,
+            db_url=kwargs.pop("db_url", DB_URL),
             suites=suites if suites is not None else ["demo", "extra"],
             baselines_dir=Path("baselines"),
             history_path=Path("history.db"),

@@ -45,3 +45,32 @@ def test_runs_are_listed_and_open_into_their_approval(make_app, baselines):
             assert app.screen.query_one(DataTable).row_count == 6
 
     run(scenario())
+
+
+def test_a_past_run_of_a_suite_that_is_no_longer_registered_still_opens(make_app, baselines,
+                                                                          monkeypatch):
+    from engine import registry
+
+    factory = CannedFactory(STEPS)
+
+    async def scenario():
+        app = make_app(factory)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
+            await pilot.press("r")
+            await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+            await pilot.press("escape", "escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
+            # The demo suite disappears from the registry (renamed, uninstalled...).
+            monkeypatch.setattr(registry, "suite_names", lambda: ["extra"])
+            monkeypatch.setattr("engine.session.suite_names", lambda: ["extra"])
+            await pilot.press("h")
+            await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+            table = app.screen.query_one(DataTable)
+            keys = [str(k.value) for k in table.rows]
+            assert len(keys) == len(set(keys))
+            assert "demo.lookup[100]" in keys and "extra.scan" in keys
+
+    run(scenario())

@@ -94,3 +94,18 @@ def test_the_command_palette_lists_the_console_actions(make_app):
             assert "Run selection" in screen_text(app)
 
     run(scenario())
+
+
+def test_the_database_url_is_shown_without_its_password(make_app):
+    async def scenario():
+        app = make_app(db_url="postgresql+psycopg://tracer:s3cret@127.0.0.1:5432/trace")
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
+            text = screen_text(app)
+            assert "s3cret" not in text
+            assert "tracer:***@" in text
+            assert "(postgresql)" in text
+            shown = app.screen.query_one("#db-line").render()
+            assert "postgresql+psycopg://tracer:***@127.0.0.1:5432/trace" in str(shown)
+
+    run(scenario())
