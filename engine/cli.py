@@ -312,6 +312,11 @@ LOAD_DURATION_RANGE = (1.0, 3600.0)
               help="Load suite: Locust FastHttpUser or HttpUser.")
 @click.option("--master", is_flag=True, help="Load suite: run Locust as a master.")
 @click.option("--expect-workers", type=int, default=0, help="Load suite: workers to wait for.")
+@click.option("--master-bind-host", default=None,
+              help="Load suite: address the master listens on (default 127.0.0.1; "
+                   "0.0.0.0 for workers on other hosts).")
+@click.option("--master-port", type=int, default=None,
+              help="Load suite: port the master listens on (default 5557).")
 @click.option("--profile-regressions", is_flag=True,
               help="Re-run regressed benchmarks under cProfile and show their top functions.")
 @click.option("--noise-check/--no-noise-check", default=True, show_default=True,
@@ -336,6 +341,8 @@ def run_command(
     user_class: str | None,
     master: bool,
     expect_workers: int,
+    master_bind_host: str | None,
+    master_port: int | None,
     profile_regressions: bool,
     noise_check: bool,
     pytest_paths: tuple[str, ...],
@@ -349,6 +356,11 @@ def run_command(
     except UnknownProfile as exc:
         fail(str(exc))
     options = _load_options(users, spawn_rate, duration, host, user_class, master, expect_workers)
+    if master:
+        options.update({k: v for k, v in (("master_bind_host", master_bind_host),
+                                          ("master_port", master_port)) if v is not None})
+    elif master_bind_host or master_port:
+        fail("--master-bind-host and --master-port go with --master")
     fail_level = Level[fail_on.upper()]
     store = resolve_baselines(baselines_dir)
     if pytest_paths:
@@ -490,6 +502,8 @@ def _load_options(
     if user_class is not None:
         options["user_class"] = user_class
     if master:
+        if not 1 <= expect_workers <= 64:
+            fail(f"--master needs --expect-workers in 1–64, got {expect_workers}")
         options["master"] = True
         options["expect_workers"] = expect_workers
     return options

@@ -246,6 +246,7 @@ def run_load(
     run_id: str | None = None,
     pids: list[int] | None = None,
     master_port: int = 5557,
+    master_bind_host: str = "127.0.0.1",
 ) -> LoadSummary:
     """Run Locust headless for ``duration_s`` and return the exact summary.
 
@@ -255,7 +256,8 @@ def run_load(
     process is stopped and :class:`LoadCancelled` raised. ``pids`` (if given)
     collects the ids of the processes started, for callers that audit them.
 
-    ``master=True`` runs Locust's own master on ``127.0.0.1:master_port``; it
+    ``master=True`` runs Locust's own master on ``master_bind_host:master_port``
+    (loopback unless told otherwise: bind ``0.0.0.0`` for workers on other hosts); it
     waits (up to a minute) for ``expect_workers`` workers started with
     ``locust -f suites/load/locustfile.py --worker --master-host 127.0.0.1``
     (plus ``--master-port`` when not 5557, and the same
@@ -268,22 +270,23 @@ def run_load(
         check_reachable(host)
         return _run_locust(host, False, users, spawn_rate, duration_s, profile, on_second,
                            user_class, master, expect_workers, workload, locustfile, cancel,
-                           run_id, pids, master_port)
+                           run_id, pids, master_port, master_bind_host)
     with api_server(db_url, pids=pids) as started:
         return _run_locust(started, True, users, spawn_rate, duration_s, profile, on_second,
                            user_class, master, expect_workers, workload, locustfile, cancel,
-                           run_id, pids, master_port)
+                           run_id, pids, master_port, master_bind_host)
 
 
 def locust_command(host: str, users: int, spawn_rate: float, duration_s: float, profile: str,
                    workload: str, locustfile: str | Path, master: bool,
-                   expect_workers: int, master_port: int = 5557) -> list[str]:
+                   expect_workers: int, master_port: int = 5557,
+                   master_bind_host: str = "127.0.0.1") -> list[str]:
     cmd = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless",
            "-u", str(users), "-r", f"{float(spawn_rate):g}", "-t", f"{math.ceil(duration_s)}s",
            "--host", host, "--only-summary", "--exit-code-on-error", "0",
            "--stop-timeout", "2"]
     if master:
-        cmd += ["--master", "--master-bind-host", "127.0.0.1",
+        cmd += ["--master", "--master-bind-host", master_bind_host,
                 "--master-bind-port", str(master_port), "--expect-workers",
                 str(expect_workers), "--expect-workers-max-wait", str(WORKER_WAIT_S)]
     if locustfile == LOCUSTFILE or Path(locustfile).resolve() == LOCUSTFILE:
@@ -295,10 +298,11 @@ def _run_locust(host: str, started_server: bool, users: int, spawn_rate: float,
                 duration_s: float, profile: str, on_second: Callable[[dict[str, Any]], None],
                 user_class: str, master: bool, expect_workers: int, workload: str,
                 locustfile: str | Path | None, cancel: Callable[[], bool] | None, run_id: str,
-                pids: list[int] | None, master_port: int) -> LoadSummary:
+                pids: list[int] | None, master_port: int,
+                master_bind_host: str = "127.0.0.1") -> LoadSummary:
     path = Path(locustfile) if locustfile is not None else LOCUSTFILE
     cmd = locust_command(host, users, spawn_rate, duration_s, profile, workload, path, master,
-                         expect_workers, master_port)
+                         expect_workers, master_port, master_bind_host)
     read_fd, write_fd = os.pipe()
     env = {**os.environ, FD_ENV: str(write_fd), CLIENT_ENV: user_class, RUN_ID_ENV: run_id,
            "PYTHONUNBUFFERED": "1"}

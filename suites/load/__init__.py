@@ -12,7 +12,8 @@ Run options (``ctx.options``): ``users`` (default 10), ``spawn_rate``
 profile: smoke 5, standard 10, thorough 30), ``host`` (default: start the
 reference API on the run's database on a free loopback port),
 ``user_class`` (``fast`` | ``http``), ``master`` with ``expect_workers``
-(and ``master_port``, default 5557) for Locust's own distributed mode.
+(and ``master_port``, default 5557, ``master_bind_host``, default loopback)
+for Locust's own distributed mode.
 
 Outcome check: when tracetui started the server itself, the items left in
 the run's projects must equal successful creates minus successful deletes
@@ -69,6 +70,7 @@ def load_options(ctx: Context) -> dict[str, Any]:
         "master": bool(options.get("master", False)),
         "expect_workers": int(options.get("expect_workers") or 0),
         "master_port": int(options.get("master_port") or 5557),
+        "master_bind_host": str(options.get("master_bind_host") or "127.0.0.1"),
     }
 
 
@@ -94,7 +96,7 @@ def load_case(ctx: Context, workload: str, profile: str) -> Pedantic:
             opts["host"], ctx.db_url, opts["users"], opts["spawn_rate"], opts["duration_s"],
             profile, on_second, user_class=opts["user_class"], workload=workload,
             master=opts["master"], expect_workers=opts["expect_workers"],
-            master_port=opts["master_port"],
+            master_port=opts["master_port"], master_bind_host=opts["master_bind_host"],
         )
         runs.append(summary)
         check_outcome(ctx, summary)
