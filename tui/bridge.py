@@ -10,8 +10,10 @@ everything to the UI with ``post_message`` only (never
 
 High-rate ``Progress`` events are folded into :class:`LiveSeries` and
 posted at most ``max_rate`` times a second as a :class:`ProgressBatch`
-that carries the *whole* bounded series of every benchmark: a newer batch
-replaces an older pending one (``can_replace``) without losing a point.
+that carries the *whole* bounded series of every running benchmark: a
+newer batch replaces an older pending one (``can_replace``) without
+losing a point. Every other event flushes the pending batch first, so
+order is kept.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Protocol
 from textual.message import Message
 
 from engine.baselines import BaselineEntry, BaselineError, BaselineStore, Policy
-from engine.events import Event, Progress, RunFinished
+from engine.events import BenchmarkFailed, BenchmarkFinished, Event, Progress, RunFinished
 from engine.history import History
 from engine.plan import Plan
 from engine.registry import SuiteLoadError
@@ -94,6 +96,11 @@ class LiveSeries:
             extra.setdefault(key, deque(maxlen=SERIES_LENGTH)).append(float(value))
         self._last[bid] = event
 
+    def forget(self, benchmark_id: str) -> None:
+        """Stop carrying a benchmark that ended (the UI keeps its last snapshot)."""
+        for table in (self._ops, self._latencies, self._extra, self._last):
+            table.pop(benchmark_id, None)
+
     def snapshot(self) -> dict[str, BenchSnapshot]:
         return {
             bid: BenchSnapshot(
@@ -118,7 +125,7 @@ class EngineEvent(Message):
 
 
 class ProgressBatch(Message):
-    """The live series of every benchmark so far; a newer batch replaces an older one."""
+    """The live series of every running benchmark; a newer batch replaces an older one."""
 
     def __init__(self, series: dict[str, BenchSnapshot]) -> None:
         super().__init__()
@@ -214,6 +221,8 @@ class EventPump:
                         self._flush()
                     continue
                 self._flush()
+                if isinstance(event, BenchmarkFinished | BenchmarkFailed):
+                    self.series.forget(event.benchmark_id)
                 self.recorder(event)
                 self.post(EngineEvent(event))
                 if isinstance(event, RunFinished):

@@ -79,7 +79,7 @@ def make_app(workdir: Path) -> Callable[..., ConsoleApp]:
             profile="smoke",
             run_factory=factory or CannedFactory(STEPS),
             catalog=kwargs.pop("catalog", None) or load_catalog(),
-            clock=lambda: 0.0,
+            clock=kwargs.pop("clock", lambda: 0.0),
             **kwargs,  # type: ignore[arg-type]
         )
         return app

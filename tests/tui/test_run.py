@@ -160,3 +160,24 @@ def test_t_switches_the_plot_and_arrows_pick_the_benchmark(make_app):
 
 def test_panel_ids_are_valid_for_any_benchmark_id():
     assert BenchmarkPanel.dom_id("db.query[a/b 1.5]") == "bench-db-query-a-b-1-5-"
+
+
+def test_elapsed_and_remaining_time_follow_the_plan(make_app):
+    factory = CannedFactory(STEPS, pause_after_finished=3)
+    now = [100.0]
+
+    async def scenario():
+        app = make_app(factory, clock=lambda: now[0])
+        async with app.run_test(size=SIZE) as pilot:
+            await start(app, pilot)
+            await wait_for(pilot, lambda: bool(factory.runs)
+                           and factory.runs[0].reached_pause.is_set())
+            dash = dashboard(app)
+            await wait_for(pilot, lambda: len(dash.done) == 3)
+            now[0] = 130.0  # 30 s in, 3 of 6 benchmarks done
+            await pilot.pause(0.3)  # the clock line redraws on a 0.2 s tick
+            assert "elapsed 0:30   remaining ~0:30" in screen_text(app)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+
+    run(scenario())

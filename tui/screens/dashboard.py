@@ -179,7 +179,7 @@ class DashboardScreen(Screen[None]):
         self._update_lines()
 
     def on_progress_batch(self, message: ProgressBatch) -> None:
-        self.series = message.series
+        self.series.update(message.series)
         for bid, snap in message.series.items():
             panel = self.panel(bid)
             if panel.state == "running":
