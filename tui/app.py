@@ -95,13 +95,21 @@ class ConsoleApp(App[int]):
         self.history = History(self.history_path)
         catalog = self.catalog = self.catalog or load_catalog()
         for error in catalog.errors.values():
-            self.notify(error, title="Suite failed to load", severity="error", timeout=15)
+            self.notify(
+                error, title="Suite failed to load", severity="error", timeout=15, markup=False
+            )
         broken = baseline_problems(self.store, list(catalog.suites), self.backend)
         for error in broken.values():
-            self.notify(error, title="Baseline file error", severity="error", timeout=15)
+            self.notify(
+                error, title="Baseline file error", severity="error", timeout=15, markup=False
+            )
         selected, unknown = initial_selection(catalog, self.wanted_suites)
         if unknown:
-            self.notify(f"Unknown suite or benchmark: {', '.join(unknown)}", severity="warning")
+            self.notify(
+                f"Unknown suite or benchmark: {', '.join(unknown)}",
+                severity="warning",
+                markup=False,
+            )
         self.push_screen(
             PickerScreen(
                 catalog=catalog,
@@ -163,7 +171,9 @@ class ConsoleApp(App[int]):
         assert self.history is not None
         review, error = review_from_history(self.history, run_id, self.store)
         if error:
-            self.notify(error, title="Baseline file error", severity="error", timeout=15)
+            self.notify(
+                error, title="Baseline file error", severity="error", timeout=15, markup=False
+            )
         self.open(ApprovalScreen(review, store=self.store, history=self.history))
 
     def run_in_progress(self) -> bool:
@@ -188,7 +198,9 @@ class ConsoleApp(App[int]):
 
     def action_quit_console(self) -> None:
         if self.run_in_progress():
-            self.notify("A run is in progress: esc cancels it first.", severity="warning")
+            self.notify(
+                "A run is in progress: esc cancels it first.", severity="warning", markup=False
+            )
             return
         self.exit(0)
 
@@ -202,21 +214,27 @@ class ConsoleApp(App[int]):
         yield from super().get_system_commands(screen)
         if isinstance(screen, PickerScreen):
             yield SystemCommand("Run selection", "Run the selected benchmarks", screen.action_run)
-            yield SystemCommand("Next profile", "smoke → standard → thorough",
-                                screen.action_cycle_profile)
-            yield SystemCommand("Select all / none", "Toggle every benchmark",
-                                screen.action_select_all)
+            yield SystemCommand(
+                "Next profile", "smoke → standard → thorough", screen.action_cycle_profile
+            )
+            yield SystemCommand(
+                "Select all / none", "Toggle every benchmark", screen.action_select_all
+            )
         if isinstance(screen, DashboardScreen) and screen.running:
-            yield SystemCommand("Cancel run", "Stop the run; finished results are kept",
-                                screen.action_cancel_run)
+            yield SystemCommand(
+                "Cancel run", "Stop the run; finished results are kept", screen.action_cancel_run
+            )
         if isinstance(screen, ApprovalScreen):
-            yield SystemCommand("Accept all but CRITICAL", "Mark non-critical rows accepted",
-                                screen.action_accept_all)
-            yield SystemCommand("Save accepted baselines", "Write only the accepted rows",
-                                screen.action_save)
+            yield SystemCommand(
+                "Accept all but CRITICAL",
+                "Mark non-critical rows accepted",
+                screen.action_accept_all,
+            )
+            yield SystemCommand(
+                "Save accepted baselines", "Write only the accepted rows", screen.action_save
+            )
         yield SystemCommand("History", "Past runs and trends", self.open_history)
-        yield SystemCommand("Key bindings", "Show or hide the key panel",
-                            self.action_toggle_help)
+        yield SystemCommand("Key bindings", "Show or hide the key panel", self.action_toggle_help)
 
 
 def run_console(

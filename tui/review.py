@@ -111,9 +111,7 @@ def review_of_record(
     )
 
 
-def review_from_history(history: History, run_id: str, store: BaselineStore) -> tuple[
-    Review, str
-]:
+def review_from_history(history: History, run_id: str, store: BaselineStore) -> tuple[Review, str]:
     """A past run judged against today's baselines; returns it and a baseline error ("")."""
     summary = history.get_run(run_id)
     if summary is None:
@@ -125,9 +123,7 @@ def review_from_history(history: History, run_id: str, store: BaselineStore) -> 
         profile=summary.profile,
         backend=summary.backend,
         db_url=summary.db_url,
-        benchmark_ids=tuple(
-            dict.fromkeys([*(r.id for r in results), *stored])
-        ),
+        benchmark_ids=tuple(dict.fromkeys([*(r.id for r in results), *stored])),
         environment=summary.environment,
         results={r.id: r for r in results},
         failures={bid: v.error for bid, v in stored.items() if v.level == Level.FAILED},

@@ -27,16 +27,30 @@ STARTED_AT = 1_764_000_000.0  # fixed: 2025-11-24 16:00 UTC
 ENVIRONMENT = {"commit": "0123456789abcdef", "machine": "test-machine", "python": "3.11"}
 
 
-def result(bid: str, median: float, *, spread: float = 0.02, sql: float | None = 2,
-           kind: str = "micro", rounds: int = 12) -> BenchmarkResult:
+def result(
+    bid: str,
+    median: float,
+    *,
+    spread: float = 0.02,
+    sql: float | None = 2,
+    kind: str = "micro",
+    rounds: int = 12,
+) -> BenchmarkResult:
     """A deterministic result whose samples centre on ``median``."""
     samples = tuple(median * (1 + spread * ((i % 5) - 2) / 2) for i in range(rounds))
     suite, rest = bid.split(".", 1)
     name = rest.split("[", 1)[0]
     counters = {"sql_statements": sql} if sql is not None else {}
     latencies = samples if kind == "load" else ()
-    return BenchmarkResult(id=bid, suite=suite, name=name, kind=kind, samples=samples,
-                           counters=counters, latencies=latencies)
+    return BenchmarkResult(
+        id=bid,
+        suite=suite,
+        name=name,
+        kind=kind,
+        samples=samples,
+        counters=counters,
+        latencies=latencies,
+    )
 
 
 @dataclass
@@ -53,24 +67,49 @@ class Step:
 
 def events_for(plan: Plan, steps: list[Step]) -> list[Event]:
     out: list[Event] = [
-        RunStarted(run_id=plan.run_id, benchmark_ids=plan.benchmark_ids, profile=plan.profile,
-                   backend="sqlite", db_url="sqlite:///.tracetui/trace.db",
-                   environment=ENVIRONMENT, started_at=STARTED_AT)
+        RunStarted(
+            run_id=plan.run_id,
+            benchmark_ids=plan.benchmark_ids,
+            profile=plan.profile,
+            backend="sqlite",
+            db_url="sqlite:///.tracetui/trace.db",
+            environment=ENVIRONMENT,
+            started_at=STARTED_AT,
+        )
     ]
     by_id = {s.benchmark_id: s for s in steps}
     for index, bid in enumerate(plan.benchmark_ids):
         step = by_id.get(bid, Step(bid))
-        out.append(BenchmarkStarted(benchmark_id=bid, index=index, total=len(plan.benchmark_ids),
-                                    kind=step.kind, rounds_planned=step.progress))
+        out.append(
+            BenchmarkStarted(
+                benchmark_id=bid,
+                index=index,
+                total=len(plan.benchmark_ids),
+                kind=step.kind,
+                rounds_planned=step.progress,
+            )
+        )
         for r in range(1, step.progress + 1):
             lat = tuple(step.median * (1 + 0.1 * ((r + i) % 3)) for i in range(4))
             extra = {}
             if step.kind == "load":
-                extra = {"users": float(5 * r), "rps": 40.0 * r, "p95": step.median * 1.5,
-                         "failures_per_s": float(r % 2)}
-            out.append(Progress(benchmark_id=bid, round=r, rounds_planned=step.progress,
-                                ops_per_s=1 / step.median * (1 + 0.05 * (r % 4)),
-                                latencies=lat, elapsed=0.1 * r, extra=extra))
+                extra = {
+                    "users": float(5 * r),
+                    "rps": 40.0 * r,
+                    "p95": step.median * 1.5,
+                    "failures_per_s": float(r % 2),
+                }
+            out.append(
+                Progress(
+                    benchmark_id=bid,
+                    round=r,
+                    rounds_planned=step.progress,
+                    ops_per_s=1 / step.median * (1 + 0.05 * (r % 4)),
+                    latencies=lat,
+                    elapsed=0.1 * r,
+                    extra=extra,
+                )
+            )
         if step.error:
             out.append(BenchmarkFailed(benchmark_id=bid, error=step.error))
         else:
@@ -116,8 +155,11 @@ class CannedFactory:
         events = events_for(plan, self.steps)
         pause = None
         if self.pause_after_finished is not None:
-            finished = [i for i, e in enumerate(events)
-                        if isinstance(e, BenchmarkFinished | BenchmarkFailed)]
+            finished = [
+                i
+                for i, e in enumerate(events)
+                if isinstance(e, BenchmarkFinished | BenchmarkFailed)
+            ]
             pause = finished[self.pause_after_finished - 1]
         run = CannedRun(events, pause_after=pause)
         self.plans.append(plan)

@@ -33,8 +33,9 @@ STEPS = [
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A fresh working directory where only the demo suite is registered."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv(registry.SUITES_ENV,
-                       "tests.tui.demo_suite:SUITE,tests.tui.extra_suite:SUITE")
+    monkeypatch.setenv(
+        registry.SUITES_ENV, "tests.tui.demo_suite:SUITE,tests.tui.extra_suite:SUITE"
+    )
     monkeypatch.setattr(registry, "suite_names", lambda: ["demo", "extra"])
     registry.load_suite.cache_clear()
     yield tmp_path
@@ -48,14 +49,18 @@ def write_baselines(root: Path) -> list[Path]:
     """
     store = BaselineStore(root)
     paths = store.accept(
-        [result("demo.lookup[10]", 0.0010), result("demo.lookup[100]", 0.0010),
-         result("extra.scan", 0.0030)],
+        [
+            result("demo.lookup[10]", 0.0010),
+            result("demo.lookup[100]", 0.0010),
+            result("extra.scan", 0.0030),
+        ],
         backend="sqlite",
         provenance={"run_id": "20251101-090000-base", "commit": "feedface00"},
     )
     for path in paths:
-        text = re.sub(r'accepted_at = "[^"]*"', 'accepted_at = "2025-11-01T09:00:00Z"',
-                      path.read_text())
+        text = re.sub(
+            r'accepted_at = "[^"]*"', 'accepted_at = "2025-11-01T09:00:00Z"', path.read_text()
+        )
         path.write_text(text)
     return paths
 
@@ -68,8 +73,9 @@ def baselines(workdir: Path) -> Path:
 
 @pytest.fixture
 def make_app(workdir: Path) -> Callable[..., ConsoleApp]:
-    def build(factory: CannedFactory | None = None, suites: list[str] | None = None,
-              **kwargs: object) -> ConsoleApp:
+    def build(
+        factory: CannedFactory | None = None, suites: list[str] | None = None, **kwargs: object
+    ) -> ConsoleApp:
         kwargs.setdefault("run_id_factory", lambda: RUN_ID)
         app = ConsoleApp(
             db_url=kwargs.pop("db_url", DB_URL),

@@ -17,16 +17,27 @@ T = TypeVar("T")
 def screen_text(app: App[object]) -> str:
     """The current screen as text lines, rendered like ``export_screenshot`` does."""
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
-                      color_system="truecolor", record=True, legacy_windows=False,
-                      safe_box=False)
-    console.print(app.screen._compositor.render_update(
-        full=True, screen_stack=app._background_screens, simplify=True))
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        record=True,
+        legacy_windows=False,
+        safe_box=False,
+    )
+    console.print(
+        app.screen._compositor.render_update(
+            full=True, screen_stack=app._background_screens, simplify=True
+        )
+    )
     return console.export_text(styles=False)
 
 
-async def wait_for(pilot: Pilot[object], predicate: Callable[[], bool], *,
-                   timeout: float = 10.0) -> None:
+async def wait_for(
+    pilot: Pilot[object], predicate: Callable[[], bool], *, timeout: float = 10.0
+) -> None:
     """Let the app run until ``predicate()`` holds (fails the test after ``timeout``)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

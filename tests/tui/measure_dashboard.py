@@ -25,9 +25,13 @@ from tui.screens.picker import PickerScreen
 
 async def measure(profile: str) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="tracetui-measure-"))
-    app = ConsoleApp(db_url=f"sqlite:///{tmp / 'trace.db'}", suites=["toy"],
-                     baselines_dir=tmp / "baselines", history_path=tmp / "history.db",
-                     profile=profile)
+    app = ConsoleApp(
+        db_url=f"sqlite:///{tmp / 'trace.db'}",
+        suites=["toy"],
+        baselines_dir=tmp / "baselines",
+        history_path=tmp / "history.db",
+        profile=profile,
+    )
     batches: list[float] = []
     plots: list[float] = []
     lags: list[float] = []
@@ -54,10 +58,14 @@ async def measure(profile: str) -> None:
             await asyncio.sleep(0.02)
             lags.append(time.perf_counter() - t0 - 0.02)
         duration = time.perf_counter() - start
-    print(f"run {duration:.1f} s  live updates {len(batches)} ({len(batches) / duration:.1f}/s)"
-          f"  plot redraws {len(plots)} ({len(plots) / duration:.1f}/s)")
-    print(f"UI timer lag: median {statistics.median(lags) * 1e3:.1f} ms, "
-          f"p95 {sorted(lags)[int(len(lags) * 0.95)] * 1e3:.1f} ms, max {max(lags) * 1e3:.1f} ms")
+    print(
+        f"run {duration:.1f} s  live updates {len(batches)} ({len(batches) / duration:.1f}/s)"
+        f"  plot redraws {len(plots)} ({len(plots) / duration:.1f}/s)"
+    )
+    print(
+        f"UI timer lag: median {statistics.median(lags) * 1e3:.1f} ms, "
+        f"p95 {sorted(lags)[int(len(lags) * 0.95)] * 1e3:.1f} ms, max {max(lags) * 1e3:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -16,8 +16,14 @@ from tui.screens.approval import ApprovalScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.picker import PickerScreen
 
-ORDER = ["demo.lookup[10]", "demo.lookup[100]", "demo.create", "demo.browse", "demo.broken",
-         "extra.scan"]
+ORDER = [
+    "demo.lookup[10]",
+    "demo.lookup[100]",
+    "demo.create",
+    "demo.browse",
+    "demo.broken",
+    "extra.scan",
+]
 
 
 async def run_to_approval(app, pilot) -> ApprovalScreen:
@@ -47,7 +53,7 @@ def test_rows_show_levels_changes_significance_and_sql(make_app, baselines):
             assert str(critical[7]) == "2 → 3"  # one more SQL statement per call
             assert critical[5].style == "bold red"
             assert table.get_row("demo.create")[5].style == "bold blue"
-            assert table.get_row("demo.lookup[10]")[2] == "995.0 µs"
+            assert str(table.get_row("demo.lookup[10]")[2]) == "995.0 µs"
             await pilot.press("down", "down", "down", "down")
             assert "demo.broken: RuntimeError: the canned benchmark broke" in screen_text(app)
 
@@ -105,8 +111,12 @@ def test_accept_all_leaves_critical_and_failed_rows(make_app, baselines: Path):
             await pilot.press("A")
             decisions = screen.review.decisions
             assert [decisions[b] for b in ORDER] == [
-                Decision.ACCEPTED, Decision.PENDING, Decision.ACCEPTED, Decision.ACCEPTED,
-                Decision.PENDING, Decision.REJECTED,
+                Decision.ACCEPTED,
+                Decision.PENDING,
+                Decision.ACCEPTED,
+                Decision.ACCEPTED,
+                Decision.PENDING,
+                Decision.REJECTED,
             ]
 
     run(scenario())
@@ -128,5 +138,37 @@ def test_enter_opens_the_detail_with_both_plots(make_app, baselines: Path):
             assert "from run 20251101-090000-base" in text
             await pilot.press("escape")
             await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+
+    run(scenario())
+
+
+def test_ids_with_brackets_are_shown_verbatim(make_app, workdir: Path):
+    # A str cell or notification would be read as markup: "[low]" is a valid style tag.
+    from engine.baselines import BaselineStore
+    from engine.verdicts import Level, Verdict
+    from tests.tui.canned import result
+    from tui.review import Review
+
+    bid = "load.crud[low]"
+    review = Review(
+        run_id="r",
+        backend="sqlite",
+        verdicts=[Verdict(bid, Level.NEW, metric="p95", current=0.0194)],
+        results={bid: result(bid, 0.0194, kind="load")},
+        references={},
+    )
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
+            app.clear_notifications()
+            await app.push_screen(
+                ApprovalScreen(review, store=BaselineStore(workdir / "b"), history=None)
+            )
+            await pilot.press("a", "s")
+            await pilot.pause()
+            assert "load.crud[low]" in screen_text(app)
+            assert any("load.sqlite.toml" in n.message for n in app._notifications)
 
     run(scenario())

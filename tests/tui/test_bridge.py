@@ -33,9 +33,14 @@ def pump_events(events, *, clock, history=None, store=None, step=0.0):
                 clock.now += step
                 yield event
 
-    pump = EventPump(TickingRun(events), run_id=events[0].run_id, post=posted.append,
-                     history=history, store=store or BaselineStore(Path("baselines")),
-                     clock=clock)
+    pump = EventPump(
+        TickingRun(events),
+        run_id=events[0].run_id,
+        post=posted.append,
+        history=history,
+        store=store or BaselineStore(Path("baselines")),
+        clock=clock,
+    )
     return pump, posted
 
 
@@ -56,22 +61,24 @@ def test_progress_is_throttled_and_a_newer_batch_loses_nothing(workdir: Path) ->
 
 
 def test_events_keep_their_order_and_the_run_is_judged(workdir: Path, baselines: Path) -> None:
-    plan = Plan(benchmark_ids=("demo.lookup[10]", "demo.lookup[100]", "demo.broken"),
-                run_id="r2")
+    plan = Plan(benchmark_ids=("demo.lookup[10]", "demo.lookup[100]", "demo.broken"), run_id="r2")
     history = History(workdir / "history.db")
-    pump, posted = pump_events(events_for(plan, STEPS), clock=FakeClock(), history=history,
-                               store=BaselineStore(baselines))
+    pump, posted = pump_events(
+        events_for(plan, STEPS), clock=FakeClock(), history=history, store=BaselineStore(baselines)
+    )
     judged = pump.run()
     kinds = [type(m.event).__name__ for m in posted if isinstance(m, EngineEvent)]
     assert kinds[0] == "RunStarted" and kinds[-1] == "RunFinished"
     assert kinds.count("BenchmarkFinished") == 2 and kinds.count("BenchmarkFailed") == 1
     assert isinstance(posted[-1], RunJudged)
     levels = {v.benchmark_id: v.level for v in judged.verdicts}
-    assert levels == {"demo.lookup[10]": Level.INFO, "demo.lookup[100]": Level.CRITICAL,
-                      "demo.broken": Level.FAILED}
+    assert levels == {
+        "demo.lookup[10]": Level.INFO,
+        "demo.lookup[100]": Level.CRITICAL,
+        "demo.broken": Level.FAILED,
+    }
     (run,) = history.runs()
-    assert (run.status, run.regressions, run.failures, run.result_count) == (
-        "completed", 1, 1, 2)
+    assert (run.status, run.regressions, run.failures, run.result_count) == ("completed", 1, 1, 2)
     history.close()
 
 
@@ -81,8 +88,9 @@ def test_a_broken_baseline_file_judges_against_nothing_and_says_which(
     broken = baselines / "demo.sqlite.toml"
     broken.write_text("schema = 1\nbenchmarks = [")
     plan = Plan(benchmark_ids=("demo.lookup[10]",), run_id="r3")
-    pump, _ = pump_events(events_for(plan, STEPS), clock=FakeClock(),
-                          store=BaselineStore(baselines))
+    pump, _ = pump_events(
+        events_for(plan, STEPS), clock=FakeClock(), store=BaselineStore(baselines)
+    )
     judged = pump.run()
     assert "demo.sqlite.toml" in judged.baseline_error
     assert [v.level for v in judged.verdicts] == [Level.NEW]
@@ -98,8 +106,14 @@ def test_a_source_that_raises_is_judged_then_reraised(workdir: Path) -> None:
             raise OSError("pipe closed")
 
     posted: list = []
-    pump = EventPump(Exploding(events), run_id="r4", post=posted.append, history=None,
-                     store=BaselineStore(Path("baselines")), clock=FakeClock())
+    pump = EventPump(
+        Exploding(events),
+        run_id="r4",
+        post=posted.append,
+        history=None,
+        store=BaselineStore(Path("baselines")),
+        clock=FakeClock(),
+    )
     with pytest.raises(OSError, match="pipe closed"):
         pump.run()
     judged = posted[-1]

@@ -79,15 +79,18 @@ def test_a_suite_that_fails_to_import_is_named_and_marked(make_app):
     from tui.catalog import Catalog, load_catalog
 
     catalog = load_catalog()
-    broken = Catalog(catalog.suites, {"bulk": "suite 'bulk' (suites.bulk:SUITE) failed to load: "
-                                               "No module named 'suites.bulk'"})
+    broken = Catalog(
+        catalog.suites,
+        {"bulk": "suite 'bulk' (suites.bulk:SUITE) failed to load: No module named 'suites.bulk'"},
+    )
 
     async def scenario():
         app = make_app(catalog=broken)
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
-            assert any("suites.bulk" in n.message and n.severity == "error"
-                       for n in app._notifications)
+            assert any(
+                "suites.bulk" in n.message and n.severity == "error" for n in app._notifications
+            )
             app.clear_notifications()
             await pilot.pause()
             assert "bulk" in screen_text(app) and "✗ suite failed to load" in screen_text(app)

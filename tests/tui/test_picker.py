@@ -17,8 +17,14 @@ from tui.widgets.suite_tree import SuiteTree
 
 def test_picker_lists_suites_benchmarks_and_the_last_known_verdict(make_app, workdir: Path):
     history = History(workdir / "history.db")
-    history.start_run("old", profile="smoke", backend="sqlite", db_url="sqlite://",
-                      environment={}, started_at=time.time() - 60)
+    history.start_run(
+        "old",
+        profile="smoke",
+        backend="sqlite",
+        db_url="sqlite://",
+        environment={},
+        started_at=time.time() - 60,
+    )
     history.add_result("old", result("demo.lookup[100]", 0.00125))
     history.finish_run("old", "completed", [Verdict("demo.lookup[100]", Level.WARNING)])
     history.close()
@@ -60,8 +66,13 @@ def test_space_toggles_and_r_runs_exactly_the_selection(make_app):
             await wait_for(pilot, lambda: bool(factory.plans))
             assert any(isinstance(s, DashboardScreen) for s in app.screen_stack)
             (plan,) = factory.plans
-            assert plan.benchmark_ids == ("demo.lookup[100]", "demo.create", "demo.browse",
-                                          "demo.broken", "extra.scan")
+            assert plan.benchmark_ids == (
+                "demo.lookup[100]",
+                "demo.create",
+                "demo.browse",
+                "demo.broken",
+                "extra.scan",
+            )
             assert plan.profile == "standard"
             assert plan.db_url == "sqlite:///.tracetui/trace.db"
 

@@ -34,8 +34,9 @@ def test_live_numbers_a_failed_benchmark_and_the_run_going_on(make_app, baseline
         app = make_app(factory)
         async with app.run_test(size=SIZE) as pilot:
             await start(app, pilot)
-            await wait_for(pilot, lambda: bool(factory.runs)
-                           and factory.runs[0].reached_pause.is_set())
+            await wait_for(
+                pilot, lambda: bool(factory.runs) and factory.runs[0].reached_pause.is_set()
+            )
             dash = dashboard(app)
             await wait_for(pilot, lambda: "demo.broken" in dash.failed and not dash.plot_dirty)
             broken = dash.panel("demo.broken")
@@ -67,8 +68,9 @@ def test_escape_cancels_and_finished_results_are_kept(make_app, baselines, workd
         app = make_app(factory)
         async with app.run_test(size=SIZE) as pilot:
             await start(app, pilot)
-            await wait_for(pilot, lambda: bool(factory.runs)
-                           and factory.runs[0].reached_pause.is_set())
+            await wait_for(
+                pilot, lambda: bool(factory.runs) and factory.runs[0].reached_pause.is_set()
+            )
             dash = dashboard(app)
             await wait_for(pilot, lambda: len(dash.done) == 2)
             await pilot.press("escape")
@@ -85,7 +87,9 @@ def test_escape_cancels_and_finished_results_are_kept(make_app, baselines, workd
     (summary,) = history.runs()
     assert summary.status == "cancelled"
     assert [r.id for r in history.results(summary.run_id)] == [
-        "demo.lookup[10]", "demo.lookup[100]"]
+        "demo.lookup[10]",
+        "demo.lookup[100]",
+    ]
     history.close()
 
 
@@ -96,8 +100,9 @@ def test_ctrl_c_cancels_too_and_q_waits_for_the_run(make_app):
         app = make_app(factory)
         async with app.run_test(size=SIZE) as pilot:
             await start(app, pilot)
-            await wait_for(pilot, lambda: bool(factory.runs)
-                           and factory.runs[0].reached_pause.is_set())
+            await wait_for(
+                pilot, lambda: bool(factory.runs) and factory.runs[0].reached_pause.is_set()
+            )
             await pilot.press("q")
             await pilot.pause()
             assert app.is_running and dashboard(app).running
@@ -120,9 +125,13 @@ def test_a_run_that_cannot_start_is_reported_once(make_app):
         app = make_app(failing_factory)
         async with app.run_test(size=SIZE) as pilot:
             await start(app, pilot)
-            await wait_for(pilot, lambda: any(
-                isinstance(s, DashboardScreen) and s.status == "crashed"
-                for s in app.screen_stack))
+            await wait_for(
+                pilot,
+                lambda: any(
+                    isinstance(s, DashboardScreen) and s.status == "crashed"
+                    for s in app.screen_stack
+                ),
+            )
             errors = [n.message for n in app._notifications if "run stopped" in n.message]
             assert errors == ["The run stopped: FileNotFoundError: python: not found"]
             assert app.is_running  # the console survives
@@ -139,8 +148,9 @@ def test_t_switches_the_plot_and_arrows_pick_the_benchmark(make_app):
         app = make_app(factory)
         async with app.run_test(size=SIZE) as pilot:
             await start(app, pilot)
-            await wait_for(pilot, lambda: bool(factory.runs)
-                           and factory.runs[0].reached_pause.is_set())
+            await wait_for(
+                pilot, lambda: bool(factory.runs) and factory.runs[0].reached_pause.is_set()
+            )
             dash = dashboard(app)
             await wait_for(pilot, lambda: len(dash.done) == 3 and not dash.plot_dirty)
             assert dash.selected == "demo.create"  # follows the running benchmark
@@ -170,8 +180,9 @@ def test_elapsed_and_remaining_time_follow_the_plan(make_app):
         app = make_app(factory, clock=lambda: now[0])
         async with app.run_test(size=SIZE) as pilot:
             await start(app, pilot)
-            await wait_for(pilot, lambda: bool(factory.runs)
-                           and factory.runs[0].reached_pause.is_set())
+            await wait_for(
+                pilot, lambda: bool(factory.runs) and factory.runs[0].reached_pause.is_set()
+            )
             dash = dashboard(app)
             await wait_for(pilot, lambda: len(dash.done) == 3)
             now[0] = 130.0  # 30 s in, 3 of 6 benchmarks done

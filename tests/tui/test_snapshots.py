@@ -67,8 +67,9 @@ def test_dashboard_snapshot(make_app, baselines):
         async with app.run_test(size=SIZE) as pilot:
             await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
             await pilot.press("r")
-            await wait_for(pilot, lambda: bool(factory.runs)
-                           and factory.runs[0].reached_pause.is_set())
+            await wait_for(
+                pilot, lambda: bool(factory.runs) and factory.runs[0].reached_pause.is_set()
+            )
             dash = app.screen
             assert isinstance(dash, DashboardScreen)
             await wait_for(pilot, lambda: len(dash.done) == 4 and not dash.plot_dirty)

@@ -69,22 +69,25 @@ class ApprovalScreen(Screen[None]):
         self._update_title()
 
     @property
-    def table(self) -> DataTable[Text | str]:
+    def table(self) -> DataTable[Text]:
         return self.query_one("#approval-table", DataTable)
 
-    def _cells(self, v: Verdict) -> list[Text | str]:
+    def _cells(self, v: Verdict) -> list[Text]:
+        """Every cell is Text: a str cell is markup, and ``load.crud[low]`` would lose ``[low]``."""
         decision = self.review.decisions[v.benchmark_id]
         level = fmt.level_text(v.level)
         if v.budget_broken:
             level.append(" budget!", style="bold red")
         return [
             DECISION_TEXT[decision],
-            v.benchmark_id,
-            fmt.metric_value(v.baseline, v.unit),
-            fmt.metric_value(v.current, v.unit) if not v.error else Text("failed", "bold red"),
+            Text(v.benchmark_id),
+            Text(fmt.metric_value(v.baseline, v.unit)),
+            Text(fmt.metric_value(v.current, v.unit))
+            if not v.error
+            else Text("failed", "bold red"),
             fmt.change(v.change),
             level,
-            fmt.significance(v),
+            Text(fmt.significance(v)),
             fmt.sql_per_op(v),
         ]
 
@@ -94,9 +97,12 @@ class ApprovalScreen(Screen[None]):
             counts[decision] += 1
         self.query_one("#approval-title", Static).update(
             Text.assemble(
-                (f"Run {self.review.run_id}", "bold"), f"  backend {self.review.backend}   ",
-                (f"{counts[Decision.ACCEPTED]} accepted", "green"), "  ",
-                (f"{counts[Decision.REJECTED]} rejected", "red"), "  ",
+                (f"Run {self.review.run_id}", "bold"),
+                f"  backend {self.review.backend}   ",
+                (f"{counts[Decision.ACCEPTED]} accepted", "green"),
+                "  ",
+                (f"{counts[Decision.REJECTED]} rejected", "red"),
+                "  ",
                 f"{counts[Decision.PENDING]} undecided",
             )
         )
@@ -109,11 +115,15 @@ class ApprovalScreen(Screen[None]):
             hint = Text(f"{v.benchmark_id}: {v.error}", style="red")
         else:
             hint = Text(f"{v.benchmark_id}: {v.metric} ", style="bold")
-            hint.append(f"{fmt.metric_value(v.baseline, v.unit)} → "
-                        f"{fmt.metric_value(v.current, v.unit)}", style="")
+            hint.append(
+                f"{fmt.metric_value(v.baseline, v.unit)} → {fmt.metric_value(v.current, v.unit)}",
+                style="",
+            )
             if v.budget is not None:
-                hint.append(f"   budget {fmt.metric_value(v.budget, v.unit)}",
-                            style="bold red" if v.budget_broken else "dim")
+                hint.append(
+                    f"   budget {fmt.metric_value(v.budget, v.unit)}",
+                    style="bold red" if v.budget_broken else "dim",
+                )
             hint.append("   enter: distributions and trend", style="dim")
         self.query_one("#approval-hint", Static).update(hint)
 
@@ -134,7 +144,7 @@ class ApprovalScreen(Screen[None]):
         if bid is None:
             return
         if not self.review.accept(bid):
-            self.notify(f"{bid} has no result to accept.", severity="warning")
+            self.notify(f"{bid} has no result to accept.", severity="warning", markup=False)
             return
         self._refresh_row(bid)
         self._update_title()
@@ -159,23 +169,31 @@ class ApprovalScreen(Screen[None]):
         for bid in changed:
             self._refresh_row(bid)
         self._update_title()
-        self.notify(f"Accepted {len(changed)} rows (CRITICAL and rejected rows left alone).")
+        self.notify(
+            f"Accepted {len(changed)} rows (CRITICAL and rejected rows left alone).", markup=False
+        )
 
     def action_save(self) -> None:
         accepted = self.review.accepted_results()
         if not accepted:
-            self.notify("Nothing accepted: no baseline written.", severity="warning")
+            self.notify("Nothing accepted: no baseline written.", severity="warning", markup=False)
             return
         try:
             changed = self.review.save(self.store)
         except BaselineError as exc:
-            self.notify(str(exc), title="Baselines not saved", severity="error", timeout=15)
+            self.notify(
+                str(exc), title="Baselines not saved", severity="error", timeout=15, markup=False
+            )
             return
         self.saved_paths = [str(p) for p in changed]
         if changed:
-            self.notify("\n".join(self.saved_paths), title=f"Saved {len(accepted)} baselines")
+            self.notify(
+                "\n".join(self.saved_paths), title=f"Saved {len(accepted)} baselines", markup=False
+            )
         else:
-            self.notify("The accepted baselines were already up to date: no file changed.")
+            self.notify(
+                "The accepted baselines were already up to date: no file changed.", markup=False
+            )
 
     def action_detail(self) -> None:
         bid = self._current_id()

@@ -100,8 +100,9 @@ class DashboardScreen(Screen[None]):
         yield Header(show_clock=False)
         with Vertical(id="dash-top"):
             yield Static("", id="run-line")
-            yield ProgressBar(total=max(1, len(self.plan.benchmark_ids)), show_eta=False,
-                              id="plan-progress")
+            yield ProgressBar(
+                total=max(1, len(self.plan.benchmark_ids)), show_eta=False, id="plan-progress"
+            )
             yield Static("", id="time-line")
         with VerticalScroll(id="panels"):
             for bid in self.plan.benchmark_ids:
@@ -142,8 +143,13 @@ class DashboardScreen(Screen[None]):
         error = event.worker.error
         self.running = False
         self.status = "crashed"
-        self.notify(f"The run stopped: {type(error).__name__}: {error}",
-                    title="Run error", severity="error", timeout=10)
+        self.notify(
+            f"The run stopped: {type(error).__name__}: {error}",
+            title="Run error",
+            severity="error",
+            timeout=10,
+            markup=False,
+        )
         self._update_lines()
 
     def on_engine_event(self, message: EngineEvent) -> None:
@@ -167,15 +173,21 @@ class DashboardScreen(Screen[None]):
             self.failed[event.benchmark_id] = event.error
             self.current_fraction = 0.0
             self.panel(event.benchmark_id).fail(event.error)
-            self.notify(f"{event.benchmark_id}: {event.error}", title="Benchmark failed",
-                        severity="error")
+            self.notify(
+                f"{event.benchmark_id}: {event.error}",
+                title="Benchmark failed",
+                severity="error",
+                markup=False,
+            )
         elif isinstance(event, RunFinished):
             self.status = event.status
             self.running = False
             for bid in self.plan.benchmark_ids:
                 self.panel(bid).cancel()
             if event.error:
-                self.notify(event.error, title=f"Run {event.status}", severity="error")
+                self.notify(
+                    event.error, title=f"Run {event.status}", severity="error", markup=False
+                )
         self._update_lines()
 
     def on_progress_batch(self, message: ProgressBatch) -> None:
@@ -185,7 +197,9 @@ class DashboardScreen(Screen[None]):
             if panel.state == "running":
                 panel.update_live(snap)
             if bid == self.current and snap.rounds_planned:
-                self.current_fraction = min(1.0, snap.round / snap.rounds_planned)
+                # A load run reports from inside its (single) round: that round is not done.
+                done_rounds = snap.round - 1 if snap.is_load else snap.round
+                self.current_fraction = min(1.0, max(0, done_rounds) / snap.rounds_planned)
         self.plot_dirty = True
         self._update_progress()
 
@@ -196,13 +210,19 @@ class DashboardScreen(Screen[None]):
         if self.status in ("starting", "running"):
             self.status = record.status
         if message.baseline_error:
-            self.notify(message.baseline_error, title="Baseline file error", severity="error",
-                        timeout=15)
+            self.notify(
+                message.baseline_error,
+                title="Baseline file error",
+                severity="error",
+                timeout=15,
+                markup=False,
+            )
         regressions = sum(1 for v in message.verdicts if v.level.is_regression)
         failed = sum(1 for v in message.verdicts if v.level == Level.FAILED)
         self.notify(
             f"{len(record.results)} results, {regressions} regressions, {failed} failed",
             title=f"Run {record.status}",
+            markup=False,
         )
         self._update_lines()
         if record.results or message.verdicts:
@@ -214,8 +234,10 @@ class DashboardScreen(Screen[None]):
         total = len(self.plan.benchmark_ids)
         if not total:
             return 1.0
-        return min(1.0, (len(self.done) + (0 if self.current in self.done else
-                                            self.current_fraction)) / total)
+        return min(
+            1.0,
+            (len(self.done) + (0 if self.current in self.done else self.current_fraction)) / total,
+        )
 
     def _update_progress(self) -> None:
         total = len(self.plan.benchmark_ids)
@@ -226,7 +248,9 @@ class DashboardScreen(Screen[None]):
     def _update_lines(self) -> None:
         total = len(self.plan.benchmark_ids)
         line = Text.assemble(
-            ("Status ", "bold"), (self.status, "cyan"), (f"  {self.target}", "dim"),
+            ("Status ", "bold"),
+            (self.status, "cyan"),
+            (f"  {self.target}", "dim"),
             f"   {len(self.done)}/{total} benchmarks done",
         )
         if self.failed:
@@ -271,8 +295,8 @@ class DashboardScreen(Screen[None]):
             finished = panel.result.latencies or panel.result.samples
             if len(finished) > len(latencies):
                 latencies = finished
-        draw = plots.latency_timeline if self.plot_mode == "timeline" else (
-            plots.latency_distribution
+        draw = (
+            plots.latency_timeline if self.plot_mode == "timeline" else (plots.latency_distribution)
         )
         draw(widget, bid, latencies)
 
@@ -319,8 +343,11 @@ class DashboardScreen(Screen[None]):
         self.status = "cancelling"
         if self.source is not None:
             self.source.cancel()
-        self.notify("Cancelling: the benchmark in progress is torn down; finished results "
-                    "are kept.", title="Cancel")
+        self.notify(
+            "Cancelling: the benchmark in progress is torn down; finished results are kept.",
+            title="Cancel",
+            markup=False,
+        )
         self._update_lines()
 
     def action_cancel_or_back(self) -> None:
@@ -331,7 +358,7 @@ class DashboardScreen(Screen[None]):
 
     def action_review(self) -> None:
         if self.judged is None:
-            self.notify("The run is still going.", severity="warning")
+            self.notify("The run is still going.", severity="warning", markup=False)
             return
         self.app.open_review_of_run(self.judged)  # type: ignore[attr-defined]
 

@@ -48,8 +48,10 @@ class DetailScreen(Screen[None]):
         text.append(f"   significance {fmt.significance(v)}   SQL/op ")
         text.append_text(fmt.sql_per_op(v))
         if v.budget is not None:
-            text.append(f"   budget {fmt.metric_value(v.budget, v.unit)}",
-                        style="bold red" if v.budget_broken else "")
+            text.append(
+                f"   budget {fmt.metric_value(v.budget, v.unit)}",
+                style="bold red" if v.budget_broken else "",
+            )
         if v.error:
             text.append(f"\n{v.error}", style="red")
         entry = self.review.references.get(self.benchmark_id)
@@ -68,10 +70,15 @@ class DetailScreen(Screen[None]):
         baseline = list(entry.samples) if entry else []
         current: list[float] = []
         if result is not None:
-            current = list(result.latencies if result.kind == "load" and result.latencies
-                           else result.samples)
-        plots.baseline_vs_new(self.query_one("#detail-distributions", PlotextPlot),
-                              self.benchmark_id, baseline, current)
+            current = list(
+                result.latencies if result.kind == "load" and result.latencies else result.samples
+            )
+        plots.baseline_vs_new(
+            self.query_one("#detail-distributions", PlotextPlot),
+            self.benchmark_id,
+            baseline,
+            current,
+        )
         points = self.history.trend(self.benchmark_id) if self.history else []
         plots.trend(self.query_one("#detail-trend", PlotextPlot), self.benchmark_id, points)
 

@@ -41,8 +41,17 @@ class HistoryScreen(Screen[None]):
 
     def on_mount(self) -> None:
         runs = self.query_one("#runs-table", DataTable)
-        for label in ("When (UTC)", "Run", "Status", "Commit", "Profile", "Backend", "Results",
-                      "Regressions", "Failed"):
+        for label in (
+            "When (UTC)",
+            "Run",
+            "Status",
+            "Commit",
+            "Profile",
+            "Backend",
+            "Results",
+            "Regressions",
+            "Failed",
+        ):
             runs.add_column(label, key=label.lower())
         benches = self.query_one("#run-benchmarks", DataTable)
         benches.add_column("Benchmark", key="benchmark")
@@ -56,21 +65,22 @@ class HistoryScreen(Screen[None]):
         table = self.query_one("#runs-table", DataTable)
         table.clear()
         for run in self.runs:
-            table.add_row(
-                fmt.when(run.started_at),
-                run.run_id,
-                run.status,
-                (run.commit or "—")[:10],
-                run.profile,
-                run.backend,
-                str(run.result_count),
+            table.add_row(  # Text, not str: a str cell is markup ("[low]" would vanish)
+                Text(fmt.when(run.started_at)),
+                Text(run.run_id),
+                Text(run.status),
+                Text((run.commit or "—")[:10]),
+                Text(run.profile),
+                Text(run.backend),
+                Text(str(run.result_count)),
                 Text(str(run.regressions), style="bold red" if run.regressions else ""),
                 Text(str(run.failures), style="bold red" if run.failures else ""),
                 key=run.run_id,
             )
         self.query_one("#history-title", Static).update(
-            Text.assemble(("History  ", "bold"), f"{len(self.runs)} runs  ",
-                          (str(self.history.path), "dim"))
+            Text.assemble(
+                ("History  ", "bold"), f"{len(self.runs)} runs  ", (str(self.history.path), "dim")
+            )
         )
         if self.runs:
             self._show_run(self.runs[0].run_id)
@@ -82,16 +92,23 @@ class HistoryScreen(Screen[None]):
         benches.clear()
         levels = {v.benchmark_id: v.level for v in self.history.verdicts(run_id)}
         for result in self.history.results(run_id):
-            benches.add_row(result.id, fmt.seconds(result.median),
-                            fmt.level_text(levels.get(result.id)), key=result.id)
+            benches.add_row(
+                Text(result.id),
+                Text(fmt.seconds(result.median)),
+                fmt.level_text(levels.get(result.id)),
+                key=result.id,
+            )
         if benches.row_count:
             self._show_trend(str(benches.coordinate_to_cell_key((0, 0)).row_key.value))
         else:
             plots.trend(self.query_one("#history-trend", PlotextPlot), run_id, [])
 
     def _show_trend(self, benchmark_id: str) -> None:
-        plots.trend(self.query_one("#history-trend", PlotextPlot), benchmark_id,
-                    self.history.trend(benchmark_id))
+        plots.trend(
+            self.query_one("#history-trend", PlotextPlot),
+            benchmark_id,
+            self.history.trend(benchmark_id),
+        )
 
     def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
         if message.row_key is None or message.row_key.value is None:

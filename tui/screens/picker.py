@@ -113,8 +113,12 @@ class PickerScreen(Screen[None]):
             return text
         bench = next(b for b in suite.benchmarks if b.id == data.benchmark_id)
         text = Text.assemble(
-            (bench.id, "bold"), "\n", (f"kind {bench.kind}", "dim"), "\n",
-            bench.description or "", "\n",
+            (bench.id, "bold"),
+            "\n",
+            (f"kind {bench.kind}", "dim"),
+            "\n",
+            bench.description or "",
+            "\n",
         )
         if bench.items_per_op != 1:
             text.append(f"{bench.items_per_op} items per op\n", style="dim")
@@ -144,8 +148,11 @@ class PickerScreen(Screen[None]):
     def action_run(self) -> None:
         ids = self.tree.ordered_selection()
         if not ids:
-            self.notify("Nothing selected: space toggles a suite or benchmark.",
-                        severity="warning")
+            self.notify(
+                "Nothing selected: space toggles a suite or benchmark.",
+                severity="warning",
+                markup=False,
+            )
             return
         self.app.start_run(ids, self.profile)  # type: ignore[attr-defined]
 

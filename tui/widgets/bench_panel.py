@@ -113,9 +113,15 @@ class BenchmarkPanel(Vertical):
     def finish(self, result: BenchmarkResult) -> None:
         self.result = result
         self.round_text = f"{result.rounds} rounds"
-        self.summary = (
-            f"median {fmt.seconds(result.median)}  {fmt.rate(result.items_per_second)}"
-        )
+        if result.kind == "load" and "p95" in result.metrics:
+            m = result.metrics
+            self.summary = f"p95 {fmt.seconds(m['p95'])}  {m.get('rps', 0):.1f} req/s"
+            if m.get("failure_ratio"):
+                self.summary += f"  failures {m['failure_ratio'] * 100:.1f} %"
+        else:
+            self.summary = (
+                f"median {fmt.seconds(result.median)}  {fmt.rate(result.items_per_second)}"
+            )
         if "sql_statements" in result.counters:
             self.summary += f"  SQL/op {result.counters['sql_statements']:g}"
         if not self.snapshot and result.samples:
