@@ -146,7 +146,7 @@ def test_t_switches_the_plot_and_arrows_pick_the_benchmark(make_app):
 
     async def scenario():
         app = make_app(factory)
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=(100, 30)) as pilot:  # panels overflow: they scroll
             await start(app, pilot)
             await wait_for(
                 pilot, lambda: bool(factory.runs) and factory.runs[0].reached_pause.is_set()

@@ -104,7 +104,7 @@ class DashboardScreen(Screen[None]):
                 total=max(1, len(self.plan.benchmark_ids)), show_eta=False, id="plan-progress"
             )
             yield Static("", id="time-line")
-        with VerticalScroll(id="panels"):
+        with VerticalScroll(id="panels", can_focus=False):
             for bid in self.plan.benchmark_ids:
                 yield BenchmarkPanel(bid)
         yield PlotextPlot(id="dash-plot")
