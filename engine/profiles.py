@@ -17,7 +17,8 @@ class Profile:
     ``min_rounds``/``max_rounds`` bound the rounds; ``max_time`` (s) caps a
     benchmark's timed rounds once ``min_rounds`` are done; ``min_round_time``
     (s) is what calibration aims one micro round at; ``warmup_rounds`` are
-    untimed rounds run first (they also count SQL statements). With
+    untimed rounds run first (they also count SQL statements), and untimed
+    rounds continue until ``warmup_time`` (s) has passed. With
     ``precision`` set the profile is adaptive: after ``min_rounds`` it stops
     as soon as the 95 % interval of the median is within ±precision (a
     fraction of the median), and at ``max_time`` otherwise.
@@ -29,6 +30,7 @@ class Profile:
     max_time: float
     min_round_time: float
     warmup_rounds: int
+    warmup_time: float = 0.0
     reservoir: int = 64
     precision: float | None = None
 
@@ -40,6 +42,7 @@ class Profile:
             "max_time": self.max_time,
             "min_round_time": self.min_round_time,
             "warmup_rounds": self.warmup_rounds,
+            "warmup_time": self.warmup_time,
             "reservoir": self.reservoir,
             "precision": self.precision,
         }
@@ -51,15 +54,16 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {
     "smoke": Profile(
-        "smoke", min_rounds=5, max_rounds=7, max_time=0.25, min_round_time=0.002, warmup_rounds=1
+        "smoke", min_rounds=5, max_rounds=7, max_time=0.25, min_round_time=0.002,
+        warmup_rounds=1, warmup_time=0.05,
     ),
     "standard": Profile(
         "standard", min_rounds=10, max_rounds=100, max_time=2.0, min_round_time=0.005,
-        warmup_rounds=1, precision=0.03,
+        warmup_rounds=1, warmup_time=0.1, precision=0.03,
     ),
     "thorough": Profile(
         "thorough", min_rounds=30, max_rounds=200, max_time=6.0, min_round_time=0.01,
-        warmup_rounds=2,
+        warmup_rounds=2, warmup_time=0.3,
     ),
 }
 

@@ -63,7 +63,8 @@ def test_pedantic_case_gets_fresh_setup_and_teardown_every_round(ctx: Context) -
         calls["closed"] += 1
 
     result = run_benchmark(suite.benchmarks[0], ctx, lambda e: None)
-    assert calls["setup"] == calls["fn"] == calls["teardown"] == result.rounds + 2  # 2 probes
+    assert calls["setup"] == calls["fn"] == calls["teardown"]
+    assert calls["fn"] >= result.rounds + 2  # two probes (statements, memory) and warm-up
     assert calls["closed"] == 1
     assert result.counters["peak_memory_bytes"] >= 100_000
     assert result.iterations == 1
