@@ -13,6 +13,7 @@ any number of ``Progress``, and ``BenchmarkFinished`` or
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
@@ -131,6 +132,21 @@ EVENT_TYPES: dict[str, type[Event]] = {
     for cls in (RunStarted, BenchmarkStarted, Progress, BenchmarkFinished, BenchmarkFailed,
                 RunFinished)
 }
+
+
+def read_events(
+    lines: Iterable[str], on_garbage: Callable[[str], None] | None = None
+) -> Iterator[Event]:
+    """Events from a stream of JSON lines; blank lines are skipped, others reported."""
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            continue
+        try:
+            yield parse_event(line)
+        except ValueError:
+            if on_garbage is not None:
+                on_garbage(line)
 
 
 def parse_event(line: str | dict[str, Any]) -> Event:

@@ -27,7 +27,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from engine.events import Event, RunFinished, RunStarted, parse_event
+from engine.events import Event, RunFinished, RunStarted, read_events
 from engine.pytest_stream import BACKEND_ENV, DEFAULT_BACKEND, FD_ENV, RUN_ID_ENV
 
 STOP_GRACE_S = 10.0
@@ -120,14 +120,7 @@ def run_pytest(
             try:
                 with os.fdopen(read_fd, "r", encoding="utf-8") as events:
                     read_fd = -1
-                    for line in events:
-                        line = line.strip()
-                        if not line:
-                            continue
-                        try:
-                            event = parse_event(line)
-                        except ValueError:
-                            continue
+                    for event in read_events(events):
                         if isinstance(event, RunFinished):
                             last = event  # held back until pytest has exited
                             continue

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from engine.events import Event, RunFinished, parse_event
+from engine.events import Event, RunFinished, read_events
 from engine.plan import Plan
 
 CANCEL_GRACE_SECONDS = 10.0
@@ -70,16 +70,7 @@ class WorkerRun:
         assert self.process.stdout is not None
         finished = False
         try:
-            for line in self.process.stdout:
-                line = line.strip()
-                if not line:
-                    continue
-                try:
-                    event = parse_event(line)
-                except ValueError:
-                    print(f"tracetui: worker wrote a non-event line: {line[:120]}",
-                          file=sys.stderr)
-                    continue
+            for event in read_events(self.process.stdout, self._garbage):
                 if isinstance(event, RunFinished):
                     finished = True
                 yield event
@@ -94,6 +85,10 @@ class WorkerRun:
                 error="" if self.cancelled else f"worker exited with code {code}"
                 + self._stderr_tail(),
             )
+
+    @staticmethod
+    def _garbage(line: str) -> None:
+        print(f"tracetui: worker wrote a non-event line: {line[:120]}", file=sys.stderr)
 
     def _stderr_tail(self) -> str:
         if self._stderr_path is None or not self._stderr_path.exists():
