@@ -1,8 +1,9 @@
 """Canned event streams standing in for a worker process in the console tests.
 
 A :class:`CannedRun` yields a fixed list of events; with ``pause_after``
-it stops there until ``cancel()`` is called (or a bounded wait ends), then
-ends the run as ``cancelled`` — exactly what a cancelled worker does.
+it stops there until ``cancel()`` (then it ends the run as ``cancelled``,
+exactly what a cancelled worker does) or ``resume()`` (it goes on), or a
+bounded wait ends.
 """
 
 from __future__ import annotations
@@ -123,6 +124,7 @@ class CannedRun:
     events: list[Event]
     pause_after: int | None = None  # index of the event after which the run waits for cancel
     cancelled: threading.Event = field(default_factory=threading.Event)
+    resumed: threading.Event = field(default_factory=threading.Event)
     reached_pause: threading.Event = field(default_factory=threading.Event)
 
     def __iter__(self) -> Iterator[Event]:
@@ -132,7 +134,9 @@ class CannedRun:
             yield event
             if index == self.pause_after:
                 self.reached_pause.set()
-                self.cancelled.wait(timeout=10)
+                for _ in range(500):  # at most 10 s
+                    if self.cancelled.wait(timeout=0.02) or self.resumed.is_set():
+                        break
                 if self.cancelled.is_set():
                     run_id = self.events[0].run_id  # type: ignore[attr-defined]
                     yield RunFinished(run_id=run_id, status="cancelled", duration=0.5)
@@ -140,6 +144,9 @@ class CannedRun:
 
     def cancel(self) -> None:
         self.cancelled.set()
+
+    def resume(self) -> None:
+        self.resumed.set()
 
 
 class CannedFactory:

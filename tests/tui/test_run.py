@@ -53,10 +53,11 @@ def test_live_numbers_a_failed_benchmark_and_the_run_going_on(make_app, baseline
             assert dash.running and dash.panel("extra.scan").state == "queued"
             assert dash.query_one(ProgressBar).progress == 5
             assert "5/6 benchmarks done" in screen_text(app)
-            factory.runs[0].cancelled.clear()  # let the run go on to its end
-            factory.runs[0].pause_after = None
-            factory.runs[0].cancel()  # wakes the canned run; it then reports "cancelled"
+            factory.runs[0].resume()  # the run goes on after the failure
             await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+            assert dash.status == "completed"
+            assert dash.panel("extra.scan").state == "done"
+            assert dash.panel("demo.broken").state == "failed"
 
     run(scenario())
 
