@@ -58,6 +58,7 @@ async def measure(profile: str) -> None:
             await asyncio.sleep(0.02)
             lags.append(time.perf_counter() - t0 - 0.02)
         duration = time.perf_counter() - start
+        await pilot.pause(0.2)  # let the approval screen finish mounting before exiting
     print(
         f"run {duration:.1f} s  live updates {len(batches)} ({len(batches) / duration:.1f}/s)"
         f"  plot redraws {len(plots)} ({len(plots) / duration:.1f}/s)"

@@ -187,7 +187,7 @@ def test_elapsed_and_remaining_time_follow_the_plan(make_app):
             dash = dashboard(app)
             await wait_for(pilot, lambda: len(dash.done) == 3)
             now[0] = 130.0  # 30 s in, 3 of 6 benchmarks done
-            await pilot.pause(0.3)  # the clock line redraws on a 0.2 s tick
+            await pilot.pause(0.3)  # the clock line redraws on a 0.15 s tick
             assert "elapsed 0:30   remaining ~0:30" in screen_text(app)
             await pilot.press("escape")
             await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))

@@ -44,7 +44,7 @@ def check(app, name: str) -> None:
 
 async def settle(app, pilot) -> None:
     app.clear_notifications()
-    await pilot.pause(0.3)  # plots redraw on a 0.2 s tick
+    await pilot.pause(0.3)  # plots redraw on a 0.15 s tick
 
 
 def test_picker_snapshot(make_app, baselines):
