@@ -12,6 +12,7 @@ inside the timed region.
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 import tracemalloc
@@ -173,7 +174,7 @@ def _measure_timed(bench: Benchmark, ctx: Context, case: Timed, emit: Emit) -> B
                 Progress(
                     benchmark_id=bench.id,
                     round=len(samples),
-                    rounds_planned=profile.max_rounds,
+                    rounds_planned=expected_rounds(len(samples), now - start, profile, done),
                     ops_per_s=bench.items_per_op / per_call if per_call > 0 else 0.0,
                     latencies=(per_call,),
                     elapsed=now - start,
@@ -206,6 +207,19 @@ def _enough(samples: list[float], elapsed: float, profile: Profile) -> bool:
         if precision is not None and precision <= profile.precision:
             return True
     return elapsed >= profile.max_time
+
+
+def expected_rounds(done_rounds: int, elapsed: float, profile: Profile, done: bool) -> int:
+    """How many rounds this benchmark will take, as far as can be told now.
+
+    The time cap usually ends a benchmark before ``max_rounds``; adaptive
+    profiles may end it sooner still, which the estimate cannot know.
+    """
+    if done or done_rounds == 0:
+        return max(done_rounds, 1)
+    by_time = math.ceil(profile.max_time / (elapsed / done_rounds)) if elapsed > 0 else 0
+    estimate = min(profile.max_rounds, max(profile.min_rounds, by_time))
+    return max(estimate, done_rounds + 1)
 
 
 def _live_extra(samples: list[float]) -> dict[str, float]:
@@ -292,7 +306,8 @@ def _measure_pedantic(
                 Progress(
                     benchmark_id=bench.id,
                     round=len(samples),
-                    rounds_planned=rounds_planned,
+                    rounds_planned=1 if single else expected_rounds(
+                        len(samples), now - start, profile, done),
                     ops_per_s=ops / duration if duration > 0 else 0.0,
                     latencies=recent,
                     elapsed=now - start,

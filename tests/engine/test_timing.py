@@ -105,3 +105,14 @@ def test_relative_precision_literal() -> None:
     assert relative_precision([float(x) for x in range(1, 101)]) == pytest.approx(
         (60 - 41) / 2 / 50.5
     )
+
+
+def test_expected_rounds_follow_the_time_cap() -> None:
+    from engine.timing import expected_rounds
+
+    p = Profile("p", min_rounds=5, max_rounds=200, max_time=1.0, min_round_time=0.001,
+                warmup_rounds=0)
+    assert expected_rounds(10, 0.5, p, done=False) == 20  # 50 ms a round, 1 s cap
+    assert expected_rounds(3, 0.001, p, done=False) == 200  # fast rounds: the round cap
+    assert expected_rounds(2, 0.9, p, done=False) == 5  # slow rounds: at least min_rounds
+    assert expected_rounds(7, 2.0, p, done=True) == 7

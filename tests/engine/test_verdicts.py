@@ -109,3 +109,28 @@ def test_a_change_inside_the_run_to_run_noise_is_inconclusive() -> None:
     assert RegressionCheck().check(result(1.35), noisy_runs).level == Level.CRITICAL
     quiet_runs = Reference(values={"median": 0.0100, "run_spread": 0.02}, samples=tuple(BASE))
     assert RegressionCheck().check(result(1.25), quiet_runs).level == Level.WARNING
+
+
+def test_evaluate_reports_missing_only_for_benchmarks_gone_from_the_registry(monkeypatch) -> None:
+    from engine import registry
+    from engine.baselines import BaselineEntry, Policy
+    from engine.session import RunRecord, evaluate
+
+    monkeypatch.setenv("TRACETUI_SUITES", "tests.fixtures.toy_suite:SUITE")
+    registry.load_suite.cache_clear()
+    r = result(1.0)
+    r = BenchmarkResult(id="toy.spin", suite="toy", name="spin", kind="micro", samples=r.samples)
+    gone = BenchmarkResult(id="toy.renamed", suite="toy", name="renamed", kind="micro",
+                           samples=r.samples)
+    record = RunRecord(run_id="r", benchmark_ids=("toy.spin", "toy.renamed"),
+                       results={"toy.spin": r, "toy.renamed": gone})
+    refs = {
+        bid: BaselineEntry.from_result(x, {}) for bid, x in
+        [("toy.spin", r), ("toy.renamed", gone),
+         ("toy.deleted", BenchmarkResult(id="toy.deleted", suite="toy", name="deleted",
+                                         kind="micro", samples=r.samples))]
+    }
+    levels = {v.benchmark_id: v.level for v in evaluate(record, refs, Policy())}
+    assert levels == {"toy.spin": Level.INFO, "toy.renamed": Level.INFO,
+                      "toy.deleted": Level.MISSING}
+    registry.load_suite.cache_clear()
