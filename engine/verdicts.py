@@ -28,7 +28,7 @@ from engine.results import BenchmarkResult
 from engine.stats import compare_samples
 
 #: Metrics where a larger number is better (budgets on them are floors).
-HIGHER_IS_BETTER = frozenset({"rps", "ops", "items_per_s"})
+HIGHER_IS_BETTER = frozenset({"rps", "ops", "items_per_s", "peak_rps", "saturation_users"})
 
 
 class Level(enum.StrEnum):
@@ -59,7 +59,9 @@ class Thresholds:
     ``improvement`` how much faster (and significant) counts as IMPROVED;
     ``noise_sigmas`` × the baseline's run-to-run spread is the noise floor a
     change must also clear (two runs' medians differ by up to ~2.8 sigma by
-    chance alone).
+    chance alone); ``min_effect`` is the smallest change that matters: the
+    bootstrap interval of the change must lie beyond it for the evidence to
+    count, so a wide interval from a handful of noisy rounds is INCONCLUSIVE.
     """
 
     warning: float = 0.15
@@ -68,9 +70,11 @@ class Thresholds:
     alpha: float = 0.05
     improvement: float = 0.10
     noise_sigmas: float = 2.8
+    min_effect: float = 0.05
 
     def merged(self, overrides: Mapping[str, Any]) -> Thresholds:
-        allowed = {"warning", "critical", "metric", "alpha", "improvement", "noise_sigmas"}
+        allowed = {"warning", "critical", "metric", "alpha", "improvement", "noise_sigmas",
+                   "min_effect"}
         unknown = set(overrides) - allowed
         if unknown:
             raise ValueError(f"unknown threshold setting(s): {', '.join(sorted(unknown))}")
@@ -275,12 +279,16 @@ class RegressionCheck:
             low = high = None
             p_worse = p_better = 0.0
         floor = t.noise_sigmas * reference.values.get("run_spread", 0.0)
+        # Evidence: the rank test, and an interval of the change that excludes every
+        # change too small to matter (not merely zero).
+        slower_evident = p_worse < t.alpha and (low is None or low > t.min_effect)
+        faster_evident = p_better < t.alpha and (high is None or high < -t.min_effect)
         if change > t.warning:
-            if p_worse >= t.alpha or change <= floor:
+            if not slower_evident or change <= floor:
                 return Level.INCONCLUSIVE, p_worse, low, high
             level = Level.CRITICAL if change > t.critical else Level.WARNING
             return level, p_worse, low, high
-        if change < -t.improvement and p_better < t.alpha and -change > floor:
+        if change < -t.improvement and faster_evident and -change > floor:
             return Level.IMPROVED, p_better, low, high
         return Level.INFO, min(p_worse, p_better) if ref_samples else None, low, high
 

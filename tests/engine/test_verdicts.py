@@ -134,3 +134,16 @@ def test_evaluate_reports_missing_only_for_benchmarks_gone_from_the_registry(mon
     assert levels == {"toy.spin": Level.INFO, "toy.renamed": Level.INFO,
                       "toy.deleted": Level.MISSING}
     registry.load_suite.cache_clear()
+
+
+def test_a_wide_interval_from_few_noisy_rounds_is_not_evidence() -> None:
+    # Five rounds of a noisy concurrent benchmark: the median is 60 % up, the rank test
+    # says p < 0.05, but the interval reaches down to changes too small to matter.
+    ref = Reference(values={"median": 0.022},
+                    samples=(0.018, 0.020, 0.022, 0.024, 0.026, 0.021, 0.023, 0.019, 0.030, 0.017))
+    noisy = BenchmarkResult(id="c.x", suite="c", name="x", kind="concurrent",
+                            samples=(0.023, 0.036, 0.040, 0.035, 0.037))
+    v = RegressionCheck().check(noisy, ref)
+    assert v.change == pytest.approx(0.636, abs=0.01)
+    assert v.ci_low is not None and v.ci_low <= 0.05
+    assert v.level == Level.INCONCLUSIVE
