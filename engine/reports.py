@@ -28,17 +28,20 @@ LEVEL_ORDER = [
 ]
 
 
-def format_seconds(value: float | None) -> str:
-    """Human units for a duration in seconds: 12.3 µs, 4.56 ms, 1.23 s."""
+def format_seconds(value: float | None, digits: int = 3) -> str:
+    """Human units for a duration in seconds: ``12.34 µs``, ``4.567 ms``, ``1.234 s``.
+
+    ``digits`` decimals for s and ms, one fewer for µs (the console uses 2).
+    """
     if value is None or not math.isfinite(value):
         return "—"
     magnitude = abs(value)
     if magnitude >= 1:
-        return f"{value:.3f} s"
+        return f"{value:.{digits}f} s"
     if magnitude >= 1e-3:
-        return f"{value * 1e3:.3f} ms"
+        return f"{value * 1e3:.{digits}f} ms"
     if magnitude >= 1e-6:
-        return f"{value * 1e6:.2f} µs"
+        return f"{value * 1e6:.{digits - 1}f} µs"
     return f"{value * 1e9:.0f} ns"
 
 

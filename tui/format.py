@@ -6,6 +6,7 @@ import time
 
 from rich.text import Text
 
+from engine.reports import format_seconds
 from engine.verdicts import Level, Verdict
 
 LEVEL_STYLES: dict[str, str] = {
@@ -28,16 +29,7 @@ def level_text(level: Level | str | None) -> Text:
 
 def seconds(value: float | None) -> str:
     """A duration per call with a readable unit: ``812 ns``, ``1.24 ms``, ``3.10 s``."""
-    if value is None:
-        return "—"
-    magnitude = abs(value)
-    if magnitude >= 1:
-        return f"{value:.2f} s"
-    if magnitude >= 1e-3:
-        return f"{value * 1e3:.2f} ms"
-    if magnitude >= 1e-6:
-        return f"{value * 1e6:.1f} µs"
-    return f"{value * 1e9:.0f} ns"
+    return format_seconds(value, digits=2)
 
 
 def metric_value(value: float | None, unit: str = "s") -> str:
