@@ -455,13 +455,10 @@ def _profile_regressions(plan, recorder, verdicts, references) -> None:
         if result is None or "profile" not in result.evidence:
             continue
         current = json.loads(result.evidence["profile"])
-        earlier = history.profiles(bid) if history else []
         entry = references.get(bid)
-        commit = entry.provenance.get("commit") if entry else None
-        match = [p for p in earlier if commit and p[1] == commit] or sorted(earlier,
-                                                                           key=lambda p: p[2])
-        reference = json.loads(match[0][3]) if match else None
-        source = f"run {match[0][0]}" if match else "no earlier profile in the history"
+        reference, source = profiling.reference_for(
+            history, bid, entry.provenance.get("commit") if entry else None
+        )
         click.echo(f"\nwhy is {bid} slower? top functions (cumulative, per call) vs {source}:")
         click.echo(profiling.compare(current, reference))
         if bid in record.results and history:

@@ -54,6 +54,23 @@ def dumps(rows: Sequence[dict[str, Any]]) -> str:
     return json.dumps(list(rows), separators=(",", ":"))
 
 
+def reference_for(history: Any, benchmark_id: str, baseline_commit: str | None) -> tuple[
+    list[dict[str, Any]] | None, str
+]:
+    """The profile to compare with, and where it came from.
+
+    The history's profile at the baseline's commit when there is one, else
+    the fastest recent profiled run of the benchmark.
+    """
+    earlier = history.profiles(benchmark_id) if history is not None else []
+    at_commit = [p for p in earlier if baseline_commit and p[1] == baseline_commit]
+    chosen = at_commit or sorted(earlier, key=lambda p: p[2])
+    if not chosen:
+        return None, "no earlier profile in the history"
+    run_id, _commit, _median, text = chosen[0]
+    return json.loads(text), f"run {run_id}"
+
+
 def compare(current: Sequence[dict[str, Any]], reference: Sequence[dict[str, Any]] | None) -> str:
     """A text table: current top functions with the reference's time beside them."""
     ref = {r["function"]: r for r in reference or ()}

@@ -1,25 +1,48 @@
-"""One benchmark in depth: baseline vs new distributions and the trend over history."""
+"""One benchmark in depth: baseline vs new distributions, the trend over history,
+the query-plan diff when the plan changed, and (``p``) why it is slower: one
+untimed call under cProfile in the engine's worker process, set beside the
+history's earlier profile.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import json
+from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 
+from engine import profiling
+from engine.events import BenchmarkFailed, BenchmarkFinished
 from engine.history import History
+from engine.plan import Plan
+from engine.reports import plan_diff
 from tui import format as fmt
 from tui.review import Review
 from tui.widgets import plots
 
 
 class DetailScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("p", "profile", "Why slower? (cProfile)"),
+    ]
+
+    class Profiled(Message):
+        """A profiling run ended: its top functions, or why there are none."""
+
+        def __init__(self, rows: list[dict[str, Any]] | None, error: str) -> None:
+            super().__init__()
+            self.rows = rows
+            self.error = error
 
     def __init__(self, review: Review, benchmark_id: str, *, history: History | None) -> None:
         super().__init__()
@@ -34,6 +57,7 @@ class DetailScreen(Screen[None]):
         with Horizontal(id="detail-plots"):
             yield PlotextPlot(id="detail-distributions")
             yield PlotextPlot(id="detail-trend")
+        yield Static("p profiles one call under cProfile", id="detail-profile")
         yield Footer()
 
     def _summary(self) -> Text:
@@ -54,6 +78,11 @@ class DetailScreen(Screen[None]):
             )
         if v.error:
             text.append(f"\n{v.error}", style="red")
+        if v.plan_changed:
+            text.append("\nquery plan changed:", style="bold yellow")
+            for line in plan_diff(v).splitlines()[2:]:
+                style = "red" if line.startswith("-") else "green" if line.startswith("+") else ""
+                text.append(f"\n  {line}", style=style)
         entry = self.review.references.get(self.benchmark_id)
         if entry is not None and entry.provenance:
             prov = entry.provenance
@@ -84,3 +113,47 @@ class DetailScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_profile(self) -> None:
+        if self.benchmark_id not in self.review.results:
+            self.notify("Nothing to profile: this benchmark has no result.", severity="warning")
+            return
+        self.query_one("#detail-profile", Static).update(
+            f"profiling {self.benchmark_id} under cProfile in the worker process…"
+        )
+        self.profile_in_worker()
+
+    @work(thread=True, exit_on_error=False, group="profile", exclusive=True)
+    def profile_in_worker(self) -> None:
+        """One smoke run with cProfile on, in the engine's worker process."""
+        app = self.app
+        plan = Plan(benchmark_ids=(self.benchmark_id,), profile="smoke",
+                    db_url=app.db_url, options={"cprofile": True})  # type: ignore[attr-defined]
+        rows, error = None, "the run ended without a profile"
+        for event in app.run_factory(plan):  # type: ignore[attr-defined]
+            if isinstance(event, BenchmarkFinished) and "profile" in event.result.evidence:
+                rows, error = json.loads(event.result.evidence["profile"]), ""
+            elif isinstance(event, BenchmarkFailed):
+                error = event.error
+        self.post_message(self.Profiled(rows, error))
+
+    def on_detail_screen_profiled(self, message: Profiled) -> None:
+        panel = self.query_one("#detail-profile", Static)
+        if message.rows is None:
+            panel.update(Text(f"no profile: {message.error}", style="red"))
+            return
+        entry = self.review.references.get(self.benchmark_id)
+        reference, source = profiling.reference_for(
+            self.history, self.benchmark_id, entry.provenance.get("commit") if entry else None
+        )
+        panel.update(
+            f"why is it slower? top functions, cumulative per call, vs {source}\n"
+            + profiling.compare(message.rows, reference)
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.group == "profile":
+            error = event.worker.error
+            self.query_one("#detail-profile", Static).update(
+                Text(f"profiling failed: {type(error).__name__}: {error}", style="red")
+            )

@@ -1,0 +1,75 @@
+"""The detail screen: the query-plan diff, and `p` profiling one call under cProfile."""
+
+from __future__ import annotations
+
+import json
+
+from textual.app import App
+
+from engine.events import BenchmarkFinished
+from engine.plan import Plan
+from engine.verdicts import Level, Verdict
+from tests.tui.canned import result
+from tests.tui.conftest import SIZE
+from tests.tui.helpers import run, screen_text, wait_for
+from tui.review import Review
+from tui.screens.detail import DetailScreen
+
+BID = "demo.lookup[10]"
+PROFILE = [
+    {"function": "suites/trace/service.py:101(get_item)", "calls": 1, "tottime": 2e-5,
+     "cumtime": 5.1e-5},
+    {"function": "sqlalchemy/engine/base.py:1400(execute)", "calls": 2, "tottime": 1e-5,
+     "cumtime": 3.2e-5},
+]
+
+
+class DetailApp(App[None]):
+    """Just enough of the console for the detail screen: a db URL and a run factory."""
+
+    def __init__(self, review: Review) -> None:
+        super().__init__()
+        self.review = review
+        self.db_url = "sqlite:///x.db"
+        self.plans: list[Plan] = []
+
+    def run_factory(self, plan: Plan):
+        self.plans.append(plan)
+        profiled = result(BID, 0.001)
+        from dataclasses import replace
+
+        profiled = replace(profiled, evidence={"profile": json.dumps(PROFILE)})
+        return [BenchmarkFinished(result=profiled)]
+
+    def on_mount(self) -> None:
+        self.push_screen(DetailScreen(self.review, BID, history=None))
+
+
+def make_review() -> Review:
+    verdict = Verdict(
+        benchmark_id=BID, level=Level.WARNING, baseline=0.001, current=0.001, change=0.0,
+        sql_baseline=2, sql_current=2,
+        plan_baseline="SEARCH items USING INDEX ix_items_project_status (project_id=? AND status=?)",
+        plan_current="SCAN items",
+    )
+    return Review(run_id="r", backend="sqlite", verdicts=[verdict],
+                  results={BID: result(BID, 0.001)}, references={})
+
+
+def test_detail_shows_the_plan_diff_and_profiles_on_p() -> None:
+    async def scenario():
+        app = DetailApp(make_review())
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
+            text = screen_text(app)
+            assert "query plan changed" in text
+            assert "-SEARCH items USING INDEX ix_items_project_status" in text
+            assert "+SCAN items" in text
+            await pilot.press("p")
+            await wait_for(pilot, lambda: "why is it slower?" in screen_text(app))
+            text = screen_text(app)
+            assert "get_item" in text and "no earlier profile in the history" in text
+            assert app.plans[0].options == {"cprofile": True}
+            assert app.plans[0].benchmark_ids == (BID,)
+
+    run(scenario())
