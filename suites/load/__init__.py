@@ -1,7 +1,8 @@
 """The ``load`` suite: Locust users against the reference trace API.
 
-This package owns the load benchmarks (``load.crud[low|medium|high]`` and
-``load.queries[low|medium|high]``). Each is one pedantic round that runs
+This package owns the load benchmarks (``load.crud[low|medium|high]``,
+``load.queries[low|medium|high]`` and ``load.ramp[crud|queries]``, which
+steps users up and reports the saturation point). Each is one pedantic round that runs
 :func:`engine.loadrun.run_load` for the configured duration, streams live
 numbers through ``ctx.reporter`` and returns exact latencies, RPS and
 failure counts. The Locust users themselves are in ``locustfile.py`` (loaded
@@ -24,11 +25,14 @@ the run's projects must equal successful creates minus successful deletes
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import replace
+from itertools import pairwise
 from typing import Any
 
 import sqlalchemy as sa
 
-from engine.loadrun import LoadSummary, run_load
+from engine.loadrun import LoadSummary, api_server, run_load
 from engine.model import Case, Context, Kind, OutcomeError, Pedantic, RoundDetail, Suite
 
 PROFILES = ["low", "medium", "high"]
@@ -51,6 +55,93 @@ def crud(ctx: Context, profile: str) -> Iterator[Case]:
 def queries(ctx: Context, profile: str) -> Iterator[Case]:
     """Filtered lists, counts, links and trace queries over a seeded graph per user."""
     yield load_case(ctx, "queries", profile)
+
+
+#: Ramp steps (users) and seconds per step, by profile.
+RAMP_STEPS: dict[str, tuple[tuple[int, ...], float]] = {
+    "smoke": ((5, 10, 20), 2.0),
+    "standard": ((10, 25, 50, 100, 200, 300), 5.0),
+    "thorough": ((10, 25, 50, 75, 100, 150, 200, 300), 10.0),
+}
+
+
+@SUITE.benchmark(kind=Kind.LOAD, params=["crud", "queries"])
+def ramp(ctx: Context, workload: str) -> Iterator[Case]:
+    """Ramp users step by step (10 → 300 in standard) and find the saturation point."""
+    yield ramp_case(ctx, workload)
+
+
+def saturation_point(steps: list[tuple[int, float, float]]) -> int:
+    """The user count past which p95 rises faster than throughput.
+
+    ``steps`` are (users, rps, p95) in increasing users. Between two steps the
+    relative growth of p95 is compared with the relative growth of RPS; the
+    first step after which latency outgrows throughput is the saturation
+    point (the last step when that never happens within the ramp).
+    """
+    for (users, rps, p95), (_, next_rps, next_p95) in pairwise(steps):
+        if rps <= 0 or p95 <= 0:
+            continue
+        if next_p95 / p95 - 1 > next_rps / rps - 1:
+            return users
+    return steps[-1][0]
+
+
+def ramp_case(ctx: Context, workload: str) -> Pedantic:
+    """One round: one Locust run per step against one server, then the saturation point."""
+    summaries: list[LoadSummary] = []
+
+    def run() -> RoundDetail:
+        opts = load_options(ctx)
+        steps, seconds = RAMP_STEPS.get(ctx.profile.name, RAMP_STEPS["standard"])
+        if "users" in (ctx.options or {}):  # --users caps the ramp
+            steps = tuple(u for u in steps if u <= opts["users"]) or (opts["users"],)
+        points: list[tuple[int, float, float]] = []
+        with _target(ctx, opts["host"]) as (host, ours):
+            for users in steps:
+                def on_second(line: Mapping[str, Any], users: int = users) -> None:
+                    ctx.reporter.progress(
+                        ops_per_s=float(line.get("rps") or 0.0),
+                        latencies=list(line.get("recent") or ()),
+                        extra={k: float(line[k]) for k in ("users", "rps", "p95",
+                                                           "failures_per_s")
+                               if line.get(k) is not None} | {"ramp_users": float(users)},
+                    )
+
+                summary = run_load(host, ctx.db_url, users, float(users), seconds, "high",
+                                   on_second, user_class=opts["user_class"], workload=workload)
+                summaries.append(summary)
+                check_outcome(ctx, replace(summary, started_server=ours))
+                points.append((users, summary.rps, summary.p95 or 0.0))
+        saturation = saturation_point(points)
+        at = next(p for p in points if p[0] == saturation)
+        last = summaries[-1]
+        return RoundDetail(
+            ops=sum(s.requests for s in summaries),
+            latencies=last.latencies,
+            counters={"requests": sum(s.requests for s in summaries),
+                      "failures": sum(s.failures for s in summaries)},
+            metrics={"saturation_users": float(saturation), "peak_rps": max(p[1] for p in points),
+                     "p95": at[2], "rps": at[1],
+                     **{f"rps_at_{u}": r for u, r, _ in points},
+                     **{f"p95_at_{u}": lat for u, _, lat in points}},
+        )
+
+    def cleanup() -> None:
+        for summary in summaries:
+            delete_run_projects(ctx.engine, summary.run_id)
+
+    return Pedantic(fn=run, teardown=cleanup)
+
+
+@contextmanager
+def _target(ctx: Context, host: str | None) -> Iterator[tuple[str, bool]]:
+    """The given host, or the reference API started once for the whole ramp."""
+    if host is not None:
+        yield host, False
+        return
+    with api_server(ctx.db_url) as started:
+        yield started, True
 
 
 def load_options(ctx: Context) -> dict[str, Any]:
