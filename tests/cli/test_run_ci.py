@@ -137,6 +137,9 @@ def test_budget_broken_fails(toy_env, tmp_path: Path) -> None:
         (["run", "toy", "--ci", "--duration", "2h"], "allowed 1s–1h"),
         (["run", "--ci", "--frobnicate"], "No such option '--frobnicate'"),
         (["baseline", "accept", "--from-run", "nope"], "no history at"),
+        (["run", "load", "--ci", "--host", "http://127.0.0.1:9"],
+         "load target http://127.0.0.1:9 is not reachable"),
+        (["run", "load", "--ci", "--master"], "--master needs --expect-workers in 1–64"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(toy_env, tmp_path: Path, args, message) -> None:
