@@ -49,7 +49,9 @@ def make_review() -> Review:
     verdict = Verdict(
         benchmark_id=BID, level=Level.WARNING, baseline=0.001, current=0.001, change=0.0,
         sql_baseline=2, sql_current=2,
-        plan_baseline="SEARCH items USING INDEX ix_items_project_status (project_id=? AND status=?)",
+        plan_baseline=(
+            "SEARCH items USING INDEX ix_items_project_status (project_id=? AND status=?)"
+        ),
         plan_current="SCAN items",
     )
     return Review(run_id="r", backend="sqlite", verdicts=[verdict],
