@@ -83,7 +83,7 @@ def test_load_benchmarks_are_skipped_unless_named_with_k(tmp_path: Path) -> None
         tmp_path,
     )
     assert done.returncode == 0, done.stdout[-3000:]
-    assert "6 skipped" in done.stdout
+    assert "8 skipped" in done.stdout  # six load benchmarks and two ramps
     assert "select them explicitly with -k" in done.stdout
 
 

@@ -26,6 +26,7 @@ def test_every_load_benchmark_is_a_load_kind_with_a_profile_parameter() -> None:
     assert SUITE.ids() == [
         "load.crud[low]", "load.crud[medium]", "load.crud[high]",
         "load.queries[low]", "load.queries[medium]", "load.queries[high]",
+        "load.ramp[crud]", "load.ramp[queries]",  # ramps take the workload instead
     ]
     assert {b.kind for b in SUITE.benchmarks} == {Kind.LOAD}
 
@@ -39,7 +40,8 @@ def test_options_default_small_and_follow_the_profile() -> None:
                               "user_class": "http"})
     assert load_options(custom) == {"users": 50, "spawn_rate": 50.0, "duration_s": 7.0,
                                     "host": "http://127.0.0.1:1", "user_class": "http",
-                                    "master": False, "expect_workers": 0, "master_port": 5557}
+                                    "master": False, "expect_workers": 0, "master_port": 5557,
+                                    "master_bind_host": "127.0.0.1"}
 
 
 def test_crud_benchmark_runs_one_round_and_leaves_the_database_as_found(
