@@ -142,6 +142,22 @@ class BaselineEntry:
         )
 
 
+def _keep_known_spread(new: BaselineEntry, old: BaselineEntry | None) -> BaselineEntry:
+    """A single-run acceptance keeps the run-to-run spread measured before.
+
+    The spread belongs to the benchmark on this machine, not to one run;
+    dropping it would silently remove the noise floor (see verdicts).
+    """
+    if old is None or "run_spread" in new.values or "run_spread" not in old.values:
+        return new
+    return replace(
+        new,
+        values={**new.values, "run_spread": old.values["run_spread"]},
+        provenance={**new.provenance,
+                    "run_spread_from": old.provenance.get("run_id", "an earlier baseline")},
+    )
+
+
 @dataclass(frozen=True)
 class BaselineFile:
     path: Path
@@ -282,10 +298,11 @@ class BaselineStore:
             current = files[suite]
             entries = dict(current.entries)
             for result in suite_results:
-                entries[result.id] = BaselineEntry.from_result(
+                entry = BaselineEntry.from_result(
                     result, {**provenance, "accepted_at": accepted_at},
                     earlier=(earlier or {}).get(result.id, ()),
                 )
+                entries[result.id] = _keep_known_spread(entry, current.entries.get(result.id))
             document = {
                 "schema": SCHEMA_VERSION,
                 "suite": suite,

@@ -133,3 +133,16 @@ def test_pooling_runs_records_the_run_to_run_spread(tmp_path: Path) -> None:
     single = BaselineStore(tmp_path / "one")
     single.accept([runs[0]], backend="sqlite", provenance={})
     assert "run_spread" not in single.load("bulk", "sqlite").entries["bulk.a"].values
+
+
+def test_a_single_run_acceptance_keeps_the_known_run_spread(tmp_path: Path) -> None:
+    store = BaselineStore(tmp_path)
+    runs = [make("bulk.a", scale) for scale in (1.0, 1.1, 0.9)]
+    store.accept([runs[0]], backend="sqlite", provenance={"run_id": "pooled"},
+                 earlier={"bulk.a": runs[1:]})
+    spread = store.load("bulk", "sqlite").entries["bulk.a"].values["run_spread"]
+    store.accept([make("bulk.a", 1.02)], backend="sqlite", provenance={"run_id": "single"})
+    entry = store.load("bulk", "sqlite").entries["bulk.a"]
+    assert entry.values["run_spread"] == spread
+    assert entry.provenance["run_spread_from"] == "pooled"
+    assert entry.values["median"] == pytest.approx(make("bulk.a", 1.02).median)
