@@ -23,6 +23,7 @@ from contextlib import suppress
 from engine.model import Case, Context, Kind, Pedantic, Suite
 from suites.trace.fixtures import (
     RawSqlite,
+    create_items_case,
     expect,
     project_name,
     scratch_project,
@@ -46,35 +47,16 @@ def _items_per_op(n: int) -> int:
     return n
 
 
-def _create_items(ctx: Context, label: str, n: int) -> Iterator[Case]:
-    service = service_of(ctx)
-    with scratch_project(service, label) as project_id:
-        rows = DataGenerator(ctx.seed).items(n)
-        created: list[int] = []
-
-        def create() -> None:
-            ids = service.bulk_create_items(project_id, rows)
-            expect(len(ids) == n, f"{len(ids)} items created, expected {n}")
-            created.extend(ids)
-
-        def remove() -> None:
-            service.bulk_delete_items(created)
-            created.clear()
-
-        yield Pedantic(create, teardown=remove)
-        service.bulk_delete_items(created)
-
-
 @SUITE.benchmark(kind=Kind.WORKLOAD, params=[100, 500, 1000], items_per_op=_items_per_op)
 def create_items(ctx: Context, n: int) -> Iterator[Case]:
     """Create n items in one transaction (batched INSERT ... RETURNING id)."""
-    yield from _create_items(ctx, f"bulk.create_items[{n}]", n)
+    yield from create_items_case(ctx, f"bulk.create_items[{n}]", n)
 
 
 @SUITE.benchmark(kind=Kind.WORKLOAD, params=[5000], items_per_op=_items_per_op, track_memory=True)
 def create_items_memory(ctx: Context, n: int) -> Iterator[Case]:
     """Create n items in one call, with peak Python memory tracked."""
-    yield from _create_items(ctx, f"bulk.create_items_memory[{n}]", n)
+    yield from create_items_case(ctx, f"bulk.create_items_memory[{n}]", n)
 
 
 @SUITE.benchmark(kind=Kind.WORKLOAD, params=[100, 500, 1000], items_per_op=_items_per_op)

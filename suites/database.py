@@ -31,6 +31,7 @@ from typing import TypeVar
 from engine.model import Case, Context, Kind, Pedantic, Suite, Timed
 from suites.trace.fixtures import (
     RawSqlite,
+    create_items_case,
     expect,
     scratch_project,
     seed_project,
@@ -333,22 +334,7 @@ def downstream_trace(ctx: Context) -> Iterator[Case]:
 @SUITE.benchmark(kind=Kind.WORKLOAD, params=[100, 1000], items_per_op=lambda n: n)
 def bulk_insert(ctx: Context, n: int) -> Iterator[Case]:
     """Insert n items in one transaction through the service layer."""
-    service = service_of(ctx)
-    with scratch_project(service, f"database.bulk_insert[{n}]") as project_id:
-        rows = DataGenerator(ctx.seed).items(n)
-        created: list[int] = []
-
-        def insert() -> None:
-            ids = service.bulk_create_items(project_id, rows)
-            expect(len(ids) == n, f"{len(ids)} items created, expected {n}")
-            created.extend(ids)
-
-        def remove() -> None:
-            service.bulk_delete_items(created)
-            created.clear()
-
-        yield Pedantic(insert, teardown=remove)
-        service.bulk_delete_items(created)
+    yield from create_items_case(ctx, f"database.bulk_insert[{n}]", n)
 
 
 @SUITE.benchmark(kind=Kind.WORKLOAD, params=[100, 1000], items_per_op=lambda n: n)

@@ -21,7 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
-from engine.model import Context, OutcomeError
+from engine.model import Case, Context, OutcomeError, Pedantic
 from suites.trace.generator import DataGenerator
 from suites.trace.schema import TABLES, create_schema
 from suites.trace.service import TraceService, UnknownProject
@@ -153,3 +153,23 @@ class RawSqlite:
     def close(self) -> None:
         self.conn.close()
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def create_items_case(ctx: Context, label: str, n: int) -> Iterator[Case]:
+    """Create n items in one call per round (fresh ids each round, removed after)."""
+    service = service_of(ctx)
+    with scratch_project(service, label) as project_id:
+        rows = DataGenerator(ctx.seed).items(n)
+        created: list[int] = []
+
+        def create() -> None:
+            ids = service.bulk_create_items(project_id, rows)
+            expect(len(ids) == n, f"{len(ids)} items created, expected {n}")
+            created.extend(ids)
+
+        def remove() -> None:
+            service.bulk_delete_items(created)
+            created.clear()
+
+        yield Pedantic(create, teardown=remove)
+        service.bulk_delete_items(created)
