@@ -66,7 +66,8 @@ class BaselineEntry:
     @property
     def reference(self) -> Reference:
         return Reference(values=self.values, samples=self.samples, counters=self.counters,
-                         plan=self.evidence.get("plan"))
+                         plan=self.evidence.get("plan"),
+                         method=self.evidence.get("method", "sequential"))
 
     def to_toml(self) -> dict[str, Any]:
         return {

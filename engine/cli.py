@@ -317,6 +317,10 @@ LOAD_DURATION_RANGE = (1.0, 3600.0)
                    "0.0.0.0 for workers on other hosts).")
 @click.option("--master-port", type=int, default=None,
               help="Load suite: port the master listens on (default 5557).")
+@click.option("--interleave", is_flag=True,
+              help="Alternate the rounds of consecutive micro benchmarks of a suite, so that "
+                   "machine drift spreads over all of them. Caches are shared, so results "
+                   "compare only with baselines accepted from interleaved runs.")
 @click.option("--profile-regressions", is_flag=True,
               help="Re-run regressed benchmarks under cProfile and show their top functions.")
 @click.option("--noise-check/--no-noise-check", default=True, show_default=True,
@@ -343,6 +347,7 @@ def run_command(
     expect_workers: int,
     master_bind_host: str | None,
     master_port: int | None,
+    interleave: bool,
     profile_regressions: bool,
     noise_check: bool,
     pytest_paths: tuple[str, ...],
@@ -356,6 +361,8 @@ def run_command(
     except UnknownProfile as exc:
         fail(str(exc))
     options = _load_options(users, spawn_rate, duration, host, user_class, master, expect_workers)
+    if interleave:
+        options["interleave"] = True
     if master:
         options.update({k: v for k, v in (("master_bind_host", master_bind_host),
                                           ("master_port", master_port)) if v is not None})
@@ -408,6 +415,9 @@ def run_command(
 
 def _confirm_inconclusive(plan, recorder, verdicts, references, policy, suites) -> list[Verdict]:
     """Re-run INCONCLUSIVE benchmarks once and judge the pooled samples.
+
+    The re-run measures the same way as the first run (interleaved only when
+    that was asked for): pooling samples of two methods would bias them.
 
     A large change without evidence is either noise or a real regression
     that needs more samples; one more run of the same benchmark decides,

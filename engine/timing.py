@@ -29,6 +29,7 @@ from engine.results import BenchmarkResult
 from engine.stats import median_ci
 
 timer = time.perf_counter
+INTERLEAVED = "interleaved"  # evidence["method"] of results measured with alternating rounds
 PROGRESS_INTERVAL = 0.1  # seconds between Progress events (10 per second at most)
 MAX_LATENCIES = 4096  # per-op latencies kept in a result
 LIVE_LATENCIES = 64  # per-op latencies sent in one Progress event
@@ -134,56 +135,132 @@ def _probe(bench: Benchmark, call: Callable[[], object]) -> tuple[dict[str, floa
     return counters, plan_of(captured)
 
 
-def _measure_timed(bench: Benchmark, ctx: Context, case: Timed, emit: Emit) -> BenchmarkResult:
-    fn = case.fn
-    profile = ctx.profile
-    counters, evidence = _probe(bench, fn)
-    # Calibrate: grow iterations until one round lasts min_round_time (pytest-benchmark style).
-    iterations = 1
-    while True:
-        t0 = timer()
-        for _ in range(iterations):
-            fn()
-        duration = timer() - t0
-        if duration >= profile.min_round_time or iterations >= 1_000_000:
-            break
-        if duration <= 0:
-            iterations *= 10
-        else:
-            iterations = max(iterations * 2, int(iterations * profile.min_round_time / duration))
-    warm_until = timer() + profile.warmup_time
-    warmed = 0
-    while warmed < profile.warmup_rounds or timer() < warm_until:
-        for _ in range(iterations):
-            fn()
-        warmed += 1
-    samples: list[float] = []
-    start = last_emit = timer()
-    loop = range(iterations)
-    while True:
+class _TimedRun:
+    """One Timed benchmark's measurement, a round at a time (so rounds can interleave).
+
+    ``spent`` is the benchmark's own time in timed rounds and their bookkeeping,
+    so that interleaved benchmarks each get their full time budget.
+    """
+
+    def __init__(self, bench: Benchmark, ctx: Context, case: Timed, emit: Emit) -> None:
+        self.bench, self.profile, self.fn, self.emit = bench, ctx.profile, case.fn, emit
+        self.counters, self.evidence = _probe(bench, self.fn)
+        self.iterations = self._calibrate()
+        self._warm_up()
+        self.samples: list[float] = []
+        self.spent = 0.0
+        self.last_emit = timer()
+        self.done = False
+
+    def _calibrate(self) -> int:
+        """Grow iterations until one round lasts min_round_time (pytest-benchmark style)."""
+        iterations = 1
+        while True:
+            t0 = timer()
+            for _ in range(iterations):
+                self.fn()
+            duration = timer() - t0
+            if duration >= self.profile.min_round_time or iterations >= 1_000_000:
+                return iterations
+            if duration <= 0:
+                iterations *= 10
+            else:
+                iterations = max(iterations * 2,
+                                 int(iterations * self.profile.min_round_time / duration))
+
+    def _warm_up(self) -> None:
+        warm_until = timer() + self.profile.warmup_time
+        warmed = 0
+        while warmed < self.profile.warmup_rounds or timer() < warm_until:
+            for _ in range(self.iterations):
+                self.fn()
+            warmed += 1
+
+    def round(self) -> None:
+        """Time one round; report it live when due."""
+        fn, loop = self.fn, range(self.iterations)
         t0 = timer()
         for _ in loop:
             fn()
-        per_call = (timer() - t0) / iterations
-        samples.append(per_call)
-        now = timer()
-        done = _enough(samples, now - start, profile)
-        if done or now - last_emit >= PROGRESS_INTERVAL:
-            last_emit = now
-            emit(
+        t1 = timer()
+        per_call = (t1 - t0) / self.iterations
+        self.samples.append(per_call)
+        self.done = _enough(self.samples, self.spent + (t1 - t0), self.profile)
+        if self.done or t1 - self.last_emit >= PROGRESS_INTERVAL:
+            self.last_emit = t1
+            self.emit(
                 Progress(
-                    benchmark_id=bench.id,
-                    round=len(samples),
-                    rounds_planned=expected_rounds(len(samples), now - start, profile, done),
-                    ops_per_s=bench.items_per_op / per_call if per_call > 0 else 0.0,
+                    benchmark_id=self.bench.id,
+                    round=len(self.samples),
+                    rounds_planned=expected_rounds(len(self.samples), self.spent + (t1 - t0),
+                                                   self.profile, self.done),
+                    ops_per_s=self.bench.items_per_op / per_call if per_call > 0 else 0.0,
                     latencies=(per_call,),
-                    elapsed=now - start,
-                    extra=_live_extra(samples),
+                    elapsed=self.spent + (t1 - t0),
+                    extra=_live_extra(self.samples),
                 )
             )
-        if done:
-            break
-    return _result(bench, samples, iterations, counters=counters, evidence=evidence)
+        self.spent += timer() - t0
+
+    def result(self) -> BenchmarkResult:
+        return _result(self.bench, self.samples, self.iterations, counters=self.counters,
+                       evidence=self.evidence)
+
+
+def _measure_timed(bench: Benchmark, ctx: Context, case: Timed, emit: Emit) -> BenchmarkResult:
+    run = _TimedRun(bench, ctx, case, emit)
+    while not run.done:
+        run.round()
+    return run.result()
+
+
+def run_interleaved(
+    benches: list[Benchmark], ctx: Context, emit: Emit
+) -> list[BenchmarkResult | BaseException]:
+    """Measure several micro benchmarks with their rounds interleaved.
+
+    Every benchmark is set up, probed, calibrated and warmed up first; then
+    one round of each in turn until all are done, so that a slow drift of
+    the machine (a CPU frequency step, a neighbour waking up) spreads over
+    all of them instead of landing on whichever ran at that moment. Returns
+    a result or the exception per benchmark, in order; teardowns always run.
+    """
+    outcomes: list[BenchmarkResult | BaseException | None] = [None] * len(benches)
+    gens: dict[int, Any] = {}
+    runs: dict[int, _TimedRun] = {}
+    try:
+        for i, bench in enumerate(benches):
+            try:
+                gens[i] = bench.open(ctx)
+                case = next(gens[i])
+                if not isinstance(case, Timed):
+                    raise TypeError(f"{bench.id}: only Timed cases can be interleaved")
+                runs[i] = _TimedRun(bench, ctx, case, emit)
+            except Exception as exc:
+                outcomes[i] = exc
+        while any(not r.done for r in runs.values()):
+            for i, run in runs.items():
+                if run.done:
+                    continue
+                try:
+                    run.round()
+                except Exception as exc:
+                    outcomes[i] = exc
+                    run.done = True
+        for i, run in runs.items():
+            if outcomes[i] is None:
+                result = run.result()
+                outcomes[i] = replace(result, evidence={**result.evidence,
+                                                        "method": INTERLEAVED})
+    finally:
+        for i in reversed(list(gens)):  # teardowns after the yield, last set up first
+            try:
+                for _ in gens[i]:
+                    pass
+            except Exception as exc:  # a failing teardown fails its benchmark
+                if not isinstance(outcomes[i], BaseException):
+                    outcomes[i] = exc
+    return [o if o is not None else RuntimeError("not measured") for o in outcomes]
 
 
 def relative_precision(samples: list[float]) -> float | None:

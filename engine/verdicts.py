@@ -92,6 +92,7 @@ class Reference:
     samples: Sequence[float] = ()
     counters: Mapping[str, float] = field(default_factory=dict)
     plan: str | None = None
+    method: str = "sequential"  # how the samples were taken (interleaved rounds or not)
 
     def reference_samples(self, metric: str) -> list[float]:
         """The reservoir, scaled so that its median is the recorded metric value.
@@ -235,6 +236,11 @@ class RegressionCheck:
         sign = -1.0 if metric in HIGHER_IS_BETTER else 1.0
         change = sign * (current - baseline) / baseline if baseline else math.inf
         level, p_value, low, high = self._level(result, reference, metric, change, sign)
+        method = result.evidence.get("method", "sequential")
+        if method != reference.method and level in (Level.CRITICAL, Level.WARNING,
+                                                   Level.IMPROVED):
+            # Interleaved rounds share caches: ~16 % slower here than sequential ones.
+            level = Level.INCONCLUSIVE
         sql_baseline = reference.counters.get("sql_statements")
         plan_current = result.evidence.get("plan")
         exact_regression = (

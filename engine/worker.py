@@ -16,7 +16,7 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO
 
 from engine import environment
@@ -29,16 +29,39 @@ from engine.events import (
     RunFinished,
     RunStarted,
 )
-from engine.model import Context
+from engine.model import Benchmark, Context, Kind, Suite
 from engine.plan import Plan
 from engine.profiles import get_profile
 from engine.registry import benchmarks_of, load_suites, suite_of
-from engine.timing import planned_rounds, run_benchmark
+from engine.results import BenchmarkResult
+from engine.timing import planned_rounds, run_benchmark, run_interleaved
 
 
 def one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def steps(ids: Sequence[str], benchmarks: Mapping[str, Benchmark], interleave: bool) -> list[
+    list[str]
+]:
+    """The plan in steps: one benchmark each, or with ``interleave`` consecutive micro
+    benchmarks of one suite together (their rounds alternate)."""
+    groups: list[list[str]] = []
+    for bid in ids:
+        bench = benchmarks[bid]
+        last = benchmarks[groups[-1][-1]] if groups else None
+        if (
+            interleave
+            and last is not None
+            and bench.kind == Kind.MICRO
+            and last.kind == Kind.MICRO
+            and last.suite == bench.suite
+        ):
+            groups[-1].append(bid)
+        else:
+            groups.append([bid])
+    return groups
 
 
 def execute(plan: Plan, emit: Callable[[Event], None]) -> str:
@@ -64,46 +87,59 @@ def execute(plan: Plan, emit: Callable[[Event], None]) -> str:
     setup_errors: dict[str, str] = {}
     status = "completed"
     total = len(plan.benchmark_ids)
-    try:
-        for index, bid in enumerate(plan.benchmark_ids):
-            bench = benchmarks[bid]
-            suite = suites[bench.suite]
-            emit(
-                BenchmarkStarted(
-                    benchmark_id=bid,
-                    index=index,
-                    total=total,
-                    kind=str(bench.kind),
-                    rounds_planned=planned_rounds(bench, Context(plan.db_url, engine, profile)),
-                )
-            )
-            if suite.name not in contexts and suite.name not in setup_errors:
-                ctx = Context(
-                    db_url=plan.db_url,
-                    engine=engine,
-                    profile=profile,
-                    seed=plan.seed,
-                    options=dict(plan.options),
-                )
-                try:
-                    if suite.setup:
-                        suite.setup(ctx)
-                    contexts[suite.name] = ctx
-                except Exception as exc:
-                    setup_errors[suite.name] = f"suite setup failed: {one_line(exc)}"
-            if suite.name in setup_errors:
-                emit(BenchmarkFailed(benchmark_id=bid, error=setup_errors[suite.name]))
-                continue
+    def context_for(suite: Suite) -> Context | None:
+        """The suite's context, set up on first use; None when its setup failed."""
+        if suite.name not in contexts and suite.name not in setup_errors:
+            ctx = Context(db_url=plan.db_url, engine=engine, profile=profile, seed=plan.seed,
+                          options=dict(plan.options))
             try:
-                result = run_benchmark(bench, contexts[suite.name], emit)
+                if suite.setup:
+                    suite.setup(ctx)
+                contexts[suite.name] = ctx
             except Exception as exc:
+                setup_errors[suite.name] = f"suite setup failed: {one_line(exc)}"
+        return contexts.get(suite.name)
+
+    def report(bid: str, outcome: BenchmarkResult | BaseException) -> None:
+        if isinstance(outcome, BaseException):
+            details = "".join(traceback.format_exception(outcome))
+            emit(BenchmarkFailed(benchmark_id=bid, error=one_line(outcome), details=details))
+        else:
+            emit(BenchmarkFinished(result=outcome))
+
+    index = 0
+    try:
+        for group in steps(plan.benchmark_ids, benchmarks, bool(plan.options.get("interleave"))):
+            for bid in group:
                 emit(
-                    BenchmarkFailed(
-                        benchmark_id=bid, error=one_line(exc), details=traceback.format_exc()
+                    BenchmarkStarted(
+                        benchmark_id=bid,
+                        index=index,
+                        total=total,
+                        kind=str(benchmarks[bid].kind),
+                        rounds_planned=planned_rounds(benchmarks[bid],
+                                                      Context(plan.db_url, engine, profile)),
                     )
                 )
+                index += 1
+            suite = suites[benchmarks[group[0]].suite]
+            ctx = context_for(suite)
+            if ctx is None:
+                for bid in group:
+                    emit(BenchmarkFailed(benchmark_id=bid, error=setup_errors[suite.name]))
                 continue
-            emit(BenchmarkFinished(result=result))
+            if len(group) == 1:
+                try:
+                    outcome: BenchmarkResult | BaseException = run_benchmark(
+                        benchmarks[group[0]], ctx, emit
+                    )
+                except Exception as exc:
+                    outcome = exc
+                report(group[0], outcome)
+                continue
+            outcomes = run_interleaved([benchmarks[b] for b in group], ctx, emit)
+            for bid, outcome in zip(group, outcomes, strict=True):
+                report(bid, outcome)
     except KeyboardInterrupt:
         status = "cancelled"
     finally:

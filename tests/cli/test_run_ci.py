@@ -270,3 +270,14 @@ def test_accept_can_pool_several_runs(toy_env, tmp_path: Path) -> None:
     entry = doc["benchmarks"]["toy.batch[10]"]
     assert "run_spread" in entry["values"]
     assert len(entry["provenance"]["pooled_runs"]) == 2
+
+
+def test_interleave_runs_micro_benchmarks_together_and_still_judges_each(toy_env,
+                                                                          tmp_path: Path) -> None:
+    proc = tracetui(["run", "toy.spin", "toy.sql", "toy.broken", "toy.batch", "--ci",
+                     "--profile", "smoke", "--interleave", "--json", "o.json"],
+                    toy_env, tmp_path, TOY_BROKEN="1")
+    assert proc.returncode == 3  # toy.broken failed, the others were measured
+    names = [b["name"] for b in json.loads((tmp_path / "o.json").read_text())["benchmarks"]]
+    assert names == ["toy.spin", "toy.sql", "toy.batch[10]", "toy.batch[20]"]
+    assert "toy benchmark broke on purpose" in proc.stdout

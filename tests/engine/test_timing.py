@@ -116,3 +116,57 @@ def test_expected_rounds_follow_the_time_cap() -> None:
     assert expected_rounds(3, 0.001, p, done=False) == 200  # fast rounds: the round cap
     assert expected_rounds(2, 0.9, p, done=False) == 5  # slow rounds: at least min_rounds
     assert expected_rounds(7, 2.0, p, done=True) == 7
+
+
+def test_interleaved_rounds_alternate_and_each_benchmark_keeps_its_own_result(
+    ctx: Context,
+) -> None:
+    from engine.events import Progress
+    from engine.timing import run_interleaved
+
+    suite = Suite("t")
+    order: list[str] = []
+    closed: list[str] = []
+
+    def make(name: str, fail: bool = False):
+        @suite.benchmark(name=name)
+        def bench(ctx: Context):
+            def call() -> None:
+                order.append(name)
+                if fail and len(order) > 50:
+                    raise ValueError("broke mid-run")
+
+            try:
+                yield Timed(call)
+            finally:
+                closed.append(name)
+
+    make("a")
+    make("b")
+    make("c", fail=True)
+    events: list = []
+    outcomes = run_interleaved(suite.benchmarks, ctx, events.append)
+    assert [type(o).__name__ for o in outcomes] == ["BenchmarkResult", "BenchmarkResult",
+                                                    "ValueError"]
+    assert sorted(closed) == ["a", "b", "c"]  # every teardown ran
+    progress = [e.benchmark_id for e in events if isinstance(e, Progress)]
+    first_a = progress.index("t.a")
+    assert progress[first_a + 1] == "t.b"  # rounds alternate instead of running a to the end
+    assert outcomes[0].rounds >= ctx.profile.min_rounds
+
+
+def test_steps_group_consecutive_micro_benchmarks_of_one_suite() -> None:
+    from engine.model import Benchmark
+    from engine.worker import steps
+
+    def b(suite: str, name: str, kind: Kind) -> Benchmark:
+        return Benchmark(suite=suite, name=name, kind=kind, factory=lambda ctx: iter(()))
+
+    benches = {x.id: x for x in [
+        b("s", "m1", Kind.MICRO), b("s", "m2", Kind.MICRO), b("s", "w", Kind.WORKLOAD),
+        b("s", "m3", Kind.MICRO), b("r", "m4", Kind.MICRO),
+    ]}
+    ids = list(benches)
+    assert steps(ids, benches, interleave=False) == [[i] for i in ids]
+    assert steps(ids, benches, interleave=True) == [["s.m1", "s.m2"], ["s.w"], ["s.m3"],
+                                                    ["r.m4"]]

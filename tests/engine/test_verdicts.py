@@ -147,3 +147,12 @@ def test_a_wide_interval_from_few_noisy_rounds_is_not_evidence() -> None:
     assert v.change == pytest.approx(0.636, abs=0.01)
     assert v.ci_low is not None and v.ci_low <= 0.05
     assert v.level == Level.INCONCLUSIVE
+
+
+def test_interleaved_results_are_not_judged_against_sequential_baselines() -> None:
+    interleaved = BenchmarkResult(id="s.b", suite="s", name="b", kind="micro",
+                                  samples=tuple(x * 1.2 for x in BASE),
+                                  evidence={"method": "interleaved"})
+    assert RegressionCheck().check(interleaved, REF).level == Level.INCONCLUSIVE
+    same_method = Reference(values=REF.values, samples=REF.samples, method="interleaved")
+    assert RegressionCheck().check(interleaved, same_method).level == Level.WARNING
