@@ -63,3 +63,30 @@ def test_statements_from_other_threads_are_counted(tmp_path: Path) -> None:
     _, captured = capture(work)
     assert captured.count == 3
     engine.dispose()
+
+
+def test_rows_touched_by_the_main_statement(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE t (a INTEGER, b TEXT)"))
+        conn.execute(sa.text("INSERT INTO t VALUES (1, 'x'), (2, 'x'), (3, 'y')"))
+
+    def select() -> None:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT a FROM t WHERE b = :b"), {"b": "x"}).all()
+
+    def update() -> None:
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE t SET b = 'z' WHERE a >= :a"), {"a": 2})
+
+    def insert_many() -> None:
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO t VALUES (:a, :b)"),
+                         [{"a": i, "b": "m"} for i in range(4)])
+
+    assert plan_of(capture(select)[1])["rows"] == "2"
+    assert plan_of(capture(update)[1])["rows"] == "2"  # counted when it ran
+    assert plan_of(capture(insert_many)[1])["rows"] == "4"
+    with engine.connect() as conn:  # counting never changed the data
+        assert conn.execute(sa.text("SELECT count(*) FROM t WHERE b = 'z'")).scalar_one() == 2
+    engine.dispose()

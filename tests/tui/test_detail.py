@@ -54,8 +54,13 @@ def make_review() -> Review:
         ),
         plan_current="SCAN items",
     )
+    from dataclasses import replace
+
+    measured = replace(result(BID, 0.001), evidence={
+        "statement": "SELECT items.id FROM items WHERE items.status = ?", "rows": "333",
+        "plan": "SCAN items"})
     return Review(run_id="r", backend="sqlite", verdicts=[verdict],
-                  results={BID: result(BID, 0.001)}, references={})
+                  results={BID: measured}, references={})
 
 
 def test_detail_shows_the_plan_diff_and_profiles_on_p() -> None:
@@ -67,6 +72,7 @@ def test_detail_shows_the_plan_diff_and_profiles_on_p() -> None:
             assert "query plan changed" in text
             assert "-SEARCH items USING INDEX ix_items_project_status" in text
             assert "+SCAN items" in text
+            assert "main statement touches 333 rows" in text
             await pilot.press("p")
             await wait_for(pilot, lambda: "why is it slower?" in screen_text(app))
             text = screen_text(app)

@@ -78,6 +78,16 @@ class DetailScreen(Screen[None]):
             )
         if v.error:
             text.append(f"\n{v.error}", style="red")
+        result = self.review.results.get(self.benchmark_id)
+        evidence = result.evidence if result is not None else {}
+        if "statement" in evidence:
+            entry = self.review.references.get(self.benchmark_id)
+            before = entry.evidence.get("rows") if entry is not None else None
+            rows = evidence.get("rows", "?")
+            text.append(f"\nmain statement touches {rows} rows", style="bold")
+            if before is not None and before != rows:
+                text.append(f" (baseline {before})", style="yellow")
+            text.append(f": {evidence['statement'][:90]}", style="dim")
         if v.plan_changed:
             text.append("\nquery plan changed:", style="bold yellow")
             for line in plan_diff(v).splitlines()[2:]:
