@@ -15,7 +15,6 @@ import contextlib
 import math
 import os
 import random
-import statistics
 import tempfile
 import time
 import tomllib
@@ -27,6 +26,7 @@ from typing import Any
 import tomli_w
 
 from engine.results import BenchmarkResult
+from engine.stats import run_spread
 from engine.verdicts import Reference, Thresholds
 
 SCHEMA_VERSION = 1
@@ -34,14 +34,6 @@ DEFAULT_DIR = Path("baselines")
 POLICY_FILE = "policy.toml"
 RESERVOIR_SIZE = 64
 MIN_RUNS_FOR_SPREAD = 3
-
-
-def run_spread(medians: Sequence[float]) -> float:
-    """Robust relative sigma of per-run medians (1.4826 × MAD / median)."""
-    center = statistics.median(medians)
-    if center <= 0:
-        return 0.0
-    return 1.4826 * statistics.median(abs(m - center) for m in medians) / center
 
 
 class BaselineError(ValueError):

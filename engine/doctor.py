@@ -14,7 +14,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from engine.stats import percentile
+from engine.stats import percentile, run_spread
 
 
 @dataclass(frozen=True)
@@ -92,11 +92,9 @@ def measure(seconds: float = 3.0, *, warning_threshold: float = 0.15) -> NoiseRe
     center = statistics.median(medians)
     all_rounds = [x for r in runs for x in r]
     round_spread = (percentile(all_rounds, 75) - percentile(all_rounds, 25)) / center
-    # Robust sigma (1.4826 × MAD): one run disturbed by a burst elsewhere must not dominate.
-    mad = statistics.median(abs(m - center) for m in medians)
-    run_spread = 1.4826 * mad / center
+    spread = run_spread(medians)
     # Two runs' medians differ by up to ~2.8 sigma (95 %, difference of two) by chance alone.
-    detectable = max(2.8 * run_spread, 0.01)
+    detectable = max(2.8 * spread, 0.01)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     cpus = os.cpu_count() or 1
     governor = _read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")
@@ -129,7 +127,7 @@ def measure(seconds: float = 3.0, *, warning_threshold: float = 0.15) -> NoiseRe
         governor=governor,
         isolated_cpus=isolated,
         round_spread=round_spread,
-        run_spread=run_spread,
+        run_spread=spread,
         detectable=detectable,
         warnings=warnings,
         advice=advice,

@@ -82,6 +82,17 @@ def compare_samples(current: Sequence[float], reference: Sequence[float]) -> Com
     return Comparison(ratio=ratio, low=low, high=high, p_slower=p_slower, p_faster=p_faster)
 
 
+def run_spread(medians: Sequence[float]) -> float:
+    """Robust relative sigma of per-run medians (1.4826 × MAD / median).
+
+    Robust, so that one run disturbed by a burst elsewhere does not dominate.
+    """
+    center = statistics.median(medians)
+    if center <= 0:
+        return 0.0
+    return 1.4826 * statistics.median(abs(m - center) for m in medians) / center
+
+
 def median_ci(data: Sequence[float], confidence: float = 0.95) -> tuple[float, float]:
     """Distribution-free interval for the median (order statistics, normal approx)."""
     ordered = sorted(data)
