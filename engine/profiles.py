@@ -54,8 +54,8 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {
     "smoke": Profile(
-        "smoke", min_rounds=5, max_rounds=7, max_time=0.25, min_round_time=0.002,
-        warmup_rounds=1, warmup_time=0.05,
+        "smoke", min_rounds=5, max_rounds=25, max_time=0.5, min_round_time=0.002,
+        warmup_rounds=1, warmup_time=0.05, precision=0.10,
     ),
     "standard": Profile(
         "standard", min_rounds=10, max_rounds=100, max_time=2.0, min_round_time=0.005,

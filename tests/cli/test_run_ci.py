@@ -234,7 +234,7 @@ def test_ci_reruns_inconclusive_benchmarks_once(toy_env, tmp_path: Path) -> None
         '[benchmarks."toy.batch[10]".values]\nmedian = 0.00014\n'
     )
     proc = tracetui(["run", "toy.batch[10]", "--ci", "--profile", "smoke"], toy_env, tmp_path)
-    assert "re-running 1 inconclusive benchmark(s) once" in proc.stderr
+    assert "re-running 1 doubtful benchmark(s) once" in proc.stderr
     assert proc.stderr.count("toy.batch[10]: median") == 2
     line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("toy.batch[10]"))
     assert "INCONCLUSIVE" in line or "CRITICAL" in line
@@ -281,3 +281,21 @@ def test_interleave_runs_micro_benchmarks_together_and_still_judges_each(toy_env
     names = [b["name"] for b in json.loads((tmp_path / "o.json").read_text())["benchmarks"]]
     assert names == ["toy.spin", "toy.sql", "toy.batch[10]", "toy.batch[20]"]
     assert "toy benchmark broke on purpose" in proc.stdout
+
+
+def test_a_regression_must_show_again_in_a_fresh_run(toy_env, tmp_path: Path) -> None:
+    accept(toy_env, tmp_path, runs=3)
+    marker = tmp_path / "slow-once"
+    transient = tracetui(["run", "toy.spin", "--ci", "--profile", "smoke"], toy_env, tmp_path,
+                         TOY_SLOW_ONCE=str(marker))
+    assert "re-running 1 doubtful benchmark(s) once" in transient.stderr
+    assert "toy.spin: CRITICAL not confirmed by the re-run (INFO)" in transient.stderr
+    assert transient.returncode == 0, transient.stdout
+    lasting = tracetui(["run", "toy.spin", "--ci", "--profile", "smoke"], toy_env, tmp_path,
+                       TOY_SLOWDOWN="3")
+    assert lasting.returncode == 1
+    assert "CRITICAL" in line_of_table(lasting.stdout, "toy.spin")
+
+
+def line_of_table(stdout: str, benchmark_id: str) -> str:
+    return next(ln for ln in stdout.splitlines() if ln.startswith(benchmark_id + " "))
