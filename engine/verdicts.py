@@ -185,6 +185,24 @@ class Verdict:
         return cls(**fields)
 
 
+#: Counters that are conditions of a run, not measurements: a load run with 50 users
+#: says nothing about a baseline taken with 10.
+CONDITIONS = ("users",)
+
+
+def comparable(result: BenchmarkResult, reference: Reference) -> bool:
+    """Whether result and baseline were measured the same way.
+
+    Interleaved rounds share caches (about 16 % slower here than sequential
+    ones), and run conditions such as load users must match.
+    """
+    if result.evidence.get("method", "sequential") != reference.method:
+        return False
+    return all(
+        reference.counters.get(key) in (None, result.counters.get(key)) for key in CONDITIONS
+    )
+
+
 def default_metric(result: BenchmarkResult) -> str:
     return "p95" if result.kind == "load" else "median"
 
@@ -236,10 +254,8 @@ class RegressionCheck:
         sign = -1.0 if metric in HIGHER_IS_BETTER else 1.0
         change = sign * (current - baseline) / baseline if baseline else math.inf
         level, p_value, low, high = self._level(result, reference, metric, change, sign)
-        method = result.evidence.get("method", "sequential")
-        if method != reference.method and level in (Level.CRITICAL, Level.WARNING,
-                                                   Level.IMPROVED):
-            # Interleaved rounds share caches: ~16 % slower here than sequential ones.
+        if not comparable(result, reference) and level in (Level.CRITICAL, Level.WARNING,
+                                                           Level.IMPROVED):
             level = Level.INCONCLUSIVE
         sql_baseline = reference.counters.get("sql_statements")
         plan_current = result.evidence.get("plan")

@@ -211,6 +211,7 @@ def round_detail(summary: LoadSummary) -> RoundDetail:
         ops=summary.requests,
         latencies=summary.latencies,
         counters={
+            "users": summary.users,  # a condition of the run: verdicts compare like with like
             "requests": summary.requests,
             "failures": summary.failures,
             "creates_ok": summary.creates_ok,

@@ -156,3 +156,17 @@ def test_interleaved_results_are_not_judged_against_sequential_baselines() -> No
     assert RegressionCheck().check(interleaved, REF).level == Level.INCONCLUSIVE
     same_method = Reference(values=REF.values, samples=REF.samples, method="interleaved")
     assert RegressionCheck().check(interleaved, same_method).level == Level.WARNING
+
+
+def test_a_load_run_is_not_judged_against_a_baseline_with_other_users() -> None:
+    def load(users: float, p95: float) -> BenchmarkResult:
+        return BenchmarkResult(id="load.crud[high]", suite="load", name="crud", kind="load",
+                               samples=(10.0,),
+                               latencies=tuple(p95 * (0.9 + i / 50) for i in range(10)),
+                               counters={"users": users}, metrics={"p95": p95})
+
+    ref = Reference(values={"p95": 0.010},
+                    samples=tuple(0.010 * (0.9 + i / 50) for i in range(10)),
+                    counters={"users": 10.0})
+    assert RegressionCheck().check(load(50.0, 0.080), ref).level == Level.INCONCLUSIVE
+    assert RegressionCheck().check(load(10.0, 0.080), ref).level == Level.CRITICAL
