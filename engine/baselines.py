@@ -135,6 +135,16 @@ class BaselineEntry:
         )
 
 
+PROVENANCE_KEYS = ("commit", "machine", "python", "sqlalchemy")
+
+
+def provenance_of(run_id: str, environment: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
+    """Where an accepted baseline came from: the run, its commit and machine, and ``extra``."""
+    out: dict[str, Any] = {"run_id": run_id, **extra}
+    out.update({k: environment[k] for k in PROVENANCE_KEYS if environment.get(k) is not None})
+    return out
+
+
 def _keep_known_spread(new: BaselineEntry, old: BaselineEntry | None) -> BaselineEntry:
     """A single-run acceptance keeps the run-to-run spread measured before.
 

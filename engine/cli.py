@@ -22,7 +22,7 @@ import click
 
 from engine import headless
 from engine import history as history_mod
-from engine.baselines import DEFAULT_DIR, BaselineError, BaselineStore
+from engine.baselines import DEFAULT_DIR, BaselineError, BaselineStore, provenance_of
 from engine.database import (
     DEFAULT_DB_URL,
     DatabaseConfigError,
@@ -404,14 +404,8 @@ def baseline_accept(selection: tuple[str, ...], run_id: str | None, pool_runs: i
             fail(f"run {run_id} has no results for {' '.join(selection)}")
     if not results:
         fail(f"run {run_id} has no results to accept")
-    provenance = {
-        "run_id": run_id,
-        "commit": run.commit or "",
-        "machine": run.environment.get("machine", ""),
-        "profile": run.profile,
-        "python": run.environment.get("python", ""),
-        "sqlalchemy": run.environment.get("sqlalchemy", ""),
-    }
+    provenance = provenance_of(run_id, run.environment, profile=run.profile,
+                               accepted_by="tracetui baseline accept")
     earlier: dict[str, list[BenchmarkResult]] = {}
     pooled_runs: set[str] = set()
     if pool_runs > 1:

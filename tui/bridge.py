@@ -31,7 +31,6 @@ from engine.baselines import BaselineEntry, BaselineError, BaselineStore, Policy
 from engine.events import BenchmarkFailed, BenchmarkFinished, Event, Progress, RunFinished
 from engine.history import History
 from engine.plan import Plan
-from engine.registry import SuiteLoadError
 from engine.session import RunRecord, RunRecorder, evaluate, load_references
 from engine.verdicts import Verdict
 
@@ -164,14 +163,8 @@ def judge(
         references, policy = load_references(store, record.suites, record.backend)
     except BaselineError as exc:
         references, policy, error = {}, Policy(), str(exc)
-    try:
-        verdicts = evaluate(record, references, policy)
-    except SuiteLoadError as exc:
-        # evaluate() asks the registry for MISSING detection; a broken suite module
-        # elsewhere must not lose this run's verdicts.
-        error = error or str(exc)
-        verdicts = evaluate(record, references, policy, planned_suites=())
-    return verdicts, references, error
+    # evaluate() skips MISSING detection for a suite that cannot load.
+    return evaluate(record, references, policy), references, error
 
 
 class EventPump:

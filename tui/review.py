@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.baselines import BaselineEntry, BaselineError, BaselineStore
+from engine.baselines import BaselineEntry, BaselineError, BaselineStore, provenance_of
 from engine.history import History
 from engine.results import BenchmarkResult
 from engine.session import RunRecord
@@ -88,26 +88,17 @@ class Review:
         return store.accept(accepted, backend=self.backend, provenance=self.provenance)
 
 
-def provenance_of(run_id: str, environment: Mapping[str, Any]) -> dict[str, Any]:
-    keys = ("commit", "machine_id", "machine", "python", "sqlalchemy")
-    out: dict[str, Any] = {"run_id": run_id, "accepted_by": "tracetui launch"}
-    out.update({k: environment[k] for k in keys if environment.get(k) is not None})
-    return out
-
-
 def review_of_record(
     record: RunRecord, verdicts: list[Verdict], references: Mapping[str, BaselineEntry]
 ) -> Review:
-    unique: dict[str, Verdict] = {}
-    for v in verdicts:  # one row per benchmark (the first verdict wins)
-        unique.setdefault(v.benchmark_id, v)
     return Review(
         run_id=record.run_id,
         backend=record.backend,
-        verdicts=list(unique.values()),
+        verdicts=list(verdicts),  # evaluate() gives one verdict per benchmark
         results=dict(record.results),
         references=dict(references),
-        provenance=provenance_of(record.run_id, record.environment),
+        provenance=provenance_of(record.run_id, record.environment,
+                                 accepted_by="tracetui launch"),
     )
 
 
@@ -137,7 +128,6 @@ __all__ = [
     "BaselineError",
     "Decision",
     "Review",
-    "provenance_of",
     "review_from_history",
     "review_of_record",
 ]
