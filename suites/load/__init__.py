@@ -24,7 +24,7 @@ the run's projects must equal successful creates minus successful deletes
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from itertools import pairwise
@@ -87,6 +87,24 @@ def saturation_point(steps: list[tuple[int, float, float]]) -> int:
     return steps[-1][0]
 
 
+def reporter(ctx: Context, **fixed: float) -> Callable[[Mapping[str, Any]], None]:
+    """Forward Locust's per-second lines to the engine's live progress (plus ``fixed``)."""
+
+    def on_second(line: Mapping[str, Any]) -> None:
+        extra = {
+            key: float(line[key])
+            for key in ("users", "rps", "p95", "failures_per_s")
+            if line.get(key) is not None
+        }
+        ctx.reporter.progress(
+            ops_per_s=float(line.get("rps") or 0.0),
+            latencies=list(line.get("recent") or ()),
+            extra=extra | fixed,
+        )
+
+    return on_second
+
+
 def ramp_case(ctx: Context, workload: str) -> Pedantic:
     """One round: one Locust run per step against one server, then the saturation point."""
     summaries: list[LoadSummary] = []
@@ -99,17 +117,9 @@ def ramp_case(ctx: Context, workload: str) -> Pedantic:
         points: list[tuple[int, float, float]] = []
         with _target(ctx, opts["host"]) as (host, ours):
             for users in steps:
-                def on_second(line: Mapping[str, Any], users: int = users) -> None:
-                    ctx.reporter.progress(
-                        ops_per_s=float(line.get("rps") or 0.0),
-                        latencies=list(line.get("recent") or ()),
-                        extra={k: float(line[k]) for k in ("users", "rps", "p95",
-                                                           "failures_per_s")
-                               if line.get(k) is not None} | {"ramp_users": float(users)},
-                    )
-
                 summary = run_load(host, ctx.db_url, users, float(users), seconds, "high",
-                                   on_second, user_class=opts["user_class"], workload=workload)
+                                   reporter(ctx, ramp_users=float(users)),
+                                   user_class=opts["user_class"], workload=workload)
                 summaries.append(summary)
                 check_outcome(ctx, replace(summary, started_server=ours))
                 points.append((users, summary.rps, summary.p95 or 0.0))
@@ -169,17 +179,7 @@ def load_case(ctx: Context, workload: str, profile: str) -> Pedantic:
     """One round: a Locust run for the configured duration, then the outcome check."""
     runs: list[LoadSummary] = []
 
-    def on_second(line: Mapping[str, Any]) -> None:
-        extra = {
-            key: float(line[key])
-            for key in ("users", "rps", "p95", "failures_per_s")
-            if line.get(key) is not None
-        }
-        ctx.reporter.progress(
-            ops_per_s=float(line.get("rps") or 0.0),
-            latencies=list(line.get("recent") or ()),
-            extra=extra,
-        )
+    on_second = reporter(ctx)
 
     def run() -> RoundDetail:
         opts = load_options(ctx)
