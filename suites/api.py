@@ -1,6 +1,6 @@
 """The reference trace system's HTTP API (the system the load suite drives).
 
-This module owns the FastAPI application over :class:`suites.trace.service.TraceService`
+This module owns the FastAPI application over :class:`tracetui.suites.trace.service.TraceService`
 (:func:`create_app`) and the ``tracetui serve`` entry point (:func:`serve`).
 JSON in and out; the contract is::
 
@@ -21,7 +21,7 @@ Bad payloads are 422 (pydantic's message; ids must fit the schema's 32-bit
 INTEGER), unknown ids 404, duplicates 409; a locked or unreachable database
 is a 503 with a one-line reason. No input of the caller's can produce a 500.
 ``create_app()`` without a URL reads ``$TRACETUI_DB_URL`` (for
-``uvicorn --factory suites.api:create_app``).
+``uvicorn --factory tracetui.suites.api:create_app``).
 """
 
 from __future__ import annotations
@@ -35,10 +35,9 @@ import sqlalchemy as sa
 from fastapi import Body, FastAPI, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
-
-from engine.database import DEFAULT_DB_URL, make_engine
-from suites.trace.schema import TITLE_MAX, create_schema, items_table
-from suites.trace.service import (
+from tracetui.engine.core.database import DEFAULT_DB_URL, make_engine
+from tracetui.suites.trace.schema import TITLE_MAX, create_schema, items_table
+from tracetui.suites.trace.service import (
     MAX_TRACE_DEPTH,
     DuplicateLink,
     DuplicateProject,
@@ -50,7 +49,7 @@ from suites.trace.service import (
 )
 
 #: Environment variable read by ``create_app()`` without an argument
-#: (``uvicorn --factory suites.api:create_app``).
+#: (``uvicorn --factory tracetui.suites.api:create_app``).
 DB_URL_ENV = "TRACETUI_DB_URL"
 #: Threads FastAPI runs sync endpoints on (anyio's default) — the pool matches it.
 API_POOL_SIZE = 20
@@ -227,7 +226,7 @@ def create_app(db_url: str | None = None) -> FastAPI:
     """The API over the database at ``db_url`` (schema created if missing).
 
     Without an argument the URL comes from ``$TRACETUI_DB_URL`` or the
-    default trace database, so ``uvicorn --factory suites.api:create_app``
+    default trace database, so ``uvicorn --factory tracetui.suites.api:create_app``
     works too.
     """
     url = db_url or os.environ.get(DB_URL_ENV) or DEFAULT_DB_URL

@@ -1,7 +1,7 @@
 """The ``bulk`` suite: many items or links per call, their throughput and memory.
 
 Every call mutates the database, so every benchmark is a
-:class:`~engine.model.Pedantic` workload: one timed call per round, untimed
+:class:`~tracetui.engine.core.model.Pedantic` workload: one timed call per round, untimed
 per-round setup and teardown that put the rows back as they were. Each
 benchmark works in a project of its own (``bench:<id>:<hex>``) and deletes
 it afterwards. ``items_per_op`` is the batch size, so the engine reports
@@ -20,8 +20,8 @@ import itertools
 from collections.abc import Iterator
 from contextlib import suppress
 
-from engine.model import Case, Context, Kind, Pedantic, Suite
-from suites.trace.fixtures import (
+from tracetui.engine.core.model import Case, Context, Kind, Pedantic, Suite
+from tracetui.suites.trace.fixtures import (
     RawSqlite,
     create_items_case,
     expect,
@@ -31,8 +31,8 @@ from suites.trace.fixtures import (
     service_of,
     suite_setup,
 )
-from suites.trace.generator import DataGenerator
-from suites.trace.service import UnknownProject
+from tracetui.suites.trace.generator import DataGenerator
+from tracetui.suites.trace.service import UnknownProject
 
 SUITE = Suite(
     "bulk",

@@ -9,7 +9,7 @@ failures (every retry counted), and the outcome checks. Every benchmark is
 - ``setup()`` (untimed) creates the round's own project and data and starts
   the threads, parked on the barrier;
 - the timed call releases them, each thread runs its M operations through
-  :class:`~suites.trace.service.TraceService` timing every one with
+  :class:`~tracetui.suites.trace.service.TraceService` timing every one with
   ``time.perf_counter``, then it CHECKS THE OUTCOME (no lost update, no
   missing or duplicate row) and raises :class:`OutcomeError` if it is wrong —
   a wrong result is a failed benchmark, never a fast one. The check is one or
@@ -24,7 +24,7 @@ single-thread reference). The engine pool is sized to T
 closed after each benchmark so that pools do not pile up on PostgreSQL.
 
 On SQLite writers queue on the busy timeout set by
-:func:`engine.database.make_engine`; what still fails with "database is
+:func:`tracetui.engine.core.database.make_engine`; what still fails with "database is
 locked" (or, on PostgreSQL, a deadlock or serialization failure) is retried
 here with bounded, jittered backoff and reported as the ``retries`` counter.
 The whole suite takes about 10 s with ``--profile smoke``.
@@ -48,10 +48,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-
-from engine.database import make_engine
-from engine.model import Context, Kind, OutcomeError, Pedantic, RoundDetail, Suite
-from suites.trace.schema import (
+from tracetui.engine.core.database import make_engine
+from tracetui.engine.core.model import Context, Kind, OutcomeError, Pedantic, RoundDetail, Suite
+from tracetui.suites.trace.schema import (
     ITEM_TYPES,
     LINK_TYPES,
     STATUSES,
@@ -239,7 +238,7 @@ class Pool:
 
 def _pool(ctx: Context, threads: int) -> Pool:
     """The :class:`Pool` for ``threads`` (one per thread count, kept in ``ctx.state``)."""
-    from suites.trace.service import TraceService
+    from tracetui.suites.trace.service import TraceService
 
     pools: dict[int, Pool] = ctx.state.setdefault("concurrent_pools", {})
     if threads not in pools:
@@ -609,7 +608,7 @@ def create_links(ctx: Context, param: str) -> Iterator[Pedantic]:
 @SUITE.benchmark(kind=Kind.CONCURRENT, params=["100x10"], items_per_op=_ops)
 def create_links_racing(ctx: Context, param: str) -> Iterator[Pedantic]:
     """All threads race to create the SAME links: exactly one row per triple wins."""
-    from suites.trace.service import DuplicateLink
+    from tracetui.suites.trace.service import DuplicateLink
 
     shape = Shape.parse(param)
     pool = _pool(ctx, shape.threads)

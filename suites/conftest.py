@@ -2,8 +2,8 @@
 
 This file owns what is special about running tracetui's own suites under
 pytest-benchmark: it checks that tracetui's pytest plugin (the
-``--tracetui-db`` option and the fixtures, :mod:`engine.pytest_plugin`) is
-installed, and it skips load benchmarks (:attr:`~engine.model.Kind.LOAD`:
+``--tracetui-db`` option and the fixtures, :mod:`tracetui.engine.interop.pytest_plugin`) is
+installed, and it skips load benchmarks (:attr:`~tracetui.engine.core.model.Kind.LOAD`:
 they start an HTTP server and Locust for tens of seconds) unless the ``-k``
 expression names them, e.g. ``pytest suites/ --benchmark-only -k load`` or
 ``-k "queries and low"``.
@@ -15,13 +15,11 @@ collects this folder; ``pytest suites/`` is always explicit.
 from __future__ import annotations
 
 import pytest
-
-from engine.pytest_plugin import explicitly_selected
-from engine.pytest_stream import MARKER
+from tracetui.engine.interop.pytest_plugin import explicitly_selected
+from tracetui.engine.interop.pytest_stream import MARKER
 
 LOAD_SKIP_REASON = (
-    "load benchmarks start a server and Locust: select them explicitly with -k "
-    "(e.g. -k load)"
+    "load benchmarks start a server and Locust: select them explicitly with -k (e.g. -k load)"
 )
 
 

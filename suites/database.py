@@ -10,7 +10,7 @@ The seed's budgets (item_create 50 ms, item_read 20 ms, item_update 40 ms,
 item_delete 30 ms, link_create 60 ms, queries...) live in
 ``baselines/policy.toml`` under these benchmark ids.
 
-Indexes used (see :mod:`suites.trace.schema`): lookups by id use the
+Indexes used (see :mod:`tracetui.suites.trace.schema`): lookups by id use the
 primary key; ``item_lookup_by_title`` uses ``ix_items_project_title``;
 status filters and counts ``ix_items_project_status``; type x status
 counts ``ix_items_project_type_status`` (covering); pagination,
@@ -28,8 +28,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TypeVar
 
-from engine.model import Case, Context, Kind, Pedantic, Suite, Timed
-from suites.trace.fixtures import (
+from tracetui.engine.core.model import Case, Context, Kind, Pedantic, Suite, Timed
+from tracetui.suites.trace.fixtures import (
     RawSqlite,
     create_items_case,
     expect,
@@ -38,7 +38,7 @@ from suites.trace.fixtures import (
     service_of,
     suite_setup,
 )
-from suites.trace.generator import FILTER_STATUS, DataGenerator, expected_filter_count
+from tracetui.suites.trace.generator import FILTER_STATUS, DataGenerator, expected_filter_count
 
 SUITE = Suite(
     "database",

@@ -15,9 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-
-from engine.pytest_stream import MARKER
-from engine.registry import all_benchmarks
+from tracetui.engine.core.registry import all_benchmarks
+from tracetui.engine.interop.pytest_stream import MARKER
 
 
 def _params() -> list[object]:

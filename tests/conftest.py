@@ -16,7 +16,7 @@ TOY = "tests.fixtures.toy_suite:SUITE"
 def toy_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
     """Environment for a `tracetui` subprocess that sees the toy suite, isolated in tmp_path."""
     monkeypatch.setenv("TRACETUI_SUITES", TOY)
-    from engine import registry
+    from tracetui.engine.core import registry
 
     registry.load_suite.cache_clear()
     env = {

@@ -19,19 +19,18 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import HelpPanel
-
-from engine.baselines import BaselineStore
-from engine.database import backend_name, mask_url
-from engine.history import History
-from engine.plan import Plan, new_run_id
-from tui.bridge import RunFactory, RunJudged, worker_run_factory
-from tui.catalog import Catalog, LastKnown, baseline_problems, last_known, load_catalog
-from tui.review import review_from_history, review_of_record
-from tui.screens.approval import ApprovalScreen
-from tui.screens.dashboard import DashboardScreen
-from tui.screens.history import HistoryScreen
-from tui.screens.picker import PickerScreen
-from tui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
+from tracetui.engine.core.database import backend_name, mask_url
+from tracetui.engine.core.plan import Plan, new_run_id
+from tracetui.engine.judging.baselines import BaselineStore
+from tracetui.engine.recording.history import History
+from tracetui.tui.bridge import RunFactory, RunJudged, worker_run_factory
+from tracetui.tui.catalog import Catalog, LastKnown, baseline_problems, last_known, load_catalog
+from tracetui.tui.review import review_from_history, review_of_record
+from tracetui.tui.screens.approval import ApprovalScreen
+from tracetui.tui.screens.dashboard import DashboardScreen
+from tracetui.tui.screens.history import HistoryScreen
+from tracetui.tui.screens.picker import PickerScreen
+from tracetui.tui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 
 DEFAULT_LOG = Path(".tracetui/worker.log")
 

@@ -1,10 +1,10 @@
 """The bridge from the engine's event stream to Textual messages.
 
-A run is any iterable of :mod:`engine.events` with a ``cancel()`` method
-(:class:`engine.runner.WorkerRun` in real use, a canned list in tests).
+A run is any iterable of :mod:`tracetui.engine.core.events` with a ``cancel()`` method
+(:class:`tracetui.engine.measuring.runner.WorkerRun` in real use, a canned list in tests).
 :class:`EventPump` is what a Textual *thread* worker runs: it iterates the
 run (blocking), records every event in the history through
-:class:`engine.session.RunRecorder`, judges the run at the end and hands
+:class:`tracetui.engine.recording.session.RunRecorder`, judges the run at the end and hands
 everything to the UI with ``post_message`` only (never
 ``call_from_thread``, which blocks the reader).
 
@@ -26,13 +26,18 @@ from pathlib import Path
 from typing import Protocol
 
 from textual.message import Message
-
-from engine.baselines import BaselineEntry, BaselineError, BaselineStore, Policy
-from engine.events import BenchmarkFailed, BenchmarkFinished, Event, Progress, RunFinished
-from engine.history import History
-from engine.plan import Plan
-from engine.session import RunRecord, RunRecorder, evaluate, load_references
-from engine.verdicts import Verdict
+from tracetui.engine.core.events import (
+    BenchmarkFailed,
+    BenchmarkFinished,
+    Event,
+    Progress,
+    RunFinished,
+)
+from tracetui.engine.core.plan import Plan
+from tracetui.engine.judging.baselines import BaselineEntry, BaselineError, BaselineStore, Policy
+from tracetui.engine.judging.verdicts import Verdict
+from tracetui.engine.recording.history import History
+from tracetui.engine.recording.session import RunRecord, RunRecorder, evaluate, load_references
 
 SERIES_LENGTH = 120  # points kept per live series (one sparkline's worth)
 LATENCY_LENGTH = 400  # latest per-op latencies kept for the plot
@@ -53,7 +58,7 @@ def worker_run_factory(log_path: Path) -> RunFactory:
     """The real thing: each plan runs in its own worker process, stderr to a log."""
 
     def start(plan: Plan) -> RunSource:
-        from engine.runner import WorkerRun
+        from tracetui.engine.measuring.runner import WorkerRun
 
         return WorkerRun(plan, stderr=log_path)
 

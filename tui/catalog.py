@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from engine import registry
-from engine.baselines import BaselineError, BaselineStore
-from engine.history import History
-from engine.model import Suite
-from engine.verdicts import Level
+from tracetui.engine.core import registry
+from tracetui.engine.core.model import Suite
+from tracetui.engine.judging.baselines import BaselineError, BaselineStore
+from tracetui.engine.judging.verdicts import Level
+from tracetui.engine.recording.history import History
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import time
 
 from rich.text import Text
-
-from engine.reports import format_seconds
-from engine.verdicts import Level, Verdict
+from tracetui.engine.judging.verdicts import Level, Verdict
+from tracetui.engine.recording.reports import format_seconds
 
 LEVEL_STYLES: dict[str, str] = {
     Level.CRITICAL: "bold red",

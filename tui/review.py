@@ -2,7 +2,7 @@
 
 A :class:`Review` holds one run's verdicts and results, the baselines they
 were compared with, and the user's decision per benchmark. Only accepted
-rows are ever handed to :meth:`engine.baselines.BaselineStore.accept`, so a
+rows are ever handed to :meth:`tracetui.engine.judging.baselines.BaselineStore.accept`, so a
 rejected (or undecided) benchmark leaves its baseline file byte-identical.
 """
 
@@ -14,12 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.baselines import BaselineEntry, BaselineError, BaselineStore, provenance_of
-from engine.history import History
-from engine.results import BenchmarkResult
-from engine.session import RunRecord
-from engine.verdicts import Level, Verdict
-from tui.bridge import judge
+from tracetui.engine.core.results import BenchmarkResult
+from tracetui.engine.judging.baselines import (
+    BaselineEntry,
+    BaselineError,
+    BaselineStore,
+    provenance_of,
+)
+from tracetui.engine.judging.verdicts import Level, Verdict
+from tracetui.engine.recording.history import History
+from tracetui.engine.recording.session import RunRecord
+from tracetui.tui.bridge import judge
 
 
 class Decision(enum.StrEnum):
@@ -97,8 +102,7 @@ def review_of_record(
         verdicts=list(verdicts),  # evaluate() gives one verdict per benchmark
         results=dict(record.results),
         references=dict(references),
-        provenance=provenance_of(record.run_id, record.environment,
-                                 accepted_by="tracetui launch"),
+        provenance=provenance_of(record.run_id, record.environment, accepted_by="tracetui launch"),
     )
 
 

@@ -3,7 +3,7 @@
 This package owns the load benchmarks (``load.crud[low|medium|high]``,
 ``load.queries[low|medium|high]`` and ``load.ramp[crud|queries]``, which
 steps users up and reports the saturation point). Each is one pedantic round that runs
-:func:`engine.loadrun.run_load` for the configured duration, streams live
+:func:`tracetui.suites.load.process.run_load` for the configured duration, streams live
 numbers through ``ctx.reporter`` and returns exact latencies, RPS and
 failure counts. The Locust users themselves are in ``locustfile.py`` (loaded
 only by Locust: importing this package never imports ``locust``/``gevent``).
@@ -19,7 +19,7 @@ for Locust's own distributed mode.
 Outcome check: when tracetui started the server itself, the items left in
 the run's projects must equal successful creates minus successful deletes
 (give or take one per failed request, whose effect is unknown); otherwise an
-:class:`~engine.model.OutcomeError`. The run's projects are removed after it.
+:class:`~tracetui.engine.core.model.OutcomeError`. The run's projects are removed after it.
 """
 
 from __future__ import annotations
@@ -31,9 +31,16 @@ from itertools import pairwise
 from typing import Any
 
 import sqlalchemy as sa
-
-from engine.loadrun import LoadSummary, api_server, run_load
-from engine.model import Case, Context, Kind, OutcomeError, Pedantic, RoundDetail, Suite
+from tracetui.engine.core.model import (
+    Case,
+    Context,
+    Kind,
+    OutcomeError,
+    Pedantic,
+    RoundDetail,
+    Suite,
+)
+from tracetui.suites.load.process import LoadSummary, api_server, run_load
 
 PROFILES = ["low", "medium", "high"]
 DEFAULT_USERS = 10
@@ -117,9 +124,17 @@ def ramp_case(ctx: Context, workload: str) -> Pedantic:
         points: list[tuple[int, float, float]] = []
         with _target(ctx, opts["host"]) as (host, ours):
             for users in steps:
-                summary = run_load(host, ctx.db_url, users, float(users), seconds, "high",
-                                   reporter(ctx, ramp_users=float(users)),
-                                   user_class=opts["user_class"], workload=workload)
+                summary = run_load(
+                    host,
+                    ctx.db_url,
+                    users,
+                    float(users),
+                    seconds,
+                    "high",
+                    reporter(ctx, ramp_users=float(users)),
+                    user_class=opts["user_class"],
+                    workload=workload,
+                )
                 summaries.append(summary)
                 check_outcome(ctx, replace(summary, started_server=ours))
                 points.append((users, summary.rps, summary.p95 or 0.0))
@@ -129,12 +144,18 @@ def ramp_case(ctx: Context, workload: str) -> Pedantic:
         return RoundDetail(
             ops=sum(s.requests for s in summaries),
             latencies=last.latencies,
-            counters={"requests": sum(s.requests for s in summaries),
-                      "failures": sum(s.failures for s in summaries)},
-            metrics={"saturation_users": float(saturation), "peak_rps": max(p[1] for p in points),
-                     "p95": at[2], "rps": at[1],
-                     **{f"rps_at_{u}": r for u, r, _ in points},
-                     **{f"p95_at_{u}": lat for u, _, lat in points}},
+            counters={
+                "requests": sum(s.requests for s in summaries),
+                "failures": sum(s.failures for s in summaries),
+            },
+            metrics={
+                "saturation_users": float(saturation),
+                "peak_rps": max(p[1] for p in points),
+                "p95": at[2],
+                "rps": at[1],
+                **{f"rps_at_{u}": r for u, r, _ in points},
+                **{f"p95_at_{u}": lat for u, _, lat in points},
+            },
         )
 
     def cleanup() -> None:
@@ -158,9 +179,7 @@ def load_options(ctx: Context) -> dict[str, Any]:
     """Users, spawn rate, duration, host and user class from ``ctx.options``."""
     options: Mapping[str, Any] = ctx.options or {}
     users = int(options.get("users") or DEFAULT_USERS)
-    duration = float(
-        options.get("duration") or DEFAULT_DURATION_S.get(ctx.profile.name, 5.0)
-    )
+    duration = float(options.get("duration") or DEFAULT_DURATION_S.get(ctx.profile.name, 5.0))
     spawn_rate = float(options.get("spawn_rate") or max(1.0, min(float(users), 100.0)))
     return {
         "users": users,
@@ -184,10 +203,19 @@ def load_case(ctx: Context, workload: str, profile: str) -> Pedantic:
     def run() -> RoundDetail:
         opts = load_options(ctx)
         summary = run_load(
-            opts["host"], ctx.db_url, opts["users"], opts["spawn_rate"], opts["duration_s"],
-            profile, on_second, user_class=opts["user_class"], workload=workload,
-            master=opts["master"], expect_workers=opts["expect_workers"],
-            master_port=opts["master_port"], master_bind_host=opts["master_bind_host"],
+            opts["host"],
+            ctx.db_url,
+            opts["users"],
+            opts["spawn_rate"],
+            opts["duration_s"],
+            profile,
+            on_second,
+            user_class=opts["user_class"],
+            workload=workload,
+            master=opts["master"],
+            expect_workers=opts["expect_workers"],
+            master_port=opts["master_port"],
+            master_bind_host=opts["master_bind_host"],
         )
         runs.append(summary)
         check_outcome(ctx, summary)
@@ -229,8 +257,10 @@ def _run_projects(run_id: str) -> sa.Select[Any]:
 def count_run_items(engine: sa.Engine, run_id: str) -> int:
     """Items in the projects a load run created (``load-<run id>-...``)."""
     items = sa.table("items", sa.column("id"), sa.column("project_id"))
-    query = sa.select(sa.func.count()).select_from(items).where(
-        items.c.project_id.in_(_run_projects(run_id))
+    query = (
+        sa.select(sa.func.count())
+        .select_from(items)
+        .where(items.c.project_id.in_(_run_projects(run_id)))
     )
     with engine.connect() as conn:
         return int(conn.execute(query).scalar_one())

@@ -23,7 +23,7 @@ Environment:
   their master's).
 
 Every user creates its own project on start. Successful ``POST /items`` and
-``DELETE /items/{id}`` requests are counted by :mod:`engine.locust_bridge`,
+``DELETE /items/{id}`` requests are counted by :mod:`tracetui.suites.load.locust_bridge`,
 which also prints one JSON stats line per second (see there).
 """
 
@@ -32,18 +32,17 @@ from __future__ import annotations
 import itertools
 import os
 import random
-import sys
 import uuid
-from pathlib import Path
 from typing import Any
 
 from locust import FastHttpUser, HttpUser, between, constant, task
 
 try:
-    from engine import locust_bridge  # registers the exact-latency listeners
-except ModuleNotFoundError:  # running from a checkout that is not installed
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from engine import locust_bridge
+    from tracetui.suites.load import locust_bridge  # registers the exact-latency listeners
+except ModuleNotFoundError as exc:  # plain `locust -f` from a checkout that is not installed
+    raise SystemExit(
+        "tracetui is not installed in this environment: pip install -e '.[load]'"
+    ) from exc
 
 CLIENT_ENV = "TRACETUI_LOAD_CLIENT"
 CLIENTS: dict[str, type] = {"fast": FastHttpUser, "http": HttpUser}
@@ -181,8 +180,11 @@ class QueryUser(TraceUser):
         for _ in range(SEED_ITEMS):
             self.create_item()
         for source, target in itertools.pairwise(self.item_ids):
-            link = {"source_id": source, "target_id": target,
-                    "link_type": random.choice(LINK_TYPES)}
+            link = {
+                "source_id": source,
+                "target_id": target,
+                "link_type": random.choice(LINK_TYPES),
+            }
             self.call("POST", "/links", "POST /links", 201, link)
         self.seeded = bool(self.item_ids)
 
@@ -196,8 +198,12 @@ class QueryUser(TraceUser):
         if not self.ready():
             return
         filters = random.choice(
-            [f"status={random.choice(STATUSES)}", f"type={random.choice(ITEM_TYPES)}",
-             f"priority={random.randint(1, 5)}", ""]
+            [
+                f"status={random.choice(STATUSES)}",
+                f"type={random.choice(ITEM_TYPES)}",
+                f"priority={random.randint(1, 5)}",
+                "",
+            ]
         )
         url = f"/projects/{self.project_id}/items?limit=50&{filters}".rstrip("&")
         self.call("GET", url, "GET /projects/{id}/items?filter", 200)
@@ -205,8 +211,9 @@ class QueryUser(TraceUser):
     @task(2)
     def counts(self) -> None:
         if self.ready():
-            self.call("GET", f"/projects/{self.project_id}/counts",
-                      "GET /projects/{id}/counts", 200)
+            self.call(
+                "GET", f"/projects/{self.project_id}/counts", "GET /projects/{id}/counts", 200
+            )
 
     @task(2)
     def links(self) -> None:
@@ -216,8 +223,9 @@ class QueryUser(TraceUser):
     @task(1)
     def trace(self) -> None:
         if self.ready():
-            self.call("GET", f"/items/{self.item_ids[0]}/trace?max_depth=10",
-                      "GET /items/{id}/trace", 200)
+            self.call(
+                "GET", f"/items/{self.item_ids[0]}/trace?max_depth=10", "GET /items/{id}/trace", 200
+            )
 
     @task(2)
     def read(self) -> None:

@@ -1,13 +1,13 @@
 """The reference trace system: the system under test of the database and bulk suites.
 
-- :mod:`suites.trace.schema` — typed ORM models, vocabulary, create/drop.
-- :mod:`suites.trace.service` — :class:`TraceService`, the operations that are timed.
-- :mod:`suites.trace.generator` — deterministic items and links.
-- :mod:`suites.trace.fixtures` — scratch projects and the raw sqlite3 reference.
+- :mod:`tracetui.suites.trace.schema` — typed ORM models, vocabulary, create/drop.
+- :mod:`tracetui.suites.trace.service` — :class:`TraceService`, the operations that are timed.
+- :mod:`tracetui.suites.trace.generator` — deterministic items and links.
+- :mod:`tracetui.suites.trace.fixtures` — scratch projects and the raw sqlite3 reference.
 """
 
-from suites.trace.generator import DataGenerator
-from suites.trace.schema import (
+from tracetui.suites.trace.generator import DataGenerator
+from tracetui.suites.trace.schema import (
     ITEM_TYPES,
     LINK_TYPES,
     PRIORITIES,
@@ -15,7 +15,7 @@ from suites.trace.schema import (
     create_schema,
     drop_schema,
 )
-from suites.trace.service import (
+from tracetui.suites.trace.service import (
     DuplicateLink,
     DuplicateProject,
     InvalidField,

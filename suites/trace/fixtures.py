@@ -20,11 +20,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite as sqlite_dialect
-
-from engine.model import Case, Context, OutcomeError, Pedantic
-from suites.trace.generator import DataGenerator
-from suites.trace.schema import TABLES, create_schema
-from suites.trace.service import TraceService, UnknownProject
+from tracetui.engine.core.model import Case, Context, OutcomeError, Pedantic
+from tracetui.suites.trace.generator import DataGenerator
+from tracetui.suites.trace.schema import TABLES, create_schema
+from tracetui.suites.trace.service import TraceService, UnknownProject
 
 
 def suite_setup(ctx: Context) -> None:
@@ -104,7 +103,7 @@ class RawSqlite:
     """A plain ``sqlite3`` connection to a temporary trace-shaped database.
 
     Same tables and indexes as the trace schema (compiled from the models),
-    WAL with ``synchronous=NORMAL`` like :func:`engine.database.make_engine`,
+    WAL with ``synchronous=NORMAL`` like :func:`tracetui.engine.core.database.make_engine`,
     foreign keys on. :meth:`close` removes the file.
     """
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from suites.trace.schema import ITEM_TYPES, LINK_TYPES, PRIORITIES, STATUSES
+from tracetui.suites.trace.schema import ITEM_TYPES, LINK_TYPES, PRIORITIES, STATUSES
 
 FILTER_STATUS = "open"
 _OTHER_STATUSES = tuple(s for s in STATUSES if s != FILTER_STATUS)

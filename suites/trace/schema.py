@@ -1,7 +1,7 @@
 """The reference trace system's schema: projects, items and typed links.
 
 SQLAlchemy 2 typed ORM models define the tables; the service layer
-(:mod:`suites.trace.service`) works on them with Core statements for speed.
+(:mod:`tracetui.suites.trace.service`) works on them with Core statements for speed.
 The vocabulary (item types, statuses, link types, priorities) lives here too,
 so that the service, the generator and the API validate against one list.
 

@@ -1,7 +1,7 @@
 """The trace system's service layer: every operation the suites, the API and
 the concurrent suite call, on SQLAlchemy Core for speed.
 
-The ORM models in :mod:`suites.trace.schema` define the tables; the hot
+The ORM models in :mod:`tracetui.suites.trace.schema` define the tables; the hot
 paths here are Core statements built once and reused (insertmanyvalues with
 ``RETURNING`` for bulk inserts, one ``UPDATE``/``DELETE ... WHERE id IN``
 per chunk for bulk changes), because measured on SQLite the ORM costs 7.8x
@@ -23,8 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-
-from suites.trace.schema import (
+from tracetui.suites.trace.schema import (
     ITEM_TYPES,
     LINK_TYPES,
     PRIORITIES,
@@ -334,7 +333,7 @@ class TraceService:
         if not enabled:
             raise TraceError(
                 "SQLite foreign keys are off on this engine (cascades and link checks need"
-                " them): open it with engine.database.make_engine"
+                " them): open it with tracetui.engine.core.database.make_engine"
             )
 
     # --- projects -------------------------------------------------------------------------

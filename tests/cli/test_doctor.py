@@ -4,12 +4,16 @@ import json
 import subprocess
 import sys
 
-from engine.doctor import NoiseReport
+from tracetui.engine.measuring.doctor import NoiseReport
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "engine.cli", "doctor", *args],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "tracetui.cli.main", "doctor", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_doctor_reports_what_it_can_detect() -> None:
@@ -31,9 +35,16 @@ def test_doctor_rejects_a_silly_duration() -> None:
 
 def test_warning_when_the_machine_cannot_see_the_threshold() -> None:
     report = NoiseReport(
-        timer_resolution=1e-9, timer_overhead=5e-8, cpu_count=2, load_average=0.1,
-        governor="performance", isolated_cpus="1", round_spread=0.1, run_spread=0.08,
-        detectable=0.224, warnings=["this machine cannot reliably detect a 15% regression"],
+        timer_resolution=1e-9,
+        timer_overhead=5e-8,
+        cpu_count=2,
+        load_average=0.1,
+        governor="performance",
+        isolated_cpus="1",
+        round_spread=0.1,
+        run_spread=0.08,
+        detectable=0.224,
+        warnings=["this machine cannot reliably detect a 15% regression"],
     )
     line = report.one_line()
     assert "±8.0%" in line and "≈22%" in line and "cannot reliably detect" in line

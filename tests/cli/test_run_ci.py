@@ -13,13 +13,21 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-TRACETUI = [sys.executable, "-m", "engine.cli"]
+TRACETUI = [sys.executable, "-m", "tracetui.cli.main"]
 
 
-def tracetui(args: list[str], env: dict[str, str], cwd: Path, **extra_env: str,
-             ) -> subprocess.CompletedProcess[str]:
+def tracetui(
+    args: list[str],
+    env: dict[str, str],
+    cwd: Path,
+    **extra_env: str,
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*TRACETUI, *args], env={**env, **extra_env}, cwd=cwd, capture_output=True, text=True,
+        [*TRACETUI, *args],
+        env={**env, **extra_env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
 
@@ -30,8 +38,7 @@ FAST = ["toy.spin", "toy.sql", "toy.batch"]
 def accept(env: dict[str, str], cwd: Path, runs: int = 1) -> None:
     (cwd / "baselines").mkdir(exist_ok=True)
     for _ in range(runs):
-        first = tracetui(["run", *FAST, "--ci", "--profile", "smoke", "--no-noise-check"], env,
-                         cwd)
+        first = tracetui(["run", *FAST, "--ci", "--profile", "smoke", "--no-noise-check"], env, cwd)
         assert first.returncode == 0, first.stderr
     done = tracetui(["baseline", "accept", "--runs", str(runs)], env, cwd)
     assert done.returncode == 0, done.stderr
@@ -40,8 +47,21 @@ def accept(env: dict[str, str], cwd: Path, runs: int = 1) -> None:
 
 def test_run_writes_table_json_junit_markdown(toy_env, tmp_path: Path) -> None:
     proc = tracetui(
-        ["run", *FAST, "--ci", "--profile", "smoke", "--json", "o.json", "--junit", "j.xml",
-         "--markdown", "m.md"], toy_env, tmp_path,
+        [
+            "run",
+            *FAST,
+            "--ci",
+            "--profile",
+            "smoke",
+            "--json",
+            "o.json",
+            "--junit",
+            "j.xml",
+            "--markdown",
+            "m.md",
+        ],
+        toy_env,
+        tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
     assert "toy.spin" in proc.stdout and "NEW" in proc.stdout
@@ -55,7 +75,10 @@ def test_run_writes_table_json_junit_markdown(toy_env, tmp_path: Path) -> None:
         assert {"median", "iqr", "ops", "data", "iterations", "outliers"} <= set(bench["stats"])
     compare = subprocess.run(
         [str(Path(sys.executable).parent / "pytest-benchmark"), "compare", "o.json"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert compare.returncode == 0, compare.stderr
     assert "toy.spin" in compare.stdout
@@ -76,8 +99,9 @@ def test_unchanged_code_passes_and_a_halved_baseline_is_critical(toy_env, tmp_pa
     entry = doc["benchmarks"]["toy.batch[20]"]
     entry["values"] = {k: v / 2 for k, v in entry["values"].items()}
     path.write_text(tomli_w.dumps(doc))
-    gated = tracetui(["run", *FAST, "--ci", "--profile", "smoke", "--junit", "j.xml"], toy_env,
-                     tmp_path)
+    gated = tracetui(
+        ["run", *FAST, "--ci", "--profile", "smoke", "--junit", "j.xml"], toy_env, tmp_path
+    )
     assert gated.returncode == 1, gated.stdout
     line = next(ln for ln in gated.stdout.splitlines() if ln.startswith("toy.batch[20]"))
     assert "CRITICAL" in line
@@ -90,18 +114,28 @@ def test_fail_on_warning_and_sql_regression(toy_env, tmp_path: Path) -> None:
     (tmp_path / "baselines" / "policy.toml").write_text(
         'schema = 1\n[thresholds.benchmarks."toy.sql"]\nwarning = 5.0\ncritical = 10.0\n'
     )
-    default = tracetui(["run", "toy.sql", "--ci", "--profile", "smoke"], toy_env, tmp_path,
-                       TOY_QUERIES="2")
+    default = tracetui(
+        ["run", "toy.sql", "--ci", "--profile", "smoke"], toy_env, tmp_path, TOY_QUERIES="2"
+    )
     assert "WARNING" in default.stdout and "1→2" in default.stdout
     assert default.returncode == 0  # default gate is critical
-    strict = tracetui(["run", "toy.sql", "--ci", "--profile", "smoke", "--fail-on", "warning"],
-                      toy_env, tmp_path, TOY_QUERIES="2")
+    strict = tracetui(
+        ["run", "toy.sql", "--ci", "--profile", "smoke", "--fail-on", "warning"],
+        toy_env,
+        tmp_path,
+        TOY_QUERIES="2",
+    )
     assert strict.returncode == 1
 
 
 def test_a_broken_benchmark_fails_alone_with_exit_3(toy_env, tmp_path: Path) -> None:
-    proc = tracetui(["run", "toy.broken", "toy.outcome", "toy.spin", "--ci", "--profile",
-                     "smoke"], toy_env, tmp_path, TOY_BROKEN="1", TOY_OUTCOME_FAIL="1")
+    proc = tracetui(
+        ["run", "toy.broken", "toy.outcome", "toy.spin", "--ci", "--profile", "smoke"],
+        toy_env,
+        tmp_path,
+        TOY_BROKEN="1",
+        TOY_OUTCOME_FAIL="1",
+    )
     assert proc.returncode == 3
     assert "toy benchmark broke on purpose" in proc.stdout
     assert "OutcomeError: lost update" in proc.stdout
@@ -127,18 +161,24 @@ def test_budget_broken_fails(toy_env, tmp_path: Path) -> None:
         (["run", "toy.nosuch", "--ci"], "unknown suite or benchmark 'toy.nosuch'"),
         (["run", "toy", "--ci", "--profile", "turbo"], "unknown profile 'turbo'"),
         (["run", "toy", "--ci", "--db", "nonsense"], "not a database URL: 'nonsense'"),
-        (["run", "toy", "--ci", "--db", "sqlite:////proc/no-such-dir/y.db"],
-         "cannot connect to sqlite file /proc/no-such-dir/y.db"),
-        (["run", "toy", "--ci", "--db", "postgresql+psycopg://u:hunter2@127.0.0.1:1/db"],
-         "cannot connect to postgresql at 127.0.0.1:1/db"),
+        (
+            ["run", "toy", "--ci", "--db", "sqlite:////proc/no-such-dir/y.db"],
+            "cannot connect to sqlite file /proc/no-such-dir/y.db",
+        ),
+        (
+            ["run", "toy", "--ci", "--db", "postgresql+psycopg://u:hunter2@127.0.0.1:1/db"],
+            "cannot connect to postgresql at 127.0.0.1:1/db",
+        ),
         (["run", "toy", "--ci", "--db", "mysql+nosuchdriver://x/y"], "mysql+nosuchdriver"),
         (["run", "toy", "--ci", "--baselines", "missing-dir"], "baselines folder not found"),
         (["run", "toy", "--ci", "--users", "0"], "allowed 1–1000"),
         (["run", "toy", "--ci", "--duration", "2h"], "allowed 1s–1h"),
         (["run", "--ci", "--frobnicate"], "No such option '--frobnicate'"),
         (["baseline", "accept", "--from-run", "nope"], "no history at"),
-        (["run", "load", "--ci", "--host", "http://127.0.0.1:9"],
-         "load target http://127.0.0.1:9 is not reachable"),
+        (
+            ["run", "load", "--ci", "--host", "http://127.0.0.1:9"],
+            "load target http://127.0.0.1:9 is not reachable",
+        ),
         (["run", "load", "--ci", "--master"], "--master needs --expect-workers in 1–64"),
     ],
 )
@@ -160,8 +200,12 @@ def test_bad_input_is_one_line_and_exit_2(toy_env, tmp_path: Path, args, message
         ('schema = 1\n[benchmarks."toy.spin"]\nunit = "s"\n', "missing 'values'"),
     ],
 )
-def test_malformed_baseline_is_exit_2_naming_the_file(toy_env, tmp_path: Path, content, message,
-                                                      ) -> None:
+def test_malformed_baseline_is_exit_2_naming_the_file(
+    toy_env,
+    tmp_path: Path,
+    content,
+    message,
+) -> None:
     (tmp_path / "baselines").mkdir()
     (tmp_path / "baselines" / "toy.sqlite.toml").write_text(content)
     proc = tracetui(["run", "toy.spin", "--ci", "--profile", "smoke"], toy_env, tmp_path)
@@ -175,8 +219,11 @@ def test_ctrl_c_keeps_finished_results_and_writes_no_baseline(toy_env, tmp_path:
     (tmp_path / "baselines").mkdir()
     proc = subprocess.Popen(
         [*TRACETUI, "run", "toy.spin", "toy.sleepy", "--ci", "--profile", "smoke"],
-        env={**toy_env, "TOY_SLEEP": "0.5"}, cwd=tmp_path, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True,
+        env={**toy_env, "TOY_SLEEP": "0.5"},
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 60
     history = tmp_path / "history.db"
@@ -247,22 +294,31 @@ def test_profile_regressions_shows_the_top_functions(toy_env, tmp_path: Path) ->
     entry = doc["benchmarks"]["toy.batch[20]"]
     entry["values"] = {k: v / 2 for k, v in entry["values"].items()}
     path.write_text(tomli_w.dumps(doc))
-    proc = tracetui(["run", "toy.batch[20]", "--ci", "--profile", "smoke",
-                     "--profile-regressions"], toy_env, tmp_path)
+    proc = tracetui(
+        ["run", "toy.batch[20]", "--ci", "--profile", "smoke", "--profile-regressions"],
+        toy_env,
+        tmp_path,
+    )
     assert proc.returncode == 1
     assert "why is toy.batch[20] slower?" in proc.stdout
     assert "toy_suite.py" in proc.stdout and "(_spin)" in proc.stdout
     assert "no earlier profile in the history" in proc.stdout
-    again = tracetui(["run", "toy.batch[20]", "--ci", "--profile", "smoke",
-                      "--profile-regressions"], toy_env, tmp_path)
+    again = tracetui(
+        ["run", "toy.batch[20]", "--ci", "--profile", "smoke", "--profile-regressions"],
+        toy_env,
+        tmp_path,
+    )
     assert "vs run " in again.stdout  # compared with the profile kept from the first run
 
 
 def test_accept_can_pool_several_runs(toy_env, tmp_path: Path) -> None:
     (tmp_path / "baselines").mkdir()
     for _ in range(3):
-        proc = tracetui(["run", "toy.batch[10]", "--ci", "--profile", "smoke", "--no-noise-check"],
-                        toy_env, tmp_path)
+        proc = tracetui(
+            ["run", "toy.batch[10]", "--ci", "--profile", "smoke", "--no-noise-check"],
+            toy_env,
+            tmp_path,
+        )
         assert proc.returncode == 0
     done = tracetui(["baseline", "accept", "--runs", "3"], toy_env, tmp_path)
     assert "pooled with 2 earlier run(s)" in done.stdout
@@ -272,11 +328,27 @@ def test_accept_can_pool_several_runs(toy_env, tmp_path: Path) -> None:
     assert len(entry["provenance"]["pooled_runs"]) == 2
 
 
-def test_interleave_runs_micro_benchmarks_together_and_still_judges_each(toy_env,
-                                                                          tmp_path: Path) -> None:
-    proc = tracetui(["run", "toy.spin", "toy.sql", "toy.broken", "toy.batch", "--ci",
-                     "--profile", "smoke", "--interleave", "--json", "o.json"],
-                    toy_env, tmp_path, TOY_BROKEN="1")
+def test_interleave_runs_micro_benchmarks_together_and_still_judges_each(
+    toy_env, tmp_path: Path
+) -> None:
+    proc = tracetui(
+        [
+            "run",
+            "toy.spin",
+            "toy.sql",
+            "toy.broken",
+            "toy.batch",
+            "--ci",
+            "--profile",
+            "smoke",
+            "--interleave",
+            "--json",
+            "o.json",
+        ],
+        toy_env,
+        tmp_path,
+        TOY_BROKEN="1",
+    )
     assert proc.returncode == 3  # toy.broken failed, the others were measured
     names = [b["name"] for b in json.loads((tmp_path / "o.json").read_text())["benchmarks"]]
     assert names == ["toy.spin", "toy.sql", "toy.batch[10]", "toy.batch[20]"]
@@ -286,13 +358,18 @@ def test_interleave_runs_micro_benchmarks_together_and_still_judges_each(toy_env
 def test_a_regression_must_show_again_in_a_fresh_run(toy_env, tmp_path: Path) -> None:
     accept(toy_env, tmp_path, runs=3)
     marker = tmp_path / "slow-once"
-    transient = tracetui(["run", "toy.spin", "--ci", "--profile", "smoke"], toy_env, tmp_path,
-                         TOY_SLOW_ONCE=str(marker))
+    transient = tracetui(
+        ["run", "toy.spin", "--ci", "--profile", "smoke"],
+        toy_env,
+        tmp_path,
+        TOY_SLOW_ONCE=str(marker),
+    )
     assert "re-running 1 doubtful benchmark(s) once" in transient.stderr
     assert "toy.spin: CRITICAL not confirmed by the re-run (INFO)" in transient.stderr
     assert transient.returncode == 0, transient.stdout
-    lasting = tracetui(["run", "toy.spin", "--ci", "--profile", "smoke"], toy_env, tmp_path,
-                       TOY_SLOWDOWN="3")
+    lasting = tracetui(
+        ["run", "toy.spin", "--ci", "--profile", "smoke"], toy_env, tmp_path, TOY_SLOWDOWN="3"
+    )
     assert lasting.returncode == 1
     assert "CRITICAL" in line_of_table(lasting.stdout, "toy.spin")
 

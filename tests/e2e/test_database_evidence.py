@@ -15,9 +15,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-N_PLUS_ONE = '''
+N_PLUS_ONE = """
 import sqlalchemy as sa
-from suites.trace import service as _service
+from tracetui.suites.trace import service as _service
 
 _original = _service.TraceService.get_item
 
@@ -28,17 +28,33 @@ def get_item(self, item_id):
     return row
 
 _service.TraceService.get_item = get_item
-'''
+"""
 
 
-def tracetui(args: list[str], cwd: Path, db: Path, extra_path: Path | None = None,
-             ) -> subprocess.CompletedProcess[str]:
+def tracetui(
+    args: list[str],
+    cwd: Path,
+    db: Path,
+    extra_path: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TRACETUI_HISTORY": str(cwd / "history.db")}
     if extra_path is not None:
         env["PYTHONPATH"] = str(extra_path) + os.pathsep + env.get("PYTHONPATH", "")
     return subprocess.run(
-        [sys.executable, "-m", "engine.cli", *args, "--db", f"sqlite:///{db}", "--no-noise-check"],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "tracetui.cli.main",
+            *args,
+            "--db",
+            f"sqlite:///{db}",
+            "--no-noise-check",
+        ],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -46,9 +62,14 @@ def accept(cwd: Path, db: Path, selection: list[str]) -> None:
     (cwd / "baselines").mkdir(exist_ok=True)
     first = tracetui(["run", *selection, "--ci", "--profile", "smoke"], cwd, db)
     assert first.returncode == 0, first.stdout + first.stderr
-    done = subprocess.run([sys.executable, "-m", "engine.cli", "baseline", "accept"], cwd=cwd,
-                          env={**os.environ, "TRACETUI_HISTORY": str(cwd / "history.db")},
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "tracetui.cli.main", "baseline", "accept"],
+        cwd=cwd,
+        env={**os.environ, "TRACETUI_HISTORY": str(cwd / "history.db")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -63,8 +84,12 @@ def test_an_injected_n_plus_one_is_reported_by_statement_count(tmp_path: Path) -
     patch = tmp_path / "patch"
     patch.mkdir()
     (patch / "sitecustomize.py").write_text(N_PLUS_ONE)
-    proc = tracetui(["run", *selection, "--ci", "--profile", "smoke", "--fail-on", "warning"],
-                    tmp_path, db, extra_path=patch)
+    proc = tracetui(
+        ["run", *selection, "--ci", "--profile", "smoke", "--fail-on", "warning"],
+        tmp_path,
+        db,
+        extra_path=patch,
+    )
     row = line_of(proc.stdout, "database.item_read")
     assert "1→2" in row, proc.stdout
     assert ("WARNING" in row) or ("CRITICAL" in row)
@@ -78,14 +103,19 @@ def test_a_dropped_index_is_reported_as_a_plan_change(tmp_path: Path) -> None:
     selection = ["database.filter_by_status", "database.item_read"]
     accept(tmp_path, db, selection)
     with sqlite3.connect(db) as conn:
-        indexes = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='items' "
-            "AND sql LIKE '%status%'")]
+        indexes = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='items' "
+                "AND sql LIKE '%status%'"
+            )
+        ]
         assert indexes, "the schema should index status"
         for name in indexes:
             conn.execute(f"DROP INDEX {name}")
-    proc = tracetui(["run", *selection, "--ci", "--profile", "smoke", "--markdown", "m.md"],
-                    tmp_path, db)
+    proc = tracetui(
+        ["run", *selection, "--ci", "--profile", "smoke", "--markdown", "m.md"], tmp_path, db
+    )
     row = line_of(proc.stdout, "database.filter_by_status")
     assert "PLAN CHANGED" in row
     assert "WARNING" in row or "CRITICAL" in row

@@ -26,9 +26,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-PATCH = '''
+PATCH = """
 import time
-from suites.trace import service as _service
+from tracetui.suites.trace import service as _service
 
 _original = _service.TraceService.{operation}
 
@@ -41,7 +41,7 @@ def _slow(self, *args, **kwargs):
     return value
 
 _service.TraceService.{operation} = _slow
-'''
+"""
 
 
 def run_once(selection: list[str], profile: str, workdir: Path, patch: Path | None) -> dict:
@@ -50,10 +50,28 @@ def run_once(selection: list[str], profile: str, workdir: Path, patch: Path | No
         env["PYTHONPATH"] = str(patch) + os.pathsep + env.get("PYTHONPATH", "")
     out = workdir / "out.json"
     subprocess.run(
-        [sys.executable, "-m", "engine.cli", "run", *selection, "--ci", "--profile", profile,
-         "--db", f"sqlite:///{workdir / 'trace.db'}", "--json", str(out), "--no-noise-check",
-         "--baselines", str(ROOT / "baselines")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800,
+        [
+            sys.executable,
+            "-m",
+            "tracetui.cli.main",
+            "run",
+            *selection,
+            "--ci",
+            "--profile",
+            profile,
+            "--db",
+            f"sqlite:///{workdir / 'trace.db'}",
+            "--json",
+            str(out),
+            "--no-noise-check",
+            "--baselines",
+            str(ROOT / "baselines"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
     )
     verdicts = json.loads(out.read_text())["tracetui"]["verdicts"]
     return {v["benchmark_id"]: v["level"] for v in verdicts}
@@ -87,12 +105,16 @@ def main() -> int:
             per_benchmark.update(flagged)
             levels.update(verdicts.values())
             total += len(verdicts)
-            print(f"run {n}: {len(verdicts)} verdicts, flagged: {', '.join(flagged) or 'none'}",
-                  flush=True)
+            print(
+                f"run {n}: {len(verdicts)} verdicts, flagged: {', '.join(flagged) or 'none'}",
+                flush=True,
+            )
         print(f"levels over {args.runs} runs: {dict(levels)}")
         bad = sum(per_benchmark.values())
-        print(f"benchmark-runs flagged: {bad} of {total} ({bad / total:.1%}); "
-              f"clean: {1 - bad / total:.1%}")
+        print(
+            f"benchmark-runs flagged: {bad} of {total} ({bad / total:.1%}); "
+            f"clean: {1 - bad / total:.1%}"
+        )
         for bid, count in per_benchmark.most_common():
             print(f"  {bid}: flagged in {count} of {args.runs} runs")
     return 0

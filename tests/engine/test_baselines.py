@@ -4,15 +4,17 @@ import os
 from pathlib import Path
 
 import pytest
-
-from engine.baselines import BaselineError, BaselineStore
-from engine.results import BenchmarkResult
+from tracetui.engine.core.results import BenchmarkResult
+from tracetui.engine.judging.baselines import BaselineError, BaselineStore
 
 
 def make(bid: str, scale: float = 1.0, n: int = 10) -> BenchmarkResult:
     suite, name = bid.split(".", 1)
     return BenchmarkResult(
-        id=bid, suite=suite, name=name, kind="micro",
+        id=bid,
+        suite=suite,
+        name=name,
+        kind="micro",
         samples=tuple(0.001 * scale * (1 + i / 100) for i in range(n)),
         counters={"sql_statements": 1.0},
     )
@@ -20,8 +22,11 @@ def make(bid: str, scale: float = 1.0, n: int = 10) -> BenchmarkResult:
 
 def test_round_trip_keeps_values_samples_counters_provenance(tmp_path: Path) -> None:
     store = BaselineStore(tmp_path)
-    changed = store.accept([make("bulk.a"), make("bulk.b", 2.0)], backend="sqlite",
-                           provenance={"run_id": "r1", "commit": "abc"})
+    changed = store.accept(
+        [make("bulk.a"), make("bulk.b", 2.0)],
+        backend="sqlite",
+        provenance={"run_id": "r1", "commit": "abc"},
+    )
     assert changed == [tmp_path / "bulk.sqlite.toml"]
     loaded = store.load("bulk", "sqlite")
     entry = loaded.entries["bulk.b"]
@@ -65,7 +70,7 @@ def test_reservoir_is_bounded(tmp_path: Path) -> None:
         ("schema = 1\n[benchmarks", "not valid TOML"),
         ("schema = 99\n", "schema 99 is not supported"),
         ('schema = 1\n[benchmarks."bulk.a"]\nunit = "s"\n', "missing 'values'"),
-        ('schema = 1\nbenchmarks = 3\n', "'benchmarks' must be a table"),
+        ("schema = 1\nbenchmarks = 3\n", "'benchmarks' must be a table"),
     ],
 )
 def test_malformed_file_names_itself(tmp_path: Path, content: str, message: str) -> None:
@@ -138,8 +143,9 @@ def test_pooling_runs_records_the_run_to_run_spread(tmp_path: Path) -> None:
 def test_a_single_run_acceptance_keeps_the_known_run_spread(tmp_path: Path) -> None:
     store = BaselineStore(tmp_path)
     runs = [make("bulk.a", scale) for scale in (1.0, 1.1, 0.9)]
-    store.accept([runs[0]], backend="sqlite", provenance={"run_id": "pooled"},
-                 earlier={"bulk.a": runs[1:]})
+    store.accept(
+        [runs[0]], backend="sqlite", provenance={"run_id": "pooled"}, earlier={"bulk.a": runs[1:]}
+    )
     spread = store.load("bulk", "sqlite").entries["bulk.a"].values["run_spread"]
     store.accept([make("bulk.a", 1.02)], backend="sqlite", provenance={"run_id": "single"})
     entry = store.load("bulk", "sqlite").entries["bulk.a"]

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import pytest
-
-from engine.events import (
+from tracetui.engine.core.events import (
     BenchmarkFailed,
     BenchmarkFinished,
     BenchmarkStarted,
@@ -11,21 +10,43 @@ from engine.events import (
     RunStarted,
     parse_event,
 )
-from engine.results import BenchmarkResult
+from tracetui.engine.core.results import BenchmarkResult
 
-RESULT = BenchmarkResult(id="s.b[1]", suite="s", name="b", kind="workload", param=1,
-                         samples=(0.1, 0.2), latencies=(0.01,), counters={"sql_statements": 2.0},
-                         metrics={"rps": 10.0})
+RESULT = BenchmarkResult(
+    id="s.b[1]",
+    suite="s",
+    name="b",
+    kind="workload",
+    param=1,
+    samples=(0.1, 0.2),
+    latencies=(0.01,),
+    counters={"sql_statements": 2.0},
+    metrics={"rps": 10.0},
+)
 
 
 @pytest.mark.parametrize(
     "event",
     [
-        RunStarted(run_id="r", benchmark_ids=("s.a", "s.b"), profile="smoke", backend="sqlite",
-                   db_url="sqlite://", environment={"python": "3.11"}, started_at=1.0),
+        RunStarted(
+            run_id="r",
+            benchmark_ids=("s.a", "s.b"),
+            profile="smoke",
+            backend="sqlite",
+            db_url="sqlite://",
+            environment={"python": "3.11"},
+            started_at=1.0,
+        ),
         BenchmarkStarted(benchmark_id="s.a", index=0, total=2, kind="micro", rounds_planned=5),
-        Progress(benchmark_id="s.a", round=2, rounds_planned=5, ops_per_s=10.0,
-                 latencies=(0.1, 0.2), elapsed=0.5, extra={"users": 3.0}),
+        Progress(
+            benchmark_id="s.a",
+            round=2,
+            rounds_planned=5,
+            ops_per_s=10.0,
+            latencies=(0.1, 0.2),
+            elapsed=0.5,
+            extra={"users": 3.0},
+        ),
         BenchmarkFinished(result=RESULT),
         BenchmarkFailed(benchmark_id="s.a", error="ValueError: x", details="tb"),
         RunFinished(run_id="r", status="cancelled", duration=2.0),

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
-
-from engine.database import make_engine
-from engine.evidence import capture, plan_of
-from engine.results import BenchmarkResult
-from engine.verdicts import Level, Reference, RegressionCheck
+from tracetui.engine.core.database import make_engine
+from tracetui.engine.core.results import BenchmarkResult
+from tracetui.engine.judging.verdicts import Level, Reference, RegressionCheck
+from tracetui.engine.measuring.evidence import capture, plan_of
 
 
 def lookup_plan(engine: sa.Engine) -> dict[str, str]:
@@ -38,8 +37,9 @@ def test_a_dropped_index_changes_the_plan(tmp_path: Path) -> None:
     engine.dispose()
 
     samples = (0.001, 0.001, 0.001, 0.001, 0.001)
-    result = BenchmarkResult(id="s.b", suite="s", name="b", kind="micro", samples=samples,
-                             evidence=scanned)
+    result = BenchmarkResult(
+        id="s.b", suite="s", name="b", kind="micro", samples=samples, evidence=scanned
+    )
     verdict = RegressionCheck().check(
         result, Reference(values={"median": 0.001}, samples=samples, plan=indexed["plan"])
     )
@@ -53,8 +53,10 @@ def test_statements_from_other_threads_are_counted(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'e.db'}")
 
     def work() -> None:
-        threads = [threading.Thread(target=lambda: engine.connect().execute(sa.text("SELECT 1")))
-                   for _ in range(3)]
+        threads = [
+            threading.Thread(target=lambda: engine.connect().execute(sa.text("SELECT 1")))
+            for _ in range(3)
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -81,8 +83,9 @@ def test_rows_touched_by_the_main_statement(tmp_path: Path) -> None:
 
     def insert_many() -> None:
         with engine.begin() as conn:
-            conn.execute(sa.text("INSERT INTO t VALUES (:a, :b)"),
-                         [{"a": i, "b": "m"} for i in range(4)])
+            conn.execute(
+                sa.text("INSERT INTO t VALUES (:a, :b)"), [{"a": i, "b": "m"} for i in range(4)]
+            )
 
     assert plan_of(capture(select)[1])["rows"] == "2"
     assert plan_of(capture(update)[1])["rows"] == "2"  # counted when it ran

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import pytest
-
-from engine.results import BenchmarkResult
-from engine.stats import compare_samples, mann_whitney, median_ci, percentile
+from tracetui.engine.core.results import BenchmarkResult
+from tracetui.engine.judging.stats import compare_samples, mann_whitney, median_ci, percentile
 
 
 def test_percentile_interpolates_like_numpy() -> None:
@@ -17,8 +16,9 @@ def test_percentile_interpolates_like_numpy() -> None:
 
 
 def test_result_stats_come_from_pytest_benchmark() -> None:
-    r = BenchmarkResult(id="s.b", suite="s", name="b", kind="micro",
-                        samples=(1.0, 2.0, 3.0, 4.0, 100.0))
+    r = BenchmarkResult(
+        id="s.b", suite="s", name="b", kind="micro", samples=(1.0, 2.0, 3.0, 4.0, 100.0)
+    )
     assert r.median == 3.0
     assert r.stats.min == 1.0
     assert r.stats.max == 100.0

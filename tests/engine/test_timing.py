@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from engine.database import make_engine
-from engine.model import Context, Kind, Pedantic, Suite, Timed
-from engine.profiles import PROFILES, Profile
-from engine.timing import relative_precision, run_benchmark
+from tracetui.engine.core.database import make_engine
+from tracetui.engine.core.model import Context, Kind, Pedantic, Suite, Timed
+from tracetui.engine.core.profiles import PROFILES, Profile
+from tracetui.engine.measuring.timing import relative_precision, run_benchmark
 
 
 @pytest.fixture
@@ -58,8 +57,11 @@ def test_pedantic_case_gets_fresh_setup_and_teardown_every_round(ctx: Context) -
             calls["fn"] += 1
             return bytearray(100_000)
 
-        yield Pedantic(fn, setup=setup, teardown=lambda box: calls.__setitem__(
-            "teardown", calls["teardown"] + 1))
+        yield Pedantic(
+            fn,
+            setup=setup,
+            teardown=lambda box: calls.__setitem__("teardown", calls["teardown"] + 1),
+        )
         calls["closed"] += 1
 
     result = run_benchmark(suite.benchmarks[0], ctx, lambda e: None)
@@ -87,8 +89,15 @@ def test_teardown_runs_when_the_case_raises(ctx: Context) -> None:
 
 
 def test_adaptive_profile_stops_when_precise(ctx: Context) -> None:
-    ctx.profile = Profile("p", min_rounds=5, max_rounds=500, max_time=30.0,
-                          min_round_time=0.0001, warmup_rounds=0, precision=0.5)
+    ctx.profile = Profile(
+        "p",
+        min_rounds=5,
+        max_rounds=500,
+        max_time=30.0,
+        min_round_time=0.0001,
+        warmup_rounds=0,
+        precision=0.5,
+    )
     suite = Suite("t")
 
     @suite.benchmark()
@@ -108,10 +117,11 @@ def test_relative_precision_literal() -> None:
 
 
 def test_expected_rounds_follow_the_time_cap() -> None:
-    from engine.timing import expected_rounds
+    from tracetui.engine.measuring.timing import expected_rounds
 
-    p = Profile("p", min_rounds=5, max_rounds=200, max_time=1.0, min_round_time=0.001,
-                warmup_rounds=0)
+    p = Profile(
+        "p", min_rounds=5, max_rounds=200, max_time=1.0, min_round_time=0.001, warmup_rounds=0
+    )
     assert expected_rounds(10, 0.5, p, done=False) == 20  # 50 ms a round, 1 s cap
     assert expected_rounds(3, 0.001, p, done=False) == 200  # fast rounds: the round cap
     assert expected_rounds(2, 0.9, p, done=False) == 5  # slow rounds: at least min_rounds
@@ -121,8 +131,8 @@ def test_expected_rounds_follow_the_time_cap() -> None:
 def test_interleaved_rounds_alternate_and_each_benchmark_keeps_its_own_result(
     ctx: Context,
 ) -> None:
-    from engine.events import Progress
-    from engine.timing import run_interleaved
+    from tracetui.engine.core.events import Progress
+    from tracetui.engine.measuring.timing import run_interleaved
 
     suite = Suite("t")
     order: list[str] = []
@@ -146,8 +156,11 @@ def test_interleaved_rounds_alternate_and_each_benchmark_keeps_its_own_result(
     make("c", fail=True)
     events: list = []
     outcomes = run_interleaved(suite.benchmarks, ctx, events.append)
-    assert [type(o).__name__ for o in outcomes] == ["BenchmarkResult", "BenchmarkResult",
-                                                    "ValueError"]
+    assert [type(o).__name__ for o in outcomes] == [
+        "BenchmarkResult",
+        "BenchmarkResult",
+        "ValueError",
+    ]
     assert sorted(closed) == ["a", "b", "c"]  # every teardown ran
     progress = [e.benchmark_id for e in events if isinstance(e, Progress)]
     first_a = progress.index("t.a")
@@ -156,17 +169,22 @@ def test_interleaved_rounds_alternate_and_each_benchmark_keeps_its_own_result(
 
 
 def test_steps_group_consecutive_micro_benchmarks_of_one_suite() -> None:
-    from engine.model import Benchmark
-    from engine.worker import steps
+    from tracetui.engine.core.model import Benchmark
+    from tracetui.engine.measuring.worker import steps
 
     def b(suite: str, name: str, kind: Kind) -> Benchmark:
         return Benchmark(suite=suite, name=name, kind=kind, factory=lambda ctx: iter(()))
 
-    benches = {x.id: x for x in [
-        b("s", "m1", Kind.MICRO), b("s", "m2", Kind.MICRO), b("s", "w", Kind.WORKLOAD),
-        b("s", "m3", Kind.MICRO), b("r", "m4", Kind.MICRO),
-    ]}
+    benches = {
+        x.id: x
+        for x in [
+            b("s", "m1", Kind.MICRO),
+            b("s", "m2", Kind.MICRO),
+            b("s", "w", Kind.WORKLOAD),
+            b("s", "m3", Kind.MICRO),
+            b("r", "m4", Kind.MICRO),
+        ]
+    }
     ids = list(benches)
     assert steps(ids, benches, interleave=False) == [[i] for i in ids]
-    assert steps(ids, benches, interleave=True) == [["s.m1", "s.m2"], ["s.w"], ["s.m3"],
-                                                    ["r.m4"]]
+    assert steps(ids, benches, interleave=True) == [["s.m1", "s.m2"], ["s.w"], ["s.m3"], ["r.m4"]]

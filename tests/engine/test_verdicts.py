@@ -1,17 +1,21 @@
 from __future__ import annotations
 
 import pytest
-
-from engine.results import BenchmarkResult
-from engine.verdicts import Level, Reference, RegressionCheck, Thresholds
+from tracetui.engine.core.results import BenchmarkResult
+from tracetui.engine.judging.verdicts import Level, Reference, RegressionCheck, Thresholds
 
 BASE = [0.0100, 0.0101, 0.0099, 0.0100, 0.0102, 0.0098, 0.0100, 0.0101]
 
 
 def result(scale: float, *, sql: float = 1.0, kind: str = "micro", **kw) -> BenchmarkResult:
     return BenchmarkResult(
-        id="s.b", suite="s", name="b", kind=kind,
-        samples=tuple(x * scale for x in BASE), counters={"sql_statements": sql}, **kw,
+        id="s.b",
+        suite="s",
+        name="b",
+        kind=kind,
+        samples=tuple(x * scale for x in BASE),
+        counters={"sql_statements": sql},
+        **kw,
     )
 
 
@@ -43,8 +47,9 @@ def test_no_baseline_is_new() -> None:
 
 
 def test_large_change_without_evidence_is_inconclusive() -> None:
-    noisy = Reference(values={"median": 0.0100},
-                      samples=(0.005, 0.02, 0.004, 0.03, 0.0100, 0.006, 0.025, 0.01))
+    noisy = Reference(
+        values={"median": 0.0100}, samples=(0.005, 0.02, 0.004, 0.03, 0.0100, 0.006, 0.025, 0.01)
+    )
     v = RegressionCheck().check(result(1.4), noisy)
     assert v.level == Level.INCONCLUSIVE
     assert v.p_value is not None and v.p_value >= 0.05
@@ -112,37 +117,58 @@ def test_a_change_inside_the_run_to_run_noise_is_inconclusive() -> None:
 
 
 def test_evaluate_reports_missing_only_for_benchmarks_gone_from_the_registry(monkeypatch) -> None:
-    from engine import registry
-    from engine.baselines import BaselineEntry, Policy
-    from engine.session import RunRecord, evaluate
+    from tracetui.engine.core import registry
+    from tracetui.engine.judging.baselines import BaselineEntry, Policy
+    from tracetui.engine.recording.session import RunRecord, evaluate
 
     monkeypatch.setenv("TRACETUI_SUITES", "tests.fixtures.toy_suite:SUITE")
     registry.load_suite.cache_clear()
     r = result(1.0)
     r = BenchmarkResult(id="toy.spin", suite="toy", name="spin", kind="micro", samples=r.samples)
-    gone = BenchmarkResult(id="toy.renamed", suite="toy", name="renamed", kind="micro",
-                           samples=r.samples)
-    record = RunRecord(run_id="r", benchmark_ids=("toy.spin", "toy.renamed"),
-                       results={"toy.spin": r, "toy.renamed": gone})
+    gone = BenchmarkResult(
+        id="toy.renamed", suite="toy", name="renamed", kind="micro", samples=r.samples
+    )
+    record = RunRecord(
+        run_id="r",
+        benchmark_ids=("toy.spin", "toy.renamed"),
+        results={"toy.spin": r, "toy.renamed": gone},
+    )
     refs = {
-        bid: BaselineEntry.from_result(x, {}) for bid, x in
-        [("toy.spin", r), ("toy.renamed", gone),
-         ("toy.deleted", BenchmarkResult(id="toy.deleted", suite="toy", name="deleted",
-                                         kind="micro", samples=r.samples))]
+        bid: BaselineEntry.from_result(x, {})
+        for bid, x in [
+            ("toy.spin", r),
+            ("toy.renamed", gone),
+            (
+                "toy.deleted",
+                BenchmarkResult(
+                    id="toy.deleted", suite="toy", name="deleted", kind="micro", samples=r.samples
+                ),
+            ),
+        ]
     }
     levels = {v.benchmark_id: v.level for v in evaluate(record, refs, Policy())}
-    assert levels == {"toy.spin": Level.INFO, "toy.renamed": Level.INFO,
-                      "toy.deleted": Level.MISSING}
+    assert levels == {
+        "toy.spin": Level.INFO,
+        "toy.renamed": Level.INFO,
+        "toy.deleted": Level.MISSING,
+    }
     registry.load_suite.cache_clear()
 
 
 def test_a_wide_interval_from_few_noisy_rounds_is_not_evidence() -> None:
     # Five rounds of a noisy concurrent benchmark: the median is 60 % up, the rank test
     # says p < 0.05, but the interval reaches down to changes too small to matter.
-    ref = Reference(values={"median": 0.022},
-                    samples=(0.018, 0.020, 0.022, 0.024, 0.026, 0.021, 0.023, 0.019, 0.030, 0.017))
-    noisy = BenchmarkResult(id="c.x", suite="c", name="x", kind="concurrent",
-                            samples=(0.023, 0.036, 0.040, 0.035, 0.037))
+    ref = Reference(
+        values={"median": 0.022},
+        samples=(0.018, 0.020, 0.022, 0.024, 0.026, 0.021, 0.023, 0.019, 0.030, 0.017),
+    )
+    noisy = BenchmarkResult(
+        id="c.x",
+        suite="c",
+        name="x",
+        kind="concurrent",
+        samples=(0.023, 0.036, 0.040, 0.035, 0.037),
+    )
     v = RegressionCheck().check(noisy, ref)
     assert v.change == pytest.approx(0.636, abs=0.01)
     assert v.ci_low is not None and v.ci_low <= 0.05
@@ -150,9 +176,14 @@ def test_a_wide_interval_from_few_noisy_rounds_is_not_evidence() -> None:
 
 
 def test_interleaved_results_are_not_judged_against_sequential_baselines() -> None:
-    interleaved = BenchmarkResult(id="s.b", suite="s", name="b", kind="micro",
-                                  samples=tuple(x * 1.2 for x in BASE),
-                                  evidence={"method": "interleaved"})
+    interleaved = BenchmarkResult(
+        id="s.b",
+        suite="s",
+        name="b",
+        kind="micro",
+        samples=tuple(x * 1.2 for x in BASE),
+        evidence={"method": "interleaved"},
+    )
     assert RegressionCheck().check(interleaved, REF).level == Level.INCONCLUSIVE
     same_method = Reference(values=REF.values, samples=REF.samples, method="interleaved")
     assert RegressionCheck().check(interleaved, same_method).level == Level.WARNING
@@ -160,13 +191,21 @@ def test_interleaved_results_are_not_judged_against_sequential_baselines() -> No
 
 def test_a_load_run_is_not_judged_against_a_baseline_with_other_users() -> None:
     def load(users: float, p95: float) -> BenchmarkResult:
-        return BenchmarkResult(id="load.crud[high]", suite="load", name="crud", kind="load",
-                               samples=(10.0,),
-                               latencies=tuple(p95 * (0.9 + i / 50) for i in range(10)),
-                               counters={"users": users}, metrics={"p95": p95})
+        return BenchmarkResult(
+            id="load.crud[high]",
+            suite="load",
+            name="crud",
+            kind="load",
+            samples=(10.0,),
+            latencies=tuple(p95 * (0.9 + i / 50) for i in range(10)),
+            counters={"users": users},
+            metrics={"p95": p95},
+        )
 
-    ref = Reference(values={"p95": 0.010},
-                    samples=tuple(0.010 * (0.9 + i / 50) for i in range(10)),
-                    counters={"users": 10.0})
+    ref = Reference(
+        values={"p95": 0.010},
+        samples=tuple(0.010 * (0.9 + i / 50) for i in range(10)),
+        counters={"users": 10.0},
+    )
     assert RegressionCheck().check(load(50.0, 0.080), ref).level == Level.INCONCLUSIVE
     assert RegressionCheck().check(load(10.0, 0.080), ref).level == Level.CRITICAL

@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 SUBPROCESS_TIMEOUT_S = 120
 
 #: A user's own pytest-benchmark tests: calibrated, parametrized, pedantic in a class.
-TINY_BENCHMARKS = '''
+TINY_BENCHMARKS = """
 import os
 import time
 
@@ -38,7 +38,7 @@ class TestSleep:
 
 def test_not_a_benchmark():
     assert True
-'''
+"""
 
 #: Options that keep calibrated benchmarks short.
 FAST = ["--benchmark-max-time=0.02", "--benchmark-min-rounds=2", "-p", "no:cacheprovider"]
@@ -50,8 +50,9 @@ def write_tests(directory: Path, source: str = TINY_BENCHMARKS, name: str = "tes
     return path
 
 
-def run_pytest_process(args: list[str], cwd: Path, env: dict[str, str] | None = None
-                       ) -> subprocess.CompletedProcess[str]:
+def run_pytest_process(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """``python -m pytest ARGS`` in ``cwd`` with a timeout; output captured."""
     return subprocess.run(
         [sys.executable, "-m", "pytest", *args],

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from engine.history import History
-from engine.importer import (
+from tracetui.engine.recording.history import History
+from tracetui.engine.recording.importer import (
     SYNTHETIC_NOTE,
     ImportFormatError,
     import_pytest_benchmark_json,
@@ -103,8 +102,11 @@ def test_without_raw_data_a_synthetic_reservoir_keeps_the_median(
 def test_a_minimal_file_from_another_project(tmp_path: Path, history: History) -> None:
     data = {
         "benchmarks": [
-            {"fullname": "pkg/tests/test_io.py::TestRead::test_read[big]", "group": None,
-             "stats": {"min": 0.001, "median": 0.002, "max": 0.004, "rounds": 9}},
+            {
+                "fullname": "pkg/tests/test_io.py::TestRead::test_read[big]",
+                "group": None,
+                "stats": {"min": 0.001, "median": 0.002, "max": 0.004, "rounds": 9},
+            },
             {"name": "test_write", "stats": {"data": [0.5, 0.25, 0.75], "iterations": 1}},
         ]
     }
@@ -116,16 +118,26 @@ def test_a_minimal_file_from_another_project(tmp_path: Path, history: History) -
 
 
 def test_tracetui_results_keep_their_engine_ids(tmp_path: Path, history: History) -> None:
-    own = {"id": "database.item_read", "suite": "database", "name": "item_read",
-           "kind": "micro", "backend": "postgresql",
-           "db_url": "postgresql+psycopg://u:secret@127.0.0.1/x",
-           "counters": {"sql_statements": 1.0}}
-    data = {"benchmarks": [{
-        "name": "test_benchmark[database.item_read]",
-        "fullname": "suites/test_benchmarks.py::test_benchmark[database.item_read]",
-        "group": "database.item_read", "extra_info": {"tracetui": own},
-        "stats": {"data": [0.001, 0.002, 0.003], "iterations": 10},
-    }]}
+    own = {
+        "id": "database.item_read",
+        "suite": "database",
+        "name": "item_read",
+        "kind": "micro",
+        "backend": "postgresql",
+        "db_url": "postgresql+psycopg://u:secret@127.0.0.1/x",
+        "counters": {"sql_statements": 1.0},
+    }
+    data = {
+        "benchmarks": [
+            {
+                "name": "test_benchmark[database.item_read]",
+                "fullname": "suites/test_benchmarks.py::test_benchmark[database.item_read]",
+                "group": "database.item_read",
+                "extra_info": {"tracetui": own},
+                "stats": {"data": [0.001, 0.002, 0.003], "iterations": 10},
+            }
+        ]
+    }
     run_id = import_pytest_benchmark_json(write_json(tmp_path, data), history)
     run = history.get_run(run_id)
     (result,) = history.results(run_id)
@@ -145,31 +157,53 @@ BAD_FILES = [
     ({"benchmarks": {"a": 1}}, "out.json: 'benchmarks' is not a list"),
     ({"benchmarks": []}, "out.json: 'benchmarks' is empty"),
     ({"benchmarks": [GOOD, 3]}, "out.json: benchmarks[1] is not an object"),
-    ({"benchmarks": [GOOD, {"stats": {"data": [1.0]}}]},
-     "out.json: benchmarks[1] has no 'fullname' or 'name'"),
-    ({"benchmarks": [*(dict(GOOD, fullname=f"t.py::test_{i}") for i in range(3)),
-                     {"fullname": "t.py::test_x"}]},
-     "out.json: benchmarks[3] has no 'stats'"),
-    ({"benchmarks": [{"fullname": "t.py::a", "stats": [1]}]},
-     "out.json: benchmarks[0].stats is not an object"),
-    ({"benchmarks": [{"fullname": "t.py::a", "stats": {"data": []}}]},
-     "out.json: benchmarks[0].stats.data is not a non-empty list"),
-    ({"benchmarks": [{"fullname": "t.py::a", "stats": {"data": [0.1, -1]}}]},
-     "out.json: benchmarks[0].stats.data holds something other than seconds"),
-    ({"benchmarks": [{"fullname": "t.py::a", "stats": {"min": 0.1, "max": 0.2}}]},
-     "out.json: benchmarks[0].stats has no 'data' and no 'median'"),
-    ({"benchmarks": [{"fullname": "t.py::a",
-                      "stats": {"min": 0.3, "median": 0.2, "max": 0.4}}]},
-     "out.json: benchmarks[0].stats: min <= median <= max does not hold"),
-    ({"benchmarks": [{"fullname": "t.py::a", "stats": {"data": [0.1], "iterations": 0}}]},
-     "out.json: benchmarks[0].stats.iterations is not a positive integer"),
-    ({"benchmarks": [GOOD, GOOD]},
-     "out.json: benchmarks[1] has the same id 't.test_ok' as benchmarks[0]"),
+    (
+        {"benchmarks": [GOOD, {"stats": {"data": [1.0]}}]},
+        "out.json: benchmarks[1] has no 'fullname' or 'name'",
+    ),
+    (
+        {
+            "benchmarks": [
+                *(dict(GOOD, fullname=f"t.py::test_{i}") for i in range(3)),
+                {"fullname": "t.py::test_x"},
+            ]
+        },
+        "out.json: benchmarks[3] has no 'stats'",
+    ),
+    (
+        {"benchmarks": [{"fullname": "t.py::a", "stats": [1]}]},
+        "out.json: benchmarks[0].stats is not an object",
+    ),
+    (
+        {"benchmarks": [{"fullname": "t.py::a", "stats": {"data": []}}]},
+        "out.json: benchmarks[0].stats.data is not a non-empty list",
+    ),
+    (
+        {"benchmarks": [{"fullname": "t.py::a", "stats": {"data": [0.1, -1]}}]},
+        "out.json: benchmarks[0].stats.data holds something other than seconds",
+    ),
+    (
+        {"benchmarks": [{"fullname": "t.py::a", "stats": {"min": 0.1, "max": 0.2}}]},
+        "out.json: benchmarks[0].stats has no 'data' and no 'median'",
+    ),
+    (
+        {"benchmarks": [{"fullname": "t.py::a", "stats": {"min": 0.3, "median": 0.2, "max": 0.4}}]},
+        "out.json: benchmarks[0].stats: min <= median <= max does not hold",
+    ),
+    (
+        {"benchmarks": [{"fullname": "t.py::a", "stats": {"data": [0.1], "iterations": 0}}]},
+        "out.json: benchmarks[0].stats.iterations is not a positive integer",
+    ),
+    (
+        {"benchmarks": [GOOD, GOOD]},
+        "out.json: benchmarks[1] has the same id 't.test_ok' as benchmarks[0]",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("content", "message"), BAD_FILES,
-                         ids=[m.split(": ", 1)[1][:40] for _, m in BAD_FILES])
+@pytest.mark.parametrize(
+    ("content", "message"), BAD_FILES, ids=[m.split(": ", 1)[1][:40] for _, m in BAD_FILES]
+)
 def test_a_bad_file_names_what_is_missing_and_imports_nothing(
     tmp_path: Path, history: History, content: Any, message: str
 ) -> None:
@@ -189,8 +223,9 @@ def test_a_missing_file_is_one_line(tmp_path: Path, history: History) -> None:
 
 
 def test_a_huge_reservoir_is_thinned_in_order(tmp_path: Path) -> None:
-    data = {"benchmarks": [{"fullname": "t.py::a",
-                            "stats": {"data": [i / 1e6 for i in range(10_000)]}}]}
+    data = {
+        "benchmarks": [{"fullname": "t.py::a", "stats": {"data": [i / 1e6 for i in range(10_000)]}}]
+    }
     _, (result,) = read_results(write_json(tmp_path, data))
     assert result.rounds == 4096
     assert list(result.samples) == sorted(result.samples)

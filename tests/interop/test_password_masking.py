@@ -1,6 +1,6 @@
 """A database password never appears in anything these modules print or store.
 
-Covers engine.pg's messages, what ``pytest suites/ --tracetui-db URL`` prints
+Covers tracetui.engine.core.pg's messages, what ``pytest suites/ --tracetui-db URL`` prints
 and writes (terminal, ``--benchmark-json``), the ``extra_info`` the plugin
 records, and the history rows ``tracetui import`` writes.
 """
@@ -11,14 +11,13 @@ import json
 from pathlib import Path
 
 import pytest
-
-from engine.events import BenchmarkFailed, Event
-from engine.history import History
-from engine.importer import import_pytest_benchmark_json
-from engine.pg import ScratchDatabaseError, scratch_database, server_available
-from engine.pytest_bridge import run_pytest
-from engine.pytest_plugin import describe
-from engine.registry import all_benchmarks
+from tracetui.engine.core.events import BenchmarkFailed, Event
+from tracetui.engine.core.pg import ScratchDatabaseError, scratch_database, server_available
+from tracetui.engine.core.registry import all_benchmarks
+from tracetui.engine.interop.pytest_bridge import run_pytest
+from tracetui.engine.interop.pytest_plugin import describe
+from tracetui.engine.recording.history import History
+from tracetui.engine.recording.importer import import_pytest_benchmark_json
 
 from .interop_helpers import FAST, REPO, run_pytest_process
 
@@ -51,8 +50,15 @@ def test_extra_info_masks_the_url() -> None:
 def test_pytest_suites_with_a_password_url_print_and_write_no_password(tmp_path: Path) -> None:
     out = tmp_path / "out.json"
     done = run_pytest_process(
-        [str(REPO / "suites"), "--benchmark-only", "-k", "database.item_read", *FAST,
-         f"--tracetui-db={SECRET_URL_NO_SERVER}", f"--benchmark-json={out}"],
+        [
+            str(REPO / "suites"),
+            "--benchmark-only",
+            "-k",
+            "database.item_read",
+            *FAST,
+            f"--tracetui-db={SECRET_URL_NO_SERVER}",
+            f"--benchmark-json={out}",
+        ],
         tmp_path,
     )
     assert done.returncode == 1  # the suite cannot connect: the test fails, visibly
@@ -62,12 +68,22 @@ def test_pytest_suites_with_a_password_url_print_and_write_no_password(tmp_path:
 
 
 def test_import_stores_no_password(tmp_path: Path) -> None:
-    data = {"benchmarks": [{
-        "fullname": "suites/test_benchmarks.py::test_benchmark[database.item_read]",
-        "extra_info": {"tracetui": {"id": "database.item_read", "suite": "database",
-                                    "backend": "postgresql", "db_url": SECRET_URL}},
-        "stats": {"data": [0.001, 0.002]},
-    }]}
+    data = {
+        "benchmarks": [
+            {
+                "fullname": "suites/test_benchmarks.py::test_benchmark[database.item_read]",
+                "extra_info": {
+                    "tracetui": {
+                        "id": "database.item_read",
+                        "suite": "database",
+                        "backend": "postgresql",
+                        "db_url": SECRET_URL,
+                    }
+                },
+                "stats": {"data": [0.001, 0.002]},
+            }
+        ]
+    }
     source = tmp_path / "in.json"
     source.write_text(json.dumps(data))
     store = tmp_path / "store"
@@ -85,9 +101,13 @@ def test_import_stores_no_password(tmp_path: Path) -> None:
 
 def test_streamed_events_carry_no_password(tmp_path: Path) -> None:
     events: list[Event] = []
-    code = run_pytest([str(REPO / "suites")], events.append, "run-masked",
-                      ["-k", "database.item_read", *FAST, f"--tracetui-db={SECRET_URL_NO_SERVER}"],
-                      cwd=tmp_path)
+    code = run_pytest(
+        [str(REPO / "suites")],
+        events.append,
+        "run-masked",
+        ["-k", "database.item_read", *FAST, f"--tracetui-db={SECRET_URL_NO_SERVER}"],
+        cwd=tmp_path,
+    )
     assert code == 1
     failed = [e for e in events if isinstance(e, BenchmarkFailed)]
     assert [e.benchmark_id for e in failed] == ["database.item_read"]

@@ -15,8 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from engine.pytest_plugin import explicitly_selected
+from tracetui.engine.interop.pytest_plugin import explicitly_selected
 
 from .interop_helpers import FAST, REPO, SUBPROCESS_TIMEOUT_S, run_pytest_process
 
@@ -24,8 +23,10 @@ SUITES = str(REPO / "suites")
 #: pytest-benchmark's own command (``pytest-benchmark compare FILE``), next to this Python.
 PYTEST_BENCHMARK = str(Path(sys.executable).parent / "pytest-benchmark")
 #: One calibrated (Timed) and one pedantic (bulk) benchmark: a few seconds in all.
-CHEAP = ("database.item_read or bulk.create_items[100] or database.count_by_status"
-         " or bulk.create_items_memory")
+CHEAP = (
+    "database.item_read or bulk.create_items[100] or database.count_by_status"
+    " or bulk.create_items_memory"
+)
 
 
 def test_suites_write_a_json_that_pytest_benchmark_compare_reads(tmp_path: Path) -> None:
@@ -55,7 +56,11 @@ def test_suites_write_a_json_that_pytest_benchmark_compare_reads(tmp_path: Path)
     assert read["extra_info"]["tracetui"]["backend"] == "sqlite"
     compare = subprocess.run(
         [PYTEST_BENCHMARK, "compare", str(out)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT_S, check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT_S,
+        check=False,
     )
     assert compare.returncode == 0, compare.stderr[-2000:]
     assert "database.item_read" in compare.stdout
@@ -78,8 +83,14 @@ def test_suites_autosave_then_compare_against_the_saved_run(tmp_path: Path) -> N
 
 def test_load_benchmarks_are_skipped_unless_named_with_k(tmp_path: Path) -> None:
     done = run_pytest_process(
-        [SUITES, "--benchmark-only", "-k", "not database and not bulk and not concurrent",
-         "-rs", *FAST],
+        [
+            SUITES,
+            "--benchmark-only",
+            "-k",
+            "not database and not bulk and not concurrent",
+            "-rs",
+            *FAST,
+        ],
         tmp_path,
     )
     assert done.returncode == 0, done.stdout[-3000:]
@@ -89,8 +100,15 @@ def test_load_benchmarks_are_skipped_unless_named_with_k(tmp_path: Path) -> None
 
 def _tiny_sleep_run(project: Path, delay: str, *extra: str) -> subprocess.CompletedProcess[str]:
     return run_pytest_process(
-        ["test_tiny.py", "--benchmark-only", "-k", "test_sleep", *FAST,
-         f"--benchmark-storage=file://{project / 'store'}", *extra],
+        [
+            "test_tiny.py",
+            "--benchmark-only",
+            "-k",
+            "test_sleep",
+            *FAST,
+            f"--benchmark-storage=file://{project / 'store'}",
+            *extra,
+        ],
         project,
         env={"TINY_SLEEP": delay},
     )
@@ -99,11 +117,13 @@ def _tiny_sleep_run(project: Path, delay: str, *extra: str) -> subprocess.Comple
 def test_compare_fail_fails_the_session_on_an_injected_slowdown(tiny_project: Path) -> None:
     first = _tiny_sleep_run(tiny_project, "0.002", "--benchmark-autosave")
     assert first.returncode == 0, first.stdout[-3000:]
-    same = _tiny_sleep_run(tiny_project, "0.002", "--benchmark-compare",
-                           "--benchmark-compare-fail=mean:400%")
+    same = _tiny_sleep_run(
+        tiny_project, "0.002", "--benchmark-compare", "--benchmark-compare-fail=mean:400%"
+    )
     assert same.returncode == 0, same.stdout[-3000:]
-    slower = _tiny_sleep_run(tiny_project, "0.03", "--benchmark-compare",
-                             "--benchmark-compare-fail=mean:10%")
+    slower = _tiny_sleep_run(
+        tiny_project, "0.03", "--benchmark-compare", "--benchmark-compare-fail=mean:10%"
+    )
     assert slower.returncode != 0
     assert "Performance has regressed" in slower.stdout + slower.stderr
     assert "mean" in slower.stdout + slower.stderr
@@ -111,17 +131,28 @@ def test_compare_fail_fails_the_session_on_an_injected_slowdown(tiny_project: Pa
 
 def test_tiny_project_runs_without_tracetui_suites(tiny_project: Path) -> None:
     """The plugin is loaded in every session of the environment; a user's project is unaffected."""
-    done = run_pytest_process(["test_tiny.py", "--benchmark-only", *FAST], tiny_project,
-                              env={"PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", "")})
+    done = run_pytest_process(
+        ["test_tiny.py", "--benchmark-only", *FAST],
+        tiny_project,
+        env={"PYTHONWARNINGS": os.environ.get("PYTHONWARNINGS", "")},
+    )
     assert done.returncode == 0, done.stdout[-3000:]
     assert "3 passed, 1 skipped" in done.stdout
 
 
 @pytest.mark.parametrize(
     ("expression", "selected"),
-    [("", False), ("load", True), ("crud", True), ("load.queries[low]", False),
-     ("database or load.crud[low]", True), ("not database", False), ("not load", False),
-     ("LOAD and low", True), ("database", False)],
+    [
+        ("", False),
+        ("load", True),
+        ("crud", True),
+        ("load.queries[low]", False),
+        ("database or load.crud[low]", True),
+        ("not database", False),
+        ("not load", False),
+        ("LOAD and low", True),
+        ("database", False),
+    ],
 )
 def test_load_benchmarks_need_a_positive_k_word(expression: str, selected: bool) -> None:
     assert explicitly_selected(expression, "load.crud[low]") is selected

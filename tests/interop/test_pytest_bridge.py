@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from engine.events import (
+from tracetui.engine.core.events import (
     BenchmarkFailed,
     BenchmarkFinished,
     BenchmarkStarted,
@@ -16,23 +15,26 @@ from engine.events import (
     RunFinished,
     RunStarted,
 )
-from engine.history import History
-from engine.importer import read_results
-from engine.pytest_bridge import run_pytest
-from engine.session import RunRecorder
+from tracetui.engine.interop.pytest_bridge import run_pytest
+from tracetui.engine.recording.history import History
+from tracetui.engine.recording.importer import read_results
+from tracetui.engine.recording.session import RunRecorder
 
 from .interop_helpers import FAST, REPO, write_tests
 
-FAILING = '''
+FAILING = """
 def test_wrong_answer(benchmark):
     assert benchmark(lambda: 41) == 42
 
 def test_broken_before_timing(benchmark):
     raise ValueError("fixture data missing")
-'''
+"""
 
-TINY_IDS = {"test_tiny.test_sum[10]", "test_tiny.test_sum[100]",
-            "sleepy.test_tiny.TestSleep.test_sleep"}
+TINY_IDS = {
+    "test_tiny.test_sum[10]",
+    "test_tiny.test_sum[100]",
+    "sleepy.test_tiny.TestSleep.test_sleep",
+}
 
 
 def _run(project: Path, *paths: str, extra: tuple[str, ...] = ()) -> tuple[int, list[Event]]:
@@ -77,15 +79,16 @@ def test_failures_become_benchmark_failed_events(tiny_project: Path) -> None:
     code, events = _run(tiny_project, "test_failing.py")
     assert code == 1
     failed = {e.benchmark_id: e.error for e in events if isinstance(e, BenchmarkFailed)}
-    assert set(failed) == {"test_failing.test_wrong_answer",
-                           "test_failing.test_broken_before_timing"}
-    assert failed["test_failing.test_broken_before_timing"] == (
-        "ValueError: fixture data missing"
-    )
+    assert set(failed) == {
+        "test_failing.test_wrong_answer",
+        "test_failing.test_broken_before_timing",
+    }
+    assert failed["test_failing.test_broken_before_timing"] == ("ValueError: fixture data missing")
     assert failed["test_failing.test_wrong_answer"].startswith("assert 41 == 42")
     assert not [e for e in events if isinstance(e, BenchmarkFinished)]
-    assert events[-1] == RunFinished(run_id="run-1", status="completed",
-                                     duration=events[-1].duration)
+    assert events[-1] == RunFinished(
+        run_id="run-1", status="completed", duration=events[-1].duration
+    )
 
 
 def test_a_usage_error_ends_with_a_crashed_run_naming_it(tiny_project: Path) -> None:
@@ -114,9 +117,13 @@ def test_events_feed_the_history_unchanged(tiny_project: Path, tmp_path: Path) -
 
 def test_tracetui_suites_stream_under_their_engine_ids(tmp_path: Path) -> None:
     events: list[Event] = []
-    code = run_pytest([str(REPO / "suites")], events.append, "run-3",
-                      ["-k", "database.item_read or bulk.create_items[100]", *FAST],
-                      cwd=tmp_path)
+    code = run_pytest(
+        [str(REPO / "suites")],
+        events.append,
+        "run-3",
+        ["-k", "database.item_read or bulk.create_items[100]", *FAST],
+        cwd=tmp_path,
+    )
     assert code == 0
     assert events[0].benchmark_ids == ("bulk.create_items[100]", "database.item_read")
     results = {e.result.id: e.result for e in events if isinstance(e, BenchmarkFinished)}

@@ -9,8 +9,7 @@ from __future__ import annotations
 import os
 
 import pytest
-
-from engine.pg import DEFAULT_ADMIN_URL, server_available
+from tracetui.engine.core.pg import DEFAULT_ADMIN_URL, server_available
 
 ADMIN_URL = os.environ.get("TRACETUI_PG_ADMIN_URL", DEFAULT_ADMIN_URL)
 

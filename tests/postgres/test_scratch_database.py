@@ -1,11 +1,10 @@
-"""engine.pg: scratch databases appear, and disappear even when the body fails."""
+"""tracetui.engine.core.pg: scratch databases appear, and disappear even when the body fails."""
 
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-
-from engine.pg import ScratchDatabaseError, scratch_database, server_available
+from tracetui.engine.core.pg import ScratchDatabaseError, scratch_database, server_available
 
 
 def _databases(admin_url: str) -> set[str]:
@@ -50,8 +49,9 @@ def test_no_server_gives_a_reason_not_an_exception() -> None:
     reason = server_available("postgresql+psycopg://postgres@127.0.0.1:1/postgres")
     assert reason is not None
     assert "127.0.0.1:1" in reason
-    with pytest.raises(ScratchDatabaseError, match=r"127\.0\.0\.1:1\b"), scratch_database(
-        "postgresql+psycopg://postgres@127.0.0.1:1/postgres"
+    with (
+        pytest.raises(ScratchDatabaseError, match=r"127\.0\.0\.1:1\b"),
+        scratch_database("postgresql+psycopg://postgres@127.0.0.1:1/postgres"),
     ):
         pass
 
@@ -62,8 +62,7 @@ def test_a_non_postgresql_url_is_refused() -> None:
 
 def test_a_role_without_createdb_gets_one_line(pg_admin_url: str) -> None:
     role = "tracetui_nocreate_" + sa.make_url(pg_admin_url).username
-    admin = sa.create_engine(pg_admin_url, poolclass=sa.NullPool,
-                             isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(pg_admin_url, poolclass=sa.NullPool, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP ROLE IF EXISTS "{role}"'))

@@ -1,6 +1,6 @@
 """Every registered benchmark, driven once by hand against a scratch PostgreSQL database.
 
-For each suite: a scratch database, a :class:`~engine.model.Context`, the
+For each suite: a scratch database, a :class:`~tracetui.engine.core.model.Context`, the
 suite's ``setup`` once; then for each benchmark its generator is opened, its
 case is run (a Timed call twice; a Pedantic case for two rounds, each with
 its own setup and teardown) with the suite's own outcome checks, and its
@@ -20,12 +20,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-
-from engine.database import make_engine
-from engine.model import Benchmark, Context, Kind, Pedantic, Timed
-from engine.pg import scratch_database
-from engine.profiles import get_profile
-from engine.registry import all_benchmarks, load_suites
+from tracetui.engine.core.database import make_engine
+from tracetui.engine.core.model import Benchmark, Context, Kind, Pedantic, Timed
+from tracetui.engine.core.pg import scratch_database
+from tracetui.engine.core.profiles import get_profile
+from tracetui.engine.core.registry import all_benchmarks, load_suites
 
 #: benchmark id -> why it fails on PostgreSQL today (xfail, strict: a fix must remove it).
 KNOWN_PROBLEMS: dict[str, str] = {}
@@ -61,8 +60,7 @@ class SuiteDatabases:
             engine = make_engine(url)
             self.stack.callback(engine.dispose)
             options = LOAD_OPTIONS if suite_name == "load" else {}
-            ctx = Context(db_url=url, engine=engine, profile=get_profile("smoke"),
-                          options=options)
+            ctx = Context(db_url=url, engine=engine, profile=get_profile("smoke"), options=options)
             if suite.setup:
                 suite.setup(ctx)
             if suite.teardown:
@@ -89,7 +87,8 @@ def row_counts(engine: sa.Engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {
             t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()
-            if inspector.has_table(t) else 0
+            if inspector.has_table(t)
+            else 0
             for t in TRACE_TABLES
         }
 

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
-
-from engine.database import make_engine
-from engine.model import Benchmark, Context, Pedantic, Suite, Timed
-from engine.profiles import PROFILES
-from suites.trace.schema import create_schema
-from suites.trace.service import TraceService
+from tracetui.engine.core.database import make_engine
+from tracetui.engine.core.model import Benchmark, Context, Pedantic, Suite, Timed
+from tracetui.engine.core.profiles import PROFILES
+from tracetui.suites.trace.schema import create_schema
+from tracetui.suites.trace.service import TraceService
 
 
 @pytest.fixture
@@ -82,6 +81,6 @@ def drive_once() -> Callable[[Benchmark, Context], object]:
 
 
 def _suite_of(bench: Benchmark) -> Suite:
-    from suites import bulk, database
+    from tracetui.suites import bulk, database
 
     return {"database": database.SUITE, "bulk": bulk.SUITE}[bench.suite]

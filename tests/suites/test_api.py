@@ -1,5 +1,5 @@
 """The trace HTTP API through FastAPI's TestClient on a real SQLite file, and
-once through a real uvicorn server started by ``suites.api.serve``.
+once through a real uvicorn server started by ``tracetui.suites.api.serve``.
 
 Every endpoint's status codes and bodies as a client sees them: 201/200/204
 on success, 404 for unknown ids, 409 for duplicates, 422 for bad payloads —
@@ -19,10 +19,9 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-
-from engine.database import make_engine
-from suites.api import create_app
-from suites.trace.schema import row_counts
+from tracetui.engine.core.database import make_engine
+from tracetui.suites.api import create_app
+from tracetui.suites.trace.schema import row_counts
 
 ITEM_KEYS = {"id", "project_id", "type", "title", "status", "priority", "created_at", "updated_at"}
 
@@ -325,7 +324,7 @@ def _free_port() -> int:
 @pytest.mark.timeout(60)
 def test_serve_answers_on_a_real_port_and_stops(db_url: str) -> None:
     port = _free_port()
-    code = f"from suites.api import serve; serve({db_url!r}, port={port})"
+    code = f"from tracetui.suites.api import serve; serve({db_url!r}, port={port})"
     server = subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from engine.model import Context, Kind, Pedantic
-from suites.bulk import SUITE
-from suites.trace.schema import row_counts
+from tracetui.engine.core.model import Context, Kind, Pedantic
+from tracetui.suites.bulk import SUITE
+from tracetui.suites.trace.schema import row_counts
 
 REQUIRED_IDS = {
     "bulk.create_items[100]",

@@ -15,14 +15,13 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-
-import suites.concurrent as concurrent
-from engine.database import make_engine
-from engine.model import Benchmark, Context, Kind, OutcomeError, RoundDetail
-from engine.profiles import PROFILES
-from suites.concurrent import SUITE, Gang, RetryCounter, Shape, with_retry
-from suites.trace.schema import row_counts
-from suites.trace.service import DuplicateLink, TraceService
+import tracetui.suites.concurrent as concurrent
+from tracetui.engine.core.database import make_engine
+from tracetui.engine.core.model import Benchmark, Context, Kind, OutcomeError, RoundDetail
+from tracetui.engine.core.profiles import PROFILES
+from tracetui.suites.concurrent import SUITE, Gang, RetryCounter, Shape, with_retry
+from tracetui.suites.trace.schema import row_counts
+from tracetui.suites.trace.service import DuplicateLink, TraceService
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from engine.model import Context, Kind, Pedantic, Timed
-from suites.database import SUITE
-from suites.trace.schema import row_counts
+from tracetui.engine.core.model import Context, Kind, Pedantic, Timed
+from tracetui.suites.database import SUITE
+from tracetui.suites.trace.schema import row_counts
 
 REQUIRED_IDS = {
     "database.item_lookup_by_id_indexed",

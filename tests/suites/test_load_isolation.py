@@ -8,13 +8,13 @@ import sys
 
 CHECK = """
 import json, sys
-import engine.loadrun, suites.load
-from engine.model import Suite
-assert isinstance(suites.load.SUITE, Suite)
+import tracetui.suites.load.process, tracetui.suites.load
+from tracetui.engine.core.model import Suite
+assert isinstance(tracetui.suites.load.SUITE, Suite)
 print(json.dumps({
     "locust": sorted(m for m in sys.modules if m == "locust" or m.startswith("locust.")),
     "gevent": sorted(m for m in sys.modules if m == "gevent" or m.startswith("gevent.")),
-    "benchmarks": suites.load.SUITE.ids(),
+    "benchmarks": tracetui.suites.load.SUITE.ids(),
 }))
 """
 

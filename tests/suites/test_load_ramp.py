@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.database import make_engine
-from engine.events import Progress
-from engine.model import Context
-from engine.profiles import PROFILES
-from engine.registry import load_suite
-from engine.timing import run_benchmark
-from suites.load import saturation_point
+from tracetui.engine.core.database import make_engine
+from tracetui.engine.core.events import Progress
+from tracetui.engine.core.model import Context
+from tracetui.engine.core.profiles import PROFILES
+from tracetui.engine.core.registry import load_suite
+from tracetui.engine.measuring.timing import run_benchmark
+from tracetui.suites.load import saturation_point
 
 
 def test_saturation_is_where_latency_outgrows_throughput() -> None:

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from engine.database import make_engine
-from engine.loadrun import (
+from tracetui.engine.core.database import make_engine
+from tracetui.suites.load import count_run_items
+from tracetui.suites.load.process import (
     LOCUSTFILE,
     LoadCancelled,
     LoadRunError,
@@ -27,7 +27,6 @@ from engine.loadrun import (
     run_load,
     stop_process,
 )
-from suites.load import count_run_items
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -81,8 +80,7 @@ def test_queries_workload_against_an_explicit_host(server: str, db_url: str) -> 
 
 
 def test_http_user_class_runs_too(server: str) -> None:
-    summary = run_load(server, "sqlite://", 2, 2, 2, "high", lambda _line: None,
-                       user_class="http")
+    summary = run_load(server, "sqlite://", 2, 2, 2, "high", lambda _line: None, user_class="http")
     assert summary.failures == 0, summary.errors
     assert summary.requests > 0
     assert summary.user_classes == ("CrudHighUser:http",)
@@ -100,9 +98,26 @@ def test_two_hundred_users_without_a_failure(tmp_path: Path) -> None:
 
 def test_plain_locust_command_line_exits_zero(server: str) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "-u", "20",
-         "-r", "10", "-t", "5s", "--host", server],
-        capture_output=True, text=True, timeout=90, check=False,
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(LOCUSTFILE),
+            "--headless",
+            "-u",
+            "20",
+            "-r",
+            "10",
+            "-t",
+            "5s",
+            "--host",
+            server,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
         env={**os.environ, "TRACETUI_LOAD_JSON": "off"},
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -141,8 +156,9 @@ def test_cancel_stops_locust_and_the_server(tmp_path: Path) -> None:
     seconds: list[dict[str, Any]] = []
     pids: list[int] = []
     with pytest.raises(LoadCancelled):
-        run_load(None, url, 3, 3, 60, "medium", seconds.append, pids=pids,
-                 cancel=lambda: bool(seconds))
+        run_load(
+            None, url, 3, 3, 60, "medium", seconds.append, pids=pids, cancel=lambda: bool(seconds)
+        )
     assert len(pids) == 2  # the API server, then Locust
     assert not any(_alive(pid) for pid in pids)
 
@@ -159,19 +175,40 @@ def test_keyboard_interrupt_leaves_no_process_behind(server: str) -> None:
     assert not _alive(pids[0])
 
 
-def test_master_mode_uses_a_worker_started_with_locusts_own_cli(
-    server: str, db_url: str
-) -> None:
+def test_master_mode_uses_a_worker_started_with_locusts_own_cli(server: str, db_url: str) -> None:
     port = free_port()
     worker = subprocess.Popen(
-        [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--worker",
-         "--master-host", "127.0.0.1", "--master-port", str(port)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "TRACETUI_LOAD_JSON": "off"}, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(LOCUSTFILE),
+            "--worker",
+            "--master-host",
+            "127.0.0.1",
+            "--master-port",
+            str(port),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "TRACETUI_LOAD_JSON": "off"},
+        start_new_session=True,
     )
     try:
-        summary = run_load(server, db_url, 3, 3, 4, "medium", lambda _line: None,
-                           master=True, expect_workers=1, master_port=port)
+        summary = run_load(
+            server,
+            db_url,
+            3,
+            3,
+            4,
+            "medium",
+            lambda _line: None,
+            master=True,
+            expect_workers=1,
+            master_port=port,
+        )
         assert summary.failures == 0, summary.errors
         assert summary.requests > 0 and summary.latencies
         # the worker named its projects with the master's run id
@@ -191,10 +228,24 @@ def test_locust_web_ui_mode_swarms_the_api(server: str) -> None:
     port = free_port()
     ui = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--web-host", "127.0.0.1",
-         "--web-port", str(port), "--host", server],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "TRACETUI_LOAD_JSON": "off"}, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(LOCUSTFILE),
+            "--web-host",
+            "127.0.0.1",
+            "--web-port",
+            str(port),
+            "--host",
+            server,
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "TRACETUI_LOAD_JSON": "off"},
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 30
@@ -223,7 +274,7 @@ def test_locust_web_ui_mode_swarms_the_api(server: str) -> None:
 
 ORPHAN_SCRIPT = """
 import json, sys
-from engine.loadrun import run_load
+from tracetui.suites.load.process import run_load
 pids = []
 def report(_line):
     print(json.dumps(pids), flush=True)
@@ -234,7 +285,8 @@ run_load(None, sys.argv[1], 2, 2, 60, "medium", report, pids=pids)
 def test_locust_and_server_die_with_a_killed_parent(tmp_path: Path) -> None:
     parent = subprocess.Popen(
         [sys.executable, "-c", ORPHAN_SCRIPT, f"sqlite:///{tmp_path / 'orphan.db'}"],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     pids: list[int] = []
     try:

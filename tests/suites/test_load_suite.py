@@ -7,13 +7,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-
-from engine.database import make_engine
-from engine.events import Progress
-from engine.model import Context, Kind
-from engine.profiles import PROFILES
-from engine.timing import run_benchmark
-from suites.load import SUITE, load_options
+from tracetui.engine.core.database import make_engine
+from tracetui.engine.core.events import Progress
+from tracetui.engine.core.model import Context, Kind
+from tracetui.engine.core.profiles import PROFILES
+from tracetui.engine.measuring.timing import run_benchmark
+from tracetui.suites.load import SUITE, load_options
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -24,9 +23,14 @@ def _bench(bench_id: str):
 
 def test_every_load_benchmark_is_a_load_kind_with_a_profile_parameter() -> None:
     assert SUITE.ids() == [
-        "load.crud[low]", "load.crud[medium]", "load.crud[high]",
-        "load.queries[low]", "load.queries[medium]", "load.queries[high]",
-        "load.ramp[crud]", "load.ramp[queries]",  # ramps take the workload instead
+        "load.crud[low]",
+        "load.crud[medium]",
+        "load.crud[high]",
+        "load.queries[low]",
+        "load.queries[medium]",
+        "load.queries[high]",
+        "load.ramp[crud]",
+        "load.ramp[queries]",  # ramps take the workload instead
     ]
     assert {b.kind for b in SUITE.benchmarks} == {Kind.LOAD}
 
@@ -35,13 +39,23 @@ def test_options_default_small_and_follow_the_profile() -> None:
     smoke = Context("sqlite://", None, PROFILES["smoke"])
     assert load_options(smoke)["users"] == 10
     assert load_options(smoke)["duration_s"] == 5.0
-    custom = Context("sqlite://", None, PROFILES["smoke"],
-                     options={"users": 50, "duration": 7, "host": "http://127.0.0.1:1",
-                              "user_class": "http"})
-    assert load_options(custom) == {"users": 50, "spawn_rate": 50.0, "duration_s": 7.0,
-                                    "host": "http://127.0.0.1:1", "user_class": "http",
-                                    "master": False, "expect_workers": 0, "master_port": 5557,
-                                    "master_bind_host": "127.0.0.1"}
+    custom = Context(
+        "sqlite://",
+        None,
+        PROFILES["smoke"],
+        options={"users": 50, "duration": 7, "host": "http://127.0.0.1:1", "user_class": "http"},
+    )
+    assert load_options(custom) == {
+        "users": 50,
+        "spawn_rate": 50.0,
+        "duration_s": 7.0,
+        "host": "http://127.0.0.1:1",
+        "user_class": "http",
+        "master": False,
+        "expect_workers": 0,
+        "master_port": 5557,
+        "master_bind_host": "127.0.0.1",
+    }
 
 
 def test_crud_benchmark_runs_one_round_and_leaves_the_database_as_found(

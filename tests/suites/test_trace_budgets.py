@@ -6,8 +6,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
-from suites import bulk, database
+from tracetui.suites import bulk, database
 
 POLICY = Path(__file__).resolve().parents[2] / "baselines" / "policy.toml"
 

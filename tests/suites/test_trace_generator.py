@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from suites.trace.generator import FILTER_STATUS, DataGenerator, expected_filter_count
-from suites.trace.schema import ITEM_TYPES, LINK_TYPES, PRIORITIES, STATUSES
+from tracetui.suites.trace.generator import FILTER_STATUS, DataGenerator, expected_filter_count
+from tracetui.suites.trace.schema import ITEM_TYPES, LINK_TYPES, PRIORITIES, STATUSES
 
 
 def test_same_seed_same_items_and_links() -> None:

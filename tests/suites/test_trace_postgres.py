@@ -12,14 +12,13 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.engine import Engine
-
-from engine.database import make_engine
-from engine.model import Context
-from engine.profiles import PROFILES
-from suites import bulk, database
-from suites.trace.generator import DataGenerator
-from suites.trace.schema import create_schema, drop_schema, row_counts
-from suites.trace.service import DuplicateLink, TraceService, UnknownItem, UnknownProject
+from tracetui.engine.core.database import make_engine
+from tracetui.engine.core.model import Context
+from tracetui.engine.core.profiles import PROFILES
+from tracetui.suites import bulk, database
+from tracetui.suites.trace.generator import DataGenerator
+from tracetui.suites.trace.schema import create_schema, drop_schema, row_counts
+from tracetui.suites.trace.service import DuplicateLink, TraceService, UnknownItem, UnknownProject
 
 pytestmark = pytest.mark.postgres
 

@@ -12,9 +12,8 @@ from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
-
-from suites.trace.generator import DataGenerator
-from suites.trace.service import TraceService
+from tracetui.suites.trace.generator import DataGenerator
+from tracetui.suites.trace.service import TraceService
 
 
 @pytest.fixture

@@ -7,10 +7,9 @@ from threading import Thread
 
 import pytest
 import sqlalchemy as sa
-
-from suites.trace.generator import DataGenerator
-from suites.trace.schema import create_schema, drop_schema, row_counts
-from suites.trace.service import (
+from tracetui.suites.trace.generator import DataGenerator
+from tracetui.suites.trace.schema import create_schema, drop_schema, row_counts
+from tracetui.suites.trace.service import (
     DuplicateLink,
     DuplicateProject,
     InvalidField,

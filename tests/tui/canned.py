@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from engine.events import (
+from tracetui.engine.core.events import (
     BenchmarkFailed,
     BenchmarkFinished,
     BenchmarkStarted,
@@ -21,8 +21,8 @@ from engine.events import (
     RunFinished,
     RunStarted,
 )
-from engine.plan import Plan
-from engine.results import BenchmarkResult
+from tracetui.engine.core.plan import Plan
+from tracetui.engine.core.results import BenchmarkResult
 
 STARTED_AT = 1_764_000_000.0  # fixed: 2025-11-24 16:00 UTC
 ENVIRONMENT = {"commit": "0123456789abcdef", "machine": "test-machine", "python": "3.11"}

@@ -7,12 +7,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from tracetui.engine.core import registry
+from tracetui.engine.judging.baselines import BaselineStore
+from tracetui.tui.app import ConsoleApp
+from tracetui.tui.catalog import load_catalog
 
-from engine import registry
-from engine.baselines import BaselineStore
 from tests.tui.canned import CannedFactory, Step, result
-from tui.app import ConsoleApp
-from tui.catalog import load_catalog
 
 SIZE = (120, 40)
 RUN_ID = "20251124-160000-test"

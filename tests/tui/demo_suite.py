@@ -6,7 +6,7 @@ events of its "runs" are canned in ``tests/tui/canned.py``.
 
 from __future__ import annotations
 
-from engine.model import Context, Kind, Suite, Timed
+from tracetui.engine.core.model import Context, Kind, Suite, Timed
 
 SUITE = Suite("demo", "Canned benchmarks for the console tests")
 

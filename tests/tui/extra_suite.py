@@ -5,7 +5,7 @@ Registered through ``TRACETUI_SUITES=tests.tui.extra_suite:SUITE``.
 
 from __future__ import annotations
 
-from engine.model import Context, Suite, Timed
+from tracetui.engine.core.model import Context, Suite, Timed
 
 SUITE = Suite("extra", "A second canned suite (its own baseline file)")
 

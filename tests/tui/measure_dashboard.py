@@ -17,10 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from tui.app import ConsoleApp
-from tui.screens.approval import ApprovalScreen
-from tui.screens.dashboard import DashboardScreen
-from tui.screens.picker import PickerScreen
+from tracetui.tui.app import ConsoleApp
+from tracetui.tui.screens.approval import ApprovalScreen
+from tracetui.tui.screens.dashboard import DashboardScreen
+from tracetui.tui.screens.picker import PickerScreen
 
 
 async def measure(profile: str) -> None:

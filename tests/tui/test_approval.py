@@ -7,14 +7,14 @@ from pathlib import Path
 
 from textual.widgets import DataTable
 from textual_plotext import PlotextPlot
+from tracetui.tui.review import Decision
+from tracetui.tui.screens.approval import ApprovalScreen
+from tracetui.tui.screens.detail import DetailScreen
+from tracetui.tui.screens.picker import PickerScreen
 
 from tests.tui.canned import CannedFactory
 from tests.tui.conftest import SIZE, STEPS
 from tests.tui.helpers import run, screen_text, wait_for
-from tui.review import Decision
-from tui.screens.approval import ApprovalScreen
-from tui.screens.detail import DetailScreen
-from tui.screens.picker import PickerScreen
 
 ORDER = [
     "demo.lookup[10]",
@@ -144,10 +144,11 @@ def test_enter_opens_the_detail_with_both_plots(make_app, baselines: Path):
 
 def test_ids_with_brackets_are_shown_verbatim(make_app, workdir: Path):
     # A str cell or notification would be read as markup: "[low]" is a valid style tag.
-    from engine.baselines import BaselineStore
-    from engine.verdicts import Level, Verdict
+    from tracetui.engine.judging.baselines import BaselineStore
+    from tracetui.engine.judging.verdicts import Level, Verdict
+    from tracetui.tui.review import Review
+
     from tests.tui.canned import result
-    from tui.review import Review
 
     bid = "load.crud[low]"
     review = Review(

@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tracetui.engine.core.events import RunFinished
+from tracetui.engine.core.plan import Plan
+from tracetui.engine.judging.baselines import BaselineStore
+from tracetui.engine.judging.verdicts import Level
+from tracetui.engine.recording.history import History
+from tracetui.tui.bridge import EngineEvent, EventPump, ProgressBatch, RunJudged
 
-from engine.baselines import BaselineStore
-from engine.events import RunFinished
-from engine.history import History
-from engine.plan import Plan
-from engine.verdicts import Level
 from tests.tui.canned import CannedRun, Step, events_for
 from tests.tui.conftest import STEPS
-from tui.bridge import EngineEvent, EventPump, ProgressBatch, RunJudged
 
 
 class FakeClock:

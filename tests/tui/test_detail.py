@@ -5,22 +5,30 @@ from __future__ import annotations
 import json
 
 from textual.app import App
+from tracetui.engine.core.events import BenchmarkFinished
+from tracetui.engine.core.plan import Plan
+from tracetui.engine.judging.verdicts import Level, Verdict
+from tracetui.tui.review import Review
+from tracetui.tui.screens.detail import DetailScreen
 
-from engine.events import BenchmarkFinished
-from engine.plan import Plan
-from engine.verdicts import Level, Verdict
 from tests.tui.canned import result
 from tests.tui.conftest import SIZE
 from tests.tui.helpers import run, screen_text, wait_for
-from tui.review import Review
-from tui.screens.detail import DetailScreen
 
 BID = "demo.lookup[10]"
 PROFILE = [
-    {"function": "suites/trace/service.py:101(get_item)", "calls": 1, "tottime": 2e-5,
-     "cumtime": 5.1e-5},
-    {"function": "sqlalchemy/engine/base.py:1400(execute)", "calls": 2, "tottime": 1e-5,
-     "cumtime": 3.2e-5},
+    {
+        "function": "suites/trace/service.py:101(get_item)",
+        "calls": 1,
+        "tottime": 2e-5,
+        "cumtime": 5.1e-5,
+    },
+    {
+        "function": "sqlalchemy/engine/base.py:1400(execute)",
+        "calls": 2,
+        "tottime": 1e-5,
+        "cumtime": 3.2e-5,
+    },
 ]
 
 
@@ -47,8 +55,13 @@ class DetailApp(App[None]):
 
 def make_review() -> Review:
     verdict = Verdict(
-        benchmark_id=BID, level=Level.WARNING, baseline=0.001, current=0.001, change=0.0,
-        sql_baseline=2, sql_current=2,
+        benchmark_id=BID,
+        level=Level.WARNING,
+        baseline=0.001,
+        current=0.001,
+        change=0.0,
+        sql_baseline=2,
+        sql_current=2,
         plan_baseline=(
             "SEARCH items USING INDEX ix_items_project_status (project_id=? AND status=?)"
         ),
@@ -56,11 +69,17 @@ def make_review() -> Review:
     )
     from dataclasses import replace
 
-    measured = replace(result(BID, 0.001), evidence={
-        "statement": "SELECT items.id FROM items WHERE items.status = ?", "rows": "333",
-        "plan": "SCAN items"})
-    return Review(run_id="r", backend="sqlite", verdicts=[verdict],
-                  results={BID: measured}, references={})
+    measured = replace(
+        result(BID, 0.001),
+        evidence={
+            "statement": "SELECT items.id FROM items WHERE items.status = ?",
+            "rows": "333",
+            "plan": "SCAN items",
+        },
+    )
+    return Review(
+        run_id="r", backend="sqlite", verdicts=[verdict], results={BID: measured}, references={}
+    )
 
 
 def test_detail_shows_the_plan_diff_and_profiles_on_p() -> None:

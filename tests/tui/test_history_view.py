@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from textual.widgets import DataTable
+from tracetui.tui.screens.approval import ApprovalScreen
+from tracetui.tui.screens.history import HistoryScreen
+from tracetui.tui.screens.picker import PickerScreen
 
 from tests.tui.canned import CannedFactory
 from tests.tui.conftest import SIZE, STEPS
 from tests.tui.helpers import run, screen_text, wait_for
-from tui.screens.approval import ApprovalScreen
-from tui.screens.history import HistoryScreen
-from tui.screens.picker import PickerScreen
 
 
 def test_runs_are_listed_and_open_into_their_approval(make_app, baselines):
@@ -51,7 +51,7 @@ def test_runs_are_listed_and_open_into_their_approval(make_app, baselines):
 def test_a_past_run_of_a_suite_that_is_no_longer_registered_still_opens(
     make_app, baselines, monkeypatch
 ):
-    from engine import registry
+    from tracetui.engine.core import registry
 
     factory = CannedFactory(STEPS)
 
@@ -65,7 +65,7 @@ def test_a_past_run_of_a_suite_that_is_no_longer_registered_still_opens(
             await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
             # The demo suite disappears from the registry (renamed, uninstalled...).
             monkeypatch.setattr(registry, "suite_names", lambda: ["extra"])
-            monkeypatch.setattr("engine.session.suite_names", lambda: ["extra"])
+            monkeypatch.setattr("tracetui.engine.recording.session.suite_names", lambda: ["extra"])
             await pilot.press("h")
             await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
             await pilot.press("enter")

@@ -6,12 +6,12 @@ import inspect
 from pathlib import Path
 
 from textual.widgets import HelpPanel
+from tracetui.tui.app import run_console
+from tracetui.tui.screens.picker import PickerScreen
+from tracetui.tui.screens.too_small import TooSmallScreen
+from tracetui.tui.widgets.suite_tree import SuiteTree
 
 from tests.tui.helpers import run, screen_text, wait_for
-from tui.app import run_console
-from tui.screens.picker import PickerScreen
-from tui.screens.too_small import TooSmallScreen
-from tui.widgets.suite_tree import SuiteTree
 
 
 def test_a_too_small_terminal_shows_a_message_until_it_is_enlarged(make_app):
@@ -76,12 +76,15 @@ def test_run_console_has_the_signature_the_cli_calls():
 
 
 def test_a_suite_that_fails_to_import_is_named_and_marked(make_app):
-    from tui.catalog import Catalog, load_catalog
+    from tracetui.tui.catalog import Catalog, load_catalog
 
     catalog = load_catalog()
     broken = Catalog(
         catalog.suites,
-        {"bulk": "suite 'bulk' (suites.bulk:SUITE) failed to load: No module named 'suites.bulk'"},
+        {
+            "bulk": "suite 'bulk' (tracetui.suites.bulk:SUITE) failed to load: "
+            "No module named 'tracetui.suites.bulk'"
+        },
     )
 
     async def scenario():
@@ -89,7 +92,8 @@ def test_a_suite_that_fails_to_import_is_named_and_marked(make_app):
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
             assert any(
-                "suites.bulk" in n.message and n.severity == "error" for n in app._notifications
+                "tracetui.suites.bulk" in n.message and n.severity == "error"
+                for n in app._notifications
             )
             app.clear_notifications()
             await pilot.pause()

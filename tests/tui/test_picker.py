@@ -5,14 +5,15 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from engine.history import History
-from engine.verdicts import Level, Verdict
+from tracetui.engine.judging.verdicts import Level, Verdict
+from tracetui.engine.recording.history import History
+from tracetui.tui.screens.dashboard import DashboardScreen
+from tracetui.tui.screens.picker import PickerScreen
+from tracetui.tui.widgets.suite_tree import SuiteTree
+
 from tests.tui.canned import CannedFactory, result
 from tests.tui.conftest import SIZE, STEPS
 from tests.tui.helpers import run, screen_text, wait_for
-from tui.screens.dashboard import DashboardScreen
-from tui.screens.picker import PickerScreen
-from tui.widgets.suite_tree import SuiteTree
 
 
 def test_picker_lists_suites_benchmarks_and_the_last_known_verdict(make_app, workdir: Path):

@@ -5,16 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import ProgressBar, Sparkline
+from tracetui.engine.core.plan import Plan
+from tracetui.engine.recording.history import History
+from tracetui.tui.screens.approval import ApprovalScreen
+from tracetui.tui.screens.dashboard import DashboardScreen
+from tracetui.tui.screens.picker import PickerScreen
+from tracetui.tui.widgets.bench_panel import BenchmarkPanel
 
-from engine.history import History
-from engine.plan import Plan
 from tests.tui.canned import CannedFactory
 from tests.tui.conftest import SIZE, STEPS
 from tests.tui.helpers import run, screen_text, wait_for
-from tui.screens.approval import ApprovalScreen
-from tui.screens.dashboard import DashboardScreen
-from tui.screens.picker import PickerScreen
-from tui.widgets.bench_panel import BenchmarkPanel
 
 
 def dashboard(app) -> DashboardScreen:

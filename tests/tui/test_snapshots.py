@@ -13,16 +13,16 @@ import os
 from pathlib import Path
 
 import pytest
+from tracetui.tui.screens.approval import ApprovalScreen
+from tracetui.tui.screens.dashboard import DashboardScreen
+from tracetui.tui.screens.detail import DetailScreen
+from tracetui.tui.screens.history import HistoryScreen
+from tracetui.tui.screens.picker import PickerScreen
+from tracetui.tui.screens.too_small import TooSmallScreen
 
 from tests.tui.canned import CannedFactory
 from tests.tui.conftest import SIZE, STEPS
 from tests.tui.helpers import run, screen_text, wait_for
-from tui.screens.approval import ApprovalScreen
-from tui.screens.dashboard import DashboardScreen
-from tui.screens.detail import DetailScreen
-from tui.screens.history import HistoryScreen
-from tui.screens.picker import PickerScreen
-from tui.screens.too_small import TooSmallScreen
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE = os.environ.get("TRACETUI_UPDATE_SNAPSHOTS") == "1"

@@ -9,12 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
-
-from engine.baselines import BaselineError, BaselineStore
-from engine.history import History
-from engine.verdicts import Verdict
-from tui import format as fmt
-from tui.review import Decision, Review
+from tracetui.engine.judging.baselines import BaselineError, BaselineStore
+from tracetui.engine.judging.verdicts import Verdict
+from tracetui.engine.recording.history import History
+from tracetui.tui import format as fmt
+from tracetui.tui.review import Decision, Review
 
 DECISION_TEXT = {
     Decision.PENDING: Text("·", style="dim"),
@@ -199,7 +198,7 @@ class ApprovalScreen(Screen[None]):
         bid = self._current_id()
         if bid is None:
             return
-        from tui.screens.detail import DetailScreen
+        from tracetui.tui.screens.detail import DetailScreen
 
         self.app.push_screen(DetailScreen(self.review, bid, history=self.history))
 

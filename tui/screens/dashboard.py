@@ -1,7 +1,7 @@
 """The live run: a panel per benchmark, the plan's progress and a larger plot.
 
 The screen owns its run. A Textual thread worker iterates the run source
-through :class:`tui.bridge.EventPump` (never on the UI thread); the pump
+through :class:`tracetui.tui.bridge.EventPump` (never on the UI thread); the pump
 posts typed messages here. Worker errors are handled in exactly one place,
 :meth:`DashboardScreen.on_worker_state_changed`. ``escape``/``ctrl+c``
 cancel the run; results that finished are kept (they are already in the
@@ -22,20 +22,19 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
-
-from engine.baselines import BaselineStore
-from engine.events import (
+from tracetui.engine.core.events import (
     BenchmarkFailed,
     BenchmarkFinished,
     BenchmarkStarted,
     RunFinished,
     RunStarted,
 )
-from engine.history import History
-from engine.plan import Plan
-from engine.verdicts import Level
-from tui import format as fmt
-from tui.bridge import (
+from tracetui.engine.core.plan import Plan
+from tracetui.engine.judging.baselines import BaselineStore
+from tracetui.engine.judging.verdicts import Level
+from tracetui.engine.recording.history import History
+from tracetui.tui import format as fmt
+from tracetui.tui.bridge import (
     BenchSnapshot,
     EngineEvent,
     EventPump,
@@ -44,8 +43,8 @@ from tui.bridge import (
     RunJudged,
     RunSource,
 )
-from tui.widgets import plots
-from tui.widgets.bench_panel import BenchmarkPanel
+from tracetui.tui.widgets import plots
+from tracetui.tui.widgets.bench_panel import BenchmarkPanel
 
 PLOT_INTERVAL = 0.15  # s: the plot and the clock line redraw at most ~6.7 times a second
 

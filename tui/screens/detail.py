@@ -19,15 +19,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
-
-from engine import profiling
-from engine.events import BenchmarkFailed, BenchmarkFinished
-from engine.history import History
-from engine.plan import Plan
-from engine.reports import plan_diff
-from tui import format as fmt
-from tui.review import Review
-from tui.widgets import plots
+from tracetui.engine.core.events import BenchmarkFailed, BenchmarkFinished
+from tracetui.engine.core.plan import Plan
+from tracetui.engine.measuring import profiling
+from tracetui.engine.recording.history import History
+from tracetui.engine.recording.reports import plan_diff
+from tracetui.tui import format as fmt
+from tracetui.tui.review import Review
+from tracetui.tui.widgets import plots
 
 
 class DetailScreen(Screen[None]):
@@ -137,8 +136,12 @@ class DetailScreen(Screen[None]):
     def profile_in_worker(self) -> None:
         """One smoke run with cProfile on, in the engine's worker process."""
         app = self.app
-        plan = Plan(benchmark_ids=(self.benchmark_id,), profile="smoke",
-                    db_url=app.db_url, options={"cprofile": True})  # type: ignore[attr-defined]
+        plan = Plan(
+            benchmark_ids=(self.benchmark_id,),
+            profile="smoke",
+            db_url=app.db_url,
+            options={"cprofile": True},
+        )  # type: ignore[attr-defined]
         rows, error = None, "the run ended without a profile"
         for event in app.run_factory(plan):  # type: ignore[attr-defined]
             if isinstance(event, BenchmarkFinished) and "profile" in event.result.evidence:

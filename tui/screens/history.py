@@ -11,10 +11,9 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual_plotext import PlotextPlot
-
-from engine.history import History, RunSummary
-from tui import format as fmt
-from tui.widgets import plots
+from tracetui.engine.recording.history import History, RunSummary
+from tracetui.tui import format as fmt
+from tracetui.tui.widgets import plots
 
 
 class HistoryScreen(Screen[None]):

@@ -10,11 +10,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Select, Static
-
-from engine.profiles import PROFILES
-from tui import format as fmt
-from tui.catalog import Catalog, LastKnown
-from tui.widgets.suite_tree import NodeData, SuiteTree
+from tracetui.engine.core.profiles import PROFILES
+from tracetui.tui import format as fmt
+from tracetui.tui.catalog import Catalog, LastKnown
+from tracetui.tui.widgets.suite_tree import NodeData, SuiteTree
 
 
 class PickerScreen(Screen[None]):

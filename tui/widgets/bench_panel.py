@@ -10,10 +10,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Sparkline, Static
-
-from engine.results import BenchmarkResult
-from tui import format as fmt
-from tui.bridge import BenchSnapshot
+from tracetui.engine.core.results import BenchmarkResult
+from tracetui.tui import format as fmt
+from tracetui.tui.bridge import BenchSnapshot
 
 STATE_MARKS = {
     "queued": ("·", "dim"),

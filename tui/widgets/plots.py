@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from textual_plotext import PlotextPlot
-
-from engine.history import TrendPoint
+from tracetui.engine.recording.history import TrendPoint
 
 UNITS = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"))
 

@@ -14,9 +14,8 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
-
-from tui import format as fmt
-from tui.catalog import Catalog, LastKnown
+from tracetui.tui import format as fmt
+from tracetui.tui.catalog import Catalog, LastKnown
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,5 @@
+"""``python -m tracetui.cli``: the same as the ``tracetui`` command."""
+
+from tracetui.cli.main import main
+
+main()

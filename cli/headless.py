@@ -1,0 +1,250 @@
+"""The headless run: stream a plan's events, confirm doubtful verdicts, report, exit code.
+
+What ``tracetui run`` does once its input is validated: run the plan in a
+worker process (Ctrl-C cancels cleanly), print progress on stderr, give
+doubtful verdicts one more run (``--ci``), profile regressions on request,
+print the verdict table on stdout, write the report files, and map the
+outcome to an :class:`ExitCode`.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import signal
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+import click
+from tracetui.engine.core.events import (
+    BenchmarkFailed,
+    BenchmarkFinished,
+    BenchmarkStarted,
+    Event,
+    Progress,
+    RunFinished,
+    RunStarted,
+)
+from tracetui.engine.core.plan import Plan
+from tracetui.engine.judging.verdicts import Level, Verdict
+from tracetui.engine.recording.reports import (
+    format_seconds,
+    plan_diff,
+    render_table,
+    summary_line,
+    write_reports,
+)
+from tracetui.engine.recording.session import RunRecorder, evaluate
+
+
+def info(message: str) -> None:
+    """A diagnostic line on stderr (stdout is the report)."""
+    click.echo(message, err=True)
+
+
+class ExitCode(enum.IntEnum):
+    """What ``tracetui`` exits with (documented in the README)."""
+
+    OK = 0  # every verdict passes
+    REGRESSION = 1  # a regression at or above --fail-on, or a budget broken
+    USAGE = 2  # bad input: usage, configuration, baseline file, database URL
+    BENCHMARK_FAILED = 3  # a benchmark raised or failed its outcome check
+    INTERRUPTED = 130  # Ctrl-C: finished results kept in history, no baseline written
+
+
+class StderrProgress:
+    """Progress on stderr: one line per finished benchmark (a CI log stays readable)."""
+
+    current = ""
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            env = event.environment
+            info(
+                f"tracetui run {event.run_id}: {len(event.benchmark_ids)} benchmarks, "
+                f"profile {event.profile}, {event.db_url} "
+                f"(python {env.get('python')}, sqlalchemy {env.get('sqlalchemy')}, "
+                f"commit {(env.get('commit') or 'none')[:10]})"
+            )
+        elif isinstance(event, BenchmarkStarted):
+            self.current = f"[{event.index + 1}/{event.total}] {event.benchmark_id}"
+        elif isinstance(event, Progress) and "users" in event.extra:
+            x = event.extra  # a load run streams one line per second
+            info(
+                f"{self.current}: {event.elapsed:5.1f}s  users {x['users']:.0f}  "
+                f"{x.get('rps', 0):.0f} req/s  p95 {format_seconds(x.get('p95'))}  "
+                f"failures {x.get('failures_per_s', 0):.0f}/s"
+            )
+        elif isinstance(event, BenchmarkFinished) and event.result.kind == "load":
+            m = event.result.metrics
+            info(
+                f"{self.current}: {m.get('rps', 0):.1f} req/s, p50 {format_seconds(m.get('p50'))}"
+                f", p95 {format_seconds(m.get('p95'))}, p99 {format_seconds(m.get('p99'))}, "
+                f"{event.result.counters.get('failures', 0):.0f} failures"
+            )
+        elif isinstance(event, BenchmarkFinished):
+            r = event.result
+            sql = r.counters.get("sql_statements")
+            extra = f", {sql:g} SQL/op" if sql is not None else ""
+            info(
+                f"{self.current}: median {format_seconds(r.median)} "
+                f"({r.rounds} rounds × {r.iterations}{extra})"
+            )
+        elif isinstance(event, BenchmarkFailed):
+            info(f"{self.current}: FAILED {event.error}")
+
+
+def exit_code_for(verdicts: Sequence[Verdict], status: str, fail_on: Level) -> ExitCode:
+    if status == "cancelled":
+        return ExitCode.INTERRUPTED
+    if status == "crashed" or any(v.level == Level.FAILED for v in verdicts):
+        return ExitCode.BENCHMARK_FAILED
+    if any(v.fails(fail_on) for v in verdicts):
+        return ExitCode.REGRESSION
+    return ExitCode.OK
+
+
+def stream_run(plan: Plan, sinks: Sequence[Callable[[Event], None]]) -> str:
+    """Run ``plan`` in a worker process feeding every event to ``sinks``; return its status.
+
+    While it runs, the first Ctrl-C cancels cleanly (the benchmark in progress
+    is torn down, finished results are kept); a second one kills the worker.
+    """
+    from tracetui.engine.measuring.runner import WorkerRun
+
+    run = WorkerRun(plan)
+
+    def on_sigint(_signum: int, _frame: object) -> None:
+        if run.cancelled:
+            run.kill()
+        else:
+            info("tracetui: cancelling… (Ctrl-C again to kill)")
+            run.cancel()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    status = "crashed"
+    try:
+        for event in run:
+            for sink in sinks:
+                sink(event)
+            if isinstance(event, RunFinished):
+                status = event.status
+                if status == "crashed" and event.error:
+                    info(f"tracetui: worker crashed: {event.error}")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return status
+
+
+def confirm_doubtful(plan, recorder, verdicts, references, policy, suites) -> list[Verdict]:
+    """Re-run doubtful benchmarks once, then decide.
+
+    - INCONCLUSIVE (a large change without evidence): judge the pooled samples
+      of both runs, so a real slowdown gets the samples it needs.
+    - A regression: it must show again in the fresh run on its own; if it does,
+      the pooled samples are judged, if not, the fresh run's verdict stands.
+      A burst elsewhere on the machine during one run does not fail the gate
+      (measured: 2 of 260 benchmark-runs flagged in A/A smoke runs without
+      this); a real slowdown shows in both runs.
+
+    The re-run measures the same way as the first (interleaved only when that
+    was asked for): pooling samples of two methods would bias them.
+    """
+    doubtful = tuple(
+        v.benchmark_id for v in verdicts if v.level == Level.INCONCLUSIVE or v.level.is_regression
+    )
+    if not doubtful:
+        return verdicts
+    info(f"tracetui: re-running {len(doubtful)} doubtful benchmark(s) once to decide")
+    rerun = Plan(
+        benchmark_ids=doubtful, profile=plan.profile, db_url=plan.db_url, options=plan.options
+    )
+    confirming = RunRecorder(rerun.run_id)
+    if stream_run(rerun, [confirming, StderrProgress()]) != "completed":
+        return verdicts
+    first_levels = {v.benchmark_id: v.level for v in verdicts}
+    fresh = evaluate(confirming.record, references, policy, planned_suites=())
+    fresh_levels = {v.benchmark_id: v.level for v in fresh}
+    record = recorder.record
+    for bid, extra in confirming.record.results.items():
+        first = record.results[bid]
+        if first_levels[bid].is_regression and not fresh_levels[bid].is_regression:
+            chosen = extra  # not confirmed: the fresh run's own verdict stands
+            info(
+                f"tracetui: {bid}: {first_levels[bid]} not confirmed by the re-run "
+                f"({fresh_levels[bid]})"
+            )
+        else:
+            chosen = replace(
+                first,
+                samples=first.samples + extra.samples,
+                latencies=first.latencies + extra.latencies,
+            )
+        record.results[bid] = chosen
+        if recorder.history:
+            recorder.history.replace_result(record.run_id, chosen)
+    return evaluate(record, references, policy, planned_suites=suites)
+
+
+def profile_regressions(plan, recorder, verdicts, references) -> None:
+    """Re-run regressed benchmarks once under cProfile; show their top functions.
+
+    Each table is set beside the same benchmark's profile from the history:
+    the run at the baseline's commit when there is one, else the fastest
+    recent profiled run. The profile is kept with this run's result.
+    """
+    regressed = tuple(v.benchmark_id for v in verdicts if v.level.is_regression)
+    if not regressed:
+        return
+    from tracetui.engine.measuring import profiling
+
+    info(f"tracetui: profiling {len(regressed)} regressed benchmark(s) under cProfile")
+    profiled = RunRecorder(plan.run_id + "-profile")
+    stream_run(
+        Plan(
+            benchmark_ids=regressed,
+            profile="smoke",
+            db_url=plan.db_url,
+            options={**plan.options, "cprofile": True},
+        ),
+        [profiled],
+    )
+    record, history = recorder.record, recorder.history
+    for bid in regressed:
+        result = profiled.record.results.get(bid)
+        if result is None or "profile" not in result.evidence:
+            continue
+        current = json.loads(result.evidence["profile"])
+        entry = references.get(bid)
+        reference, source = profiling.reference_for(
+            history, bid, entry.provenance.get("commit") if entry else None
+        )
+        click.echo(f"\nwhy is {bid} slower? top functions (cumulative, per call) vs {source}:")
+        click.echo(profiling.compare(current, reference))
+        if bid in record.results and history:
+            kept = replace(
+                record.results[bid],
+                evidence={**record.results[bid].evidence, "profile": result.evidence["profile"]},
+            )
+            record.results[bid] = kept
+            history.replace_result(record.run_id, kept)
+
+
+def report(record, verdicts, fail_level, json_path, junit_path, markdown_path) -> None:
+    if verdicts:
+        click.echo(render_table(verdicts))
+    for v in verdicts:
+        if v.plan_changed:
+            click.echo(f"\nquery plan of {v.benchmark_id} changed:\n{plan_diff(v)}")
+    click.echo(summary_line(record, verdicts))
+    for path in write_reports(
+        record,
+        verdicts,
+        fail_on=fail_level,
+        json_path=json_path,
+        junit_path=junit_path,
+        markdown_path=markdown_path,
+    ):
+        info(f"tracetui: wrote {path}")
+    if record.status == "cancelled":
+        info("tracetui: run cancelled; finished results kept in history, no baseline written")

@@ -1,0 +1,173 @@
+"""Running a user's own pytest-benchmark tests as a tracetui run.
+
+This module owns ``tracetui run --pytest PATH...``: :func:`run_pytest`
+starts ``python -m pytest PATHS --benchmark-only -p tracetui.engine.interop.pytest_stream``
+as a SUBPROCESS in a session of its own (never ``pytest.main()`` in the
+caller: pytest captures file descriptors 1 and 2 and would swallow a
+console), hands it the write end of a pipe through
+:data:`tracetui.engine.interop.pytest_stream.FD_ENV`, and passes every event the plugin
+writes there to ``emit``. The events are the engine's own, so verdicts, the
+history and the console's dashboard work unchanged.
+
+pytest's own terminal output goes to ``log`` (a file, appended) or is
+discarded; when pytest stops without a ``RunFinished`` (it crashed, or a
+usage error), one is synthesised with status ``crashed`` and the last line
+pytest printed. Ctrl-C in the caller interrupts pytest (SIGINT), waits
+briefly, then kills its process group: nothing outlives the call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from tracetui.engine.core.events import Event, RunFinished, RunStarted, read_events
+from tracetui.engine.interop.pytest_stream import BACKEND_ENV, DEFAULT_BACKEND, FD_ENV, RUN_ID_ENV
+
+STOP_GRACE_S = 10.0
+# Where another interpreter finds ``tracetui`` when it is not installed there:
+# the folder that holds the installed ``tracetui/`` (none for an editable install,
+# whose import hook lives in the installing environment only).
+_PACKAGE = Path(__file__).resolve().parents[2]
+_TRACETUI_ROOT = str(_PACKAGE.parent) if _PACKAGE.name == "tracetui" else ""
+
+
+def pytest_command(
+    paths: Sequence[str], extra_args: Iterable[str] = (), *, python: str = sys.executable
+) -> list[str]:
+    """The command line of the pytest subprocess."""
+    return [
+        python,
+        "-m",
+        "pytest",
+        *paths,
+        "--benchmark-only",
+        "-p",
+        "tracetui.engine.interop.pytest_stream",
+        *extra_args,
+    ]
+
+
+def _tail(log_path: Path) -> str:
+    try:
+        lines = log_path.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    meaningful = [line.strip("= ").strip() for line in lines if line.strip("= ").strip()]
+    errors = [line for line in meaningful if "error" in line.lower()]
+    return (errors or meaningful or [""])[-1][:300]
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGINT the pytest process, then SIGKILL its group after a grace period."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(process.pid, signal.SIGINT)
+    try:
+        process.wait(timeout=STOP_GRACE_S)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def run_pytest(
+    paths: list[str],
+    emit: Callable[[Event], None],
+    run_id: str,
+    extra_args: Sequence[str] = (),
+    *,
+    cwd: str | Path | None = None,
+    log: Path | None = None,
+    python: str = sys.executable,
+    backend: str = DEFAULT_BACKEND,
+) -> int:
+    """Run pytest-benchmark tests in a subprocess, streaming engine events; return its exit code.
+
+    ``paths`` and ``extra_args`` go to pytest as given (``-k``,
+    ``--benchmark-min-rounds=...``, ``--benchmark-json=...`` all work).
+    ``python`` is the interpreter of the project under test (it needs
+    pytest-benchmark; tracetui's ``engine`` is put on its path).
+    ``backend`` labels the run in the history and the baselines.
+    The last event passed to ``emit`` is always a :class:`RunFinished`.
+    """
+    env = {
+        **os.environ,
+        FD_ENV: "",
+        RUN_ID_ENV: run_id,
+        BACKEND_ENV: backend,
+        "PYTHONUNBUFFERED": "1",
+    }
+    if python != sys.executable and _TRACETUI_ROOT:
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (env.get("PYTHONPATH", ""), _TRACETUI_ROOT) if p
+        )
+    read_fd, write_fd = os.pipe()
+    env[FD_ENV] = str(write_fd)
+    own_log = log is None
+    if log is None:
+        handle, name = tempfile.mkstemp(prefix="tracetui-pytest-", suffix=".log")
+        os.close(handle)
+        log = Path(name)
+    else:
+        log.parent.mkdir(parents=True, exist_ok=True)
+    started = False
+    last: RunFinished | None = None
+    try:
+        with open(log, "ab") as log_file:
+            try:
+                process = subprocess.Popen(
+                    pytest_command(paths, extra_args, python=python),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log_file,
+                    stderr=subprocess.STDOUT,
+                    pass_fds=(write_fd,),
+                    cwd=cwd,
+                    env=env,
+                    start_new_session=True,
+                )
+            finally:
+                os.close(write_fd)
+            try:
+                with os.fdopen(read_fd, "r", encoding="utf-8") as events:
+                    read_fd = -1
+                    for event in read_events(events):
+                        if isinstance(event, RunFinished):
+                            last = event  # held back until pytest has exited
+                            continue
+                        started = started or isinstance(event, RunStarted)
+                        emit(event)
+                code = process.wait()
+            except BaseException:
+                _stop(process)
+                raise
+        if not started:
+            emit(
+                RunStarted(
+                    run_id=run_id, benchmark_ids=(), profile="pytest", backend=backend, db_url=""
+                )
+            )
+        if last is None or last.status == "crashed":
+            reason = _tail(log)
+            error = last.error if last and last.error else f"pytest exited with code {code}"
+            last = RunFinished(
+                run_id=run_id,
+                status="crashed",
+                duration=last.duration if last else 0.0,
+                error=error + (f": {reason}" if reason else ""),
+            )
+        emit(last)
+        return code
+    finally:
+        if read_fd >= 0:
+            os.close(read_fd)
+        if own_log:
+            with contextlib.suppress(OSError):
+                log.unlink()

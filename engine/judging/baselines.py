@@ -1,0 +1,332 @@
+"""Accepted baselines and the gate policy, as TOML files under ``baselines/``.
+
+One file per suite and backend (``baselines/bulk.sqlite.toml``) so that a
+SQLite number is never compared with a PostgreSQL one, plus
+``baselines/policy.toml`` for thresholds (global, per suite, per
+benchmark) and budgets (absolute ceilings). Files are read with tomllib and
+written with tomli-w, keys sorted, atomically (temp file, fsync, rename):
+a baseline file is never left half-written. Nothing here writes unless
+asked to accept specific results.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import random
+import tempfile
+import time
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from tracetui.engine.core.results import BenchmarkResult
+from tracetui.engine.judging.stats import run_spread
+from tracetui.engine.judging.verdicts import Reference, Thresholds
+
+SCHEMA_VERSION = 1
+DEFAULT_DIR = Path("baselines")
+POLICY_FILE = "policy.toml"
+RESERVOIR_SIZE = 64
+MIN_RUNS_FOR_SPREAD = 3
+
+
+class BaselineError(ValueError):
+    """A baseline or policy file that cannot be used; the message names the file."""
+
+
+@dataclass(frozen=True)
+class BaselineEntry:
+    """One benchmark's accepted numbers."""
+
+    benchmark_id: str
+    kind: str
+    unit: str
+    values: Mapping[str, float]
+    rounds: int
+    iterations: int
+    samples: tuple[float, ...] = ()
+    counters: Mapping[str, float] = field(default_factory=dict)
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+    evidence: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def reference(self) -> Reference:
+        return Reference(
+            values=self.values,
+            samples=self.samples,
+            counters=self.counters,
+            plan=self.evidence.get("plan"),
+            method=self.evidence.get("method", "sequential"),
+        )
+
+    def to_toml(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "unit": self.unit,
+            "rounds": self.rounds,
+            "iterations": self.iterations,
+            "values": dict(sorted(self.values.items())),
+            "samples": list(self.samples),
+            "counters": dict(sorted(self.counters.items())),
+            "provenance": dict(sorted(self.provenance.items())),
+            "evidence": dict(sorted(self.evidence.items())),
+        }
+
+    @classmethod
+    def from_toml(cls, benchmark_id: str, data: Mapping[str, Any]) -> BaselineEntry:
+        values = data["values"]
+        if not isinstance(values, Mapping) or not values:
+            raise ValueError("'values' must be a non-empty table")
+        return cls(
+            benchmark_id=benchmark_id,
+            kind=str(data.get("kind", "micro")),
+            unit=str(data.get("unit", "s")),
+            values={str(k): float(v) for k, v in values.items()},
+            rounds=int(data.get("rounds", 0)),
+            iterations=int(data.get("iterations", 1)),
+            samples=tuple(float(x) for x in data.get("samples", ())),
+            counters={str(k): float(v) for k, v in data.get("counters", {}).items()},
+            provenance=dict(data.get("provenance", {})),
+            evidence={str(k): str(v) for k, v in data.get("evidence", {}).items()},
+        )
+
+    @classmethod
+    def from_result(
+        cls,
+        result: BenchmarkResult,
+        provenance: Mapping[str, Any],
+        *,
+        earlier: Sequence[BenchmarkResult] = (),
+        seed: int = 0,
+    ) -> BaselineEntry:
+        """An entry from one result, pooled with ``earlier`` runs of the same benchmark.
+
+        Pooling several runs puts the run-to-run noise (another process, another
+        memory layout, another moment of the machine) into the reservoir and
+        records its size as ``values.run_spread`` (robust sigma of the run
+        medians, relative), which verdicts use as a noise floor.
+        """
+        runs = [result, *earlier]
+        pooled = replace(
+            result,
+            samples=tuple(s for r in runs for s in r.samples),
+            latencies=tuple(x for r in runs for x in r.latencies),
+        )
+        per_run = [list(r.latencies if r.kind == "load" else r.samples) for r in runs]
+        samples = [s for run in per_run for s in run]
+        if len(samples) > RESERVOIR_SIZE:
+            rng = random.Random(seed)
+            share = max(1, RESERVOIR_SIZE // len(per_run))  # every run is represented
+            samples = [s for run in per_run for s in rng.sample(run, min(share, len(run)))]
+            samples = sorted(samples[:RESERVOIR_SIZE])
+        values = {k: v for k, v in pooled.summary().items() if math.isfinite(v)}
+        if len(runs) >= MIN_RUNS_FOR_SPREAD:
+            values["run_spread"] = run_spread([r.median for r in runs])
+        return cls(
+            benchmark_id=result.id,
+            kind=result.kind,
+            unit="s",
+            values=values,
+            rounds=pooled.rounds,
+            iterations=result.iterations,
+            samples=tuple(samples),
+            counters=dict(result.counters),
+            provenance=dict(provenance),
+            evidence=dict(result.evidence),
+        )
+
+
+PROVENANCE_KEYS = ("commit", "machine", "python", "sqlalchemy")
+
+
+def provenance_of(run_id: str, environment: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
+    """Where an accepted baseline came from: the run, its commit and machine, and ``extra``."""
+    out: dict[str, Any] = {"run_id": run_id, **extra}
+    out.update({k: environment[k] for k in PROVENANCE_KEYS if environment.get(k) is not None})
+    return out
+
+
+def _keep_known_spread(new: BaselineEntry, old: BaselineEntry | None) -> BaselineEntry:
+    """A single-run acceptance keeps the run-to-run spread measured before.
+
+    The spread belongs to the benchmark on this machine, not to one run;
+    dropping it would silently remove the noise floor (see verdicts).
+    """
+    if old is None or "run_spread" in new.values or "run_spread" not in old.values:
+        return new
+    return replace(
+        new,
+        values={**new.values, "run_spread": old.values["run_spread"]},
+        provenance={
+            **new.provenance,
+            "run_spread_from": old.provenance.get("run_id", "an earlier baseline"),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class BaselineFile:
+    path: Path
+    suite: str
+    backend: str
+    entries: Mapping[str, BaselineEntry]
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise BaselineError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise BaselineError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Thresholds (global, per suite, per benchmark) and budgets by benchmark id."""
+
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    suite_thresholds: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    benchmark_thresholds: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    budgets: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+
+    def thresholds_for(self, benchmark_id: str) -> Thresholds:
+        suite = benchmark_id.split(".", 1)[0]
+        t = self.thresholds.merged(self.suite_thresholds.get(suite, {}))
+        return t.merged(self.benchmark_thresholds.get(benchmark_id, {}))
+
+    def budgets_for(self, benchmark_id: str) -> Mapping[str, float]:
+        return self.budgets.get(benchmark_id, {})
+
+
+class BaselineStore:
+    """The ``baselines/`` folder: per-suite-and-backend files and the policy."""
+
+    def __init__(self, root: Path | str = DEFAULT_DIR) -> None:
+        self.root = Path(root)
+
+    def path_for(self, suite: str, backend: str) -> Path:
+        return self.root / f"{suite}.{backend}.toml"
+
+    def load(self, suite: str, backend: str) -> BaselineFile:
+        """The suite's baselines; an absent file is an empty one (every result NEW)."""
+        path = self.path_for(suite, backend)
+        if not path.exists():
+            return BaselineFile(path, suite, backend, {})
+        data = _read_toml(path)
+        schema = data.get("schema")
+        if schema != SCHEMA_VERSION:
+            raise BaselineError(
+                f"{path}: schema {schema!r} is not supported (expected {SCHEMA_VERSION})"
+            )
+        raw = data.get("benchmarks", {})
+        if not isinstance(raw, Mapping):
+            raise BaselineError(f"{path}: 'benchmarks' must be a table")
+        entries = {}
+        for bid, entry in raw.items():
+            try:
+                entries[bid] = BaselineEntry.from_toml(bid, entry)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                detail = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+                raise BaselineError(f"{path}: benchmark {bid!r}: {detail}") from None
+        return BaselineFile(path, suite, backend, entries)
+
+    def references(self, suites: Iterable[str], backend: str) -> dict[str, BaselineEntry]:
+        out: dict[str, BaselineEntry] = {}
+        for suite in suites:
+            out.update(self.load(suite, backend).entries)
+        return out
+
+    def load_policy(self) -> Policy:
+        path = self.root / POLICY_FILE
+        if not path.exists():
+            return Policy()
+        data = _read_toml(path)
+        try:
+            raw_t = dict(data.get("thresholds", {}))
+            suites = raw_t.pop("suites", {})
+            benchmarks = raw_t.pop("benchmarks", {})
+            global_t = Thresholds().merged(raw_t)
+            policy = Policy(
+                thresholds=global_t,
+                suite_thresholds=suites,
+                benchmark_thresholds=benchmarks,
+                budgets={
+                    bid: {str(k): float(v) for k, v in b.items()}
+                    for bid, b in data.get("budgets", {}).items()
+                },
+            )
+            for name in [*suites, *benchmarks]:
+                policy.thresholds_for(name if "." in name else f"{name}.x")
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise BaselineError(f"{path}: {exc}") from None
+        return policy
+
+    def accept(
+        self,
+        results: Iterable[BenchmarkResult],
+        *,
+        backend: str,
+        provenance: Mapping[str, Any],
+        earlier: Mapping[str, Sequence[BenchmarkResult]] | None = None,
+    ) -> list[Path]:
+        """Write these results as the new baselines; return the files that changed.
+
+        ``earlier`` maps a benchmark id to results of earlier runs to pool with
+        this one (see :meth:`BaselineEntry.from_result`).
+
+        Every touched file is loaded first (a malformed one stops the whole
+        accept before anything is written), then each is replaced atomically.
+        """
+        by_suite: dict[str, list[BenchmarkResult]] = {}
+        for result in results:
+            by_suite.setdefault(result.suite, []).append(result)
+        files = {suite: self.load(suite, backend) for suite in by_suite}
+        changed: list[Path] = []
+        accepted_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        for suite, suite_results in sorted(by_suite.items()):
+            current = files[suite]
+            entries = dict(current.entries)
+            for result in suite_results:
+                entry = BaselineEntry.from_result(
+                    result,
+                    {**provenance, "accepted_at": accepted_at},
+                    earlier=(earlier or {}).get(result.id, ()),
+                )
+                entries[result.id] = _keep_known_spread(entry, current.entries.get(result.id))
+            document = {
+                "schema": SCHEMA_VERSION,
+                "suite": suite,
+                "backend": backend,
+                "benchmarks": {bid: entries[bid].to_toml() for bid in sorted(entries)},
+            }
+            payload = tomli_w.dumps(document).encode()
+            old = current.path.read_bytes() if current.path.exists() else None
+            if payload != old:
+                _atomic_write(current.path, payload)
+                changed.append(current.path)
+        return changed
+
+    def all_files(self) -> list[Path]:
+        return sorted(p for p in self.root.glob("*.*.toml"))

@@ -1,0 +1,139 @@
+"""One run from a front end's point of view: record events, judge results.
+
+:class:`RunRecorder` folds the event stream into a :class:`RunRecord`
+(writing each result to the history as it arrives, so a cancelled run keeps
+what finished). :func:`evaluate` turns a record into verdicts against the
+baselines and the policy. Both front ends (the headless CLI and the
+console) use exactly these two, so they can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracetui.engine.core.events import (
+    BenchmarkFailed,
+    BenchmarkFinished,
+    Event,
+    RunFinished,
+    RunStarted,
+)
+from tracetui.engine.core.registry import SuiteLoadError, benchmarks_of, suite_names, suite_of
+from tracetui.engine.core.results import BenchmarkResult
+from tracetui.engine.judging.baselines import BaselineEntry, BaselineStore, Policy
+from tracetui.engine.judging.verdicts import Level, RegressionCheck, Verdict, failed, missing
+from tracetui.engine.recording.history import History
+
+
+@dataclass
+class RunRecord:
+    """What a run produced so far."""
+
+    run_id: str
+    profile: str = ""
+    backend: str = ""
+    db_url: str = ""
+    benchmark_ids: tuple[str, ...] = ()
+    environment: Mapping[str, Any] = field(default_factory=dict)
+    results: dict[str, BenchmarkResult] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+    status: str = "running"
+    error: str = ""
+    duration: float = 0.0
+
+    @property
+    def suites(self) -> list[str]:
+        return list(dict.fromkeys(suite_of(b) for b in self.benchmark_ids))
+
+
+class RunRecorder:
+    """Feed it every event; it keeps the record and the history in step."""
+
+    def __init__(self, run_id: str, history: History | None = None, *, source: str = "run") -> None:
+        self.record = RunRecord(run_id=run_id)
+        self.history = history
+        self.source = source
+
+    def __call__(self, event: Event) -> None:
+        rec = self.record
+        if isinstance(event, RunStarted):
+            rec.profile, rec.backend, rec.db_url = event.profile, event.backend, event.db_url
+            rec.benchmark_ids = event.benchmark_ids
+            rec.environment = event.environment
+            if self.history:
+                self.history.start_run(
+                    rec.run_id,
+                    profile=event.profile,
+                    backend=event.backend,
+                    db_url=event.db_url,
+                    environment=event.environment,
+                    source=self.source,
+                    started_at=event.started_at or None,
+                )
+        elif isinstance(event, BenchmarkFinished):
+            rec.results[event.result.id] = event.result
+            if self.history:
+                self.history.add_result(rec.run_id, event.result)
+        elif isinstance(event, BenchmarkFailed):
+            rec.failures[event.benchmark_id] = event.error
+            if self.history:
+                self.history.add_failure(rec.run_id, event.benchmark_id, event.error)
+        elif isinstance(event, RunFinished):
+            rec.status = event.status
+            rec.error = event.error
+            rec.duration = event.duration
+
+    def finish(self, verdicts: Iterable[Verdict]) -> None:
+        if self.history and self.record.benchmark_ids:
+            self.history.finish_run(self.record.run_id, self.record.status, verdicts)
+
+
+def evaluate(
+    record: RunRecord,
+    references: Mapping[str, BaselineEntry],
+    policy: Policy,
+    *,
+    planned_suites: Iterable[str] | None = None,
+) -> list[Verdict]:
+    """A verdict per planned benchmark, plus MISSING for baselines whose benchmark is gone.
+
+    Order follows the plan. MISSING is reported only within suites that
+    were planned, for baseline entries no registered benchmark has.
+    """
+    verdicts: list[Verdict] = []
+    for bid in record.benchmark_ids:
+        if bid in record.results:
+            result = record.results[bid]
+            check = RegressionCheck(policy.thresholds_for(bid), policy.budgets_for(bid))
+            entry = references.get(bid)
+            verdicts.append(check.check(result, entry.reference if entry else None))
+        elif bid in record.failures:
+            verdicts.append(failed(bid, record.failures[bid]))
+    suites = set(planned_suites if planned_suites is not None else record.suites)
+    known: set[str] = set()
+    for name in sorted(suites & set(suite_names())):
+        try:
+            known.update(benchmarks_of([name]))
+        except SuiteLoadError:
+            suites.discard(name)  # a suite that cannot load cannot say what is missing
+    judged = set(record.results) | set(record.failures)
+    for bid, entry in references.items():
+        if suite_of(bid) in suites and bid not in known and bid not in judged:
+            verdicts.append(missing(bid, entry.reference))
+    return verdicts
+
+
+def load_references(
+    store: BaselineStore, suites: Iterable[str], backend: str
+) -> tuple[dict[str, BaselineEntry], Policy]:
+    """Baselines of these suites for this backend and the policy (raises BaselineError)."""
+    return store.references(suites, backend), store.load_policy()
+
+
+def count_levels(verdicts: Iterable[Verdict]) -> dict[Level, int]:
+    counts: dict[Level, int] = {}
+    for v in verdicts:
+        counts[v.level] = counts.get(v.level, 0) + 1
+    return counts
