@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from tracetui.engine.core.events import Progress
+from tracetui.engine.core.events import LoadSecond, Progress
 from tracetui.engine.core.model import Benchmark, Case, Context, Kind, Reporter, Timed
 from tracetui.engine.core.profiles import Profile
 from tracetui.engine.core.results import BenchmarkResult
@@ -66,12 +66,13 @@ class _EmittingReporter(Reporter):
     def __init__(self, run: _Run) -> None:
         self.run = run
 
-    def progress(  # type: ignore[override]
+    def progress(
         self,
         *,
         ops_per_s: float | None = None,
         latencies: Sequence[float] = (),
         extra: Mapping[str, float] | None = None,
+        load: LoadSecond | None = None,
     ) -> None:
         run = self.run
         run.emit(
@@ -83,6 +84,7 @@ class _EmittingReporter(Reporter):
                 latencies=tuple(float(x) for x in list(latencies)[-LIVE_LATENCIES:]),
                 elapsed=run.spent + (timer() - run.round_started),
                 extra={k: float(v) for k, v in (extra or {}).items()},
+                load=load,
             )
         )
 
