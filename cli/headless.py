@@ -68,12 +68,12 @@ class StderrProgress:
             )
         elif isinstance(event, BenchmarkStarted):
             self.current = f"[{event.index + 1}/{event.total}] {event.benchmark_id}"
-        elif isinstance(event, Progress) and "users" in event.extra:
-            x = event.extra  # a load run streams one line per second
+        elif isinstance(event, Progress) and event.load is not None:
+            x = event.load  # a load run streams one line per second
             info(
-                f"{self.current}: {event.elapsed:5.1f}s  users {x['users']:.0f}  "
-                f"{x.get('rps', 0):.0f} req/s  p95 {format_seconds(x.get('p95'))}  "
-                f"failures {x.get('failures_per_s', 0):.0f}/s"
+                f"{self.current}: {event.elapsed:5.1f}s  users {x.users}  "
+                f"{x.rps:.0f} req/s  p95 {format_seconds(x.p95)}  "
+                f"failures {x.failures_per_s:.0f}/s"
             )
         elif isinstance(event, BenchmarkFinished) and event.result.kind == "load":
             m = event.result.metrics

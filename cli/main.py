@@ -338,12 +338,15 @@ def run_command(
     connect_or_fail(db_url)
     backend = backend_name(db_url)
     suites = list(dict.fromkeys(suite_of(b) for b in ids))
-    if host is not None and "load" in suites:
+    if "load" in suites:  # the load suite's own rules, before any user spawns
+        from tracetui.suites.load import load_options
         from tracetui.suites.load.process import LoadTargetError, check_reachable
 
         try:
-            check_reachable(host)  # before any user spawns
-        except LoadTargetError as exc:
+            load = load_options(options, profile)
+            if load.host is not None:
+                check_reachable(load.host)
+        except (ValueError, LoadTargetError) as exc:
             fail(str(exc))
     try:
         references, policy = load_references(store, suites, backend)

@@ -76,10 +76,7 @@ class BenchSnapshot:
     ops_per_s: tuple[float, ...]
     latencies: tuple[float, ...]
     extra: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
-
-    @property
-    def is_load(self) -> bool:
-        return "users" in self.extra
+    is_load: bool = False  # the latest Progress carried a load run's second
 
 
 class LiveSeries:
@@ -96,7 +93,13 @@ class LiveSeries:
         self._ops.setdefault(bid, deque(maxlen=SERIES_LENGTH)).append(float(event.ops_per_s))
         self._latencies.setdefault(bid, deque(maxlen=LATENCY_LENGTH)).extend(event.latencies)
         extra = self._extra.setdefault(bid, {})
-        for key, value in event.extra.items():
+        values = dict(event.extra)
+        if event.load is not None:  # series of the load view, named after the typed fields
+            load = event.load
+            values.update(users=load.users, rps=load.rps, failures_per_s=load.failures_per_s)
+            if load.p95 is not None:
+                values["p95"] = load.p95
+        for key, value in values.items():
             extra.setdefault(key, deque(maxlen=SERIES_LENGTH)).append(float(value))
         self._last[bid] = event
 
@@ -115,6 +118,7 @@ class LiveSeries:
                 ops_per_s=tuple(self._ops[bid]),
                 latencies=tuple(self._latencies[bid]),
                 extra={k: tuple(v) for k, v in self._extra[bid].items()},
+                is_load=last.load is not None,
             )
             for bid, last in self._last.items()
         }

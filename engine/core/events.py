@@ -1,13 +1,20 @@
-"""The typed event stream between the worker process and its front ends.
+"""The typed event streams: worker process to front ends, Locust process to load suite.
 
 One schema, used by CI, the console and the tests alike. Each event is a
 small frozen dataclass with ``to_json``/``from_json``; on the wire it is
-one JSON object per line with a ``"type"`` field naming the class.
+one JSON object per line with a ``"type"`` field naming the class, read
+back with :func:`read_events`.
 
 Order in a run: ``RunStarted``, then per benchmark ``BenchmarkStarted``,
 any number of ``Progress``, and ``BenchmarkFinished`` or
 ``BenchmarkFailed``; last ``RunFinished`` (status ``completed``,
 ``cancelled`` or ``crashed``).
+
+A Locust process (:mod:`tracetui.suites.load.locust_bridge`) speaks the
+same way to the load suite's parent side (:mod:`tracetui.suites.load.process`):
+one ``LoadSecond`` per second, then one ``LoadFinished``. A load
+benchmark's ``Progress`` carries the latest ``LoadSecond`` in ``load``.
+This module imports neither Locust nor gevent (the bridge imports it).
 """
 
 from __future__ import annotations
@@ -69,12 +76,83 @@ class BenchmarkStarted(Event):
 
 
 @dataclass(frozen=True)
+class LoadSecond(Event):
+    """One second of a Locust run (the last one may be shorter).
+
+    Rates come from the change in Locust's request counters over the
+    window; ``p50``/``p95``/``p99`` are the window's exact latencies in
+    seconds (None when nothing answered in it); ``requests``, ``failures``,
+    ``creates_ok`` and ``deletes_ok`` are totals so far; ``recent`` the
+    window's first latencies (bounded). ``ramp_users`` is the step's target
+    while the load suite ramps users (None otherwise).
+    """
+
+    type: ClassVar[str] = "load_second"
+    t: float  # seconds since the test started
+    users: int
+    rps: float
+    failures_per_s: float = 0.0
+    requests: int = 0
+    failures: int = 0
+    p50: float | None = None
+    p95: float | None = None
+    p99: float | None = None
+    creates_ok: int = 0
+    deletes_ok: int = 0
+    recent: tuple[float, ...] = ()
+    ramp_users: int | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LoadSecond:
+        fields = {k: v for k, v in data.items() if k != "type"}
+        fields["recent"] = tuple(float(x) for x in fields.get("recent", ()))
+        return cls(**fields)
+
+
+@dataclass(frozen=True)
+class LoadFinished(Event):
+    """A whole Locust run, written once when Locust quits (latencies in seconds).
+
+    Exact percentiles from an HDR histogram of every request, totals, the
+    errors Locust saw (most frequent first), which user classes ran on which
+    HTTP client (``CrudHighUser:fast``) and a bounded latency sample.
+    """
+
+    type: ClassVar[str] = "load_finished"
+    duration_s: float
+    requests: int
+    failures: int
+    rps: float
+    failure_ratio: float
+    p50: float | None = None
+    p95: float | None = None
+    p99: float | None = None
+    mean: float | None = None
+    max: float | None = None
+    recorded: int = 0
+    creates_ok: int = 0
+    deletes_ok: int = 0
+    errors: tuple[str, ...] = ()
+    user_classes: tuple[str, ...] = ()
+    latencies: tuple[float, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LoadFinished:
+        fields = {k: v for k, v in data.items() if k != "type"}
+        for key in ("errors", "user_classes"):
+            fields[key] = tuple(str(x) for x in fields.get(key, ()))
+        fields["latencies"] = tuple(float(x) for x in fields.get("latencies", ()))
+        return cls(**fields)
+
+
+@dataclass(frozen=True)
 class Progress(Event):
     """Live numbers, at most ~10 per second per benchmark.
 
     ``latencies`` are the latest per-op seconds (bounded, newest last);
-    ``extra`` carries kind-specific live values (``users``, ``rps``,
-    ``p95``, ``failures_per_s`` for load runs).
+    ``extra`` carries kind-specific live values (``precision``, the
+    median's relative 95 % half-width so far); ``load`` a load run's latest
+    second (its ``recent`` latencies are in ``latencies``).
     """
 
     type: ClassVar[str] = "progress"
@@ -85,11 +163,20 @@ class Progress(Event):
     latencies: tuple[float, ...] = ()
     elapsed: float = 0.0
     extra: dict[str, float] = field(default_factory=dict)
+    load: LoadSecond | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = super().to_json()
+        if self.load is None:
+            del data["load"]  # the common case stays as small as it was
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Progress:
         fields = {k: v for k, v in data.items() if k != "type"}
         fields["latencies"] = tuple(fields.get("latencies", ()))
+        if fields.get("load") is not None:
+            fields["load"] = LoadSecond.from_json(fields["load"])
         return cls(**fields)
 
 
@@ -136,6 +223,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         BenchmarkFinished,
         BenchmarkFailed,
         RunFinished,
+        LoadSecond,
+        LoadFinished,
     )
 }
 
@@ -160,6 +249,6 @@ def parse_event(line: str | dict[str, Any]) -> Event:
     data = json.loads(line) if isinstance(line, str) else line
     try:
         cls = EVENT_TYPES[data["type"]]
-    except KeyError as exc:
+        return cls.from_json(data)
+    except (KeyError, TypeError) as exc:  # no such type, not an object, fields that do not fit
         raise ValueError(f"not a tracetui event: {str(line)[:80]}") from exc
-    return cls.from_json(data)

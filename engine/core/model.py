@@ -32,9 +32,12 @@ import inspect
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracetui.engine.core.profiles import Profile
+
+if TYPE_CHECKING:
+    from tracetui.engine.core.events import LoadSecond
 
 
 class Kind(enum.StrEnum):
@@ -106,8 +109,9 @@ class Reporter:
         ops_per_s: float | None = None,
         latencies: Sequence[float] = (),
         extra: Mapping[str, float] | None = None,
+        load: LoadSecond | None = None,
     ) -> None:
-        """Report live numbers from inside a running round."""
+        """Report live numbers from inside a running round (``load``: a load run's second)."""
 
 
 @dataclass

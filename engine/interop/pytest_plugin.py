@@ -12,8 +12,9 @@ uses it to run every registered benchmark as one pytest test
   ``benchmark.pedantic(fn, setup=..., teardown=..., rounds=R, iterations=1)``
   with R = ``--benchmark-min-rounds`` (1 for load benchmarks);
 - ``benchmark.group`` is the benchmark's group; ``extra_info`` carries
-  ``sql_statements`` (one untimed probe call, as ``tracetui run`` does; peak
-  memory too for benchmarks that track it) and,
+  ``sql_statements`` per operation (the engine's own untimed probe,
+  :func:`tracetui.engine.measuring.case_runner.probe`, so the number is the
+  one ``tracetui run`` records; peak memory too for benchmarks that track it) and,
   under ``"tracetui"``, the engine id, suite, kind, backend and counters so
   that ``tracetui import`` files the results under the same ids;
 - each suite's ``setup`` runs once per session, before its first benchmark,
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from tracetui.engine.core.model import Benchmark, Context, Pedantic, Suite
+    from tracetui.engine.core.model import Benchmark, Case, Context, Pedantic, Suite
 
 DEFAULT_PROFILE = "standard"
 _KEYWORD_WORD = re.compile(r"[\w.\[\]-]+")
@@ -197,21 +198,6 @@ def tracetui_contexts(
             pytest.fail("; ".join(errors), pytrace=False)
 
 
-def count_statements(fn: Callable[[], object]) -> tuple[object, int]:
-    """Call ``fn`` once, counting its SQL statements (the engine's own probe)."""
-    from tracetui.engine.measuring.evidence import capture
-
-    value, captured = capture(fn)
-    return value, captured.count
-
-
-def peak_memory(fn: Callable[[], object]) -> int:
-    """Call ``fn`` once under tracemalloc; the peak bytes it allocated (the engine's probe)."""
-    from tracetui.engine.measuring.timing import peak_memory as probe
-
-    return probe(fn)[1]
-
-
 def describe(bench: Benchmark, ctx: Context) -> dict[str, Any]:
     """What ``extra_info["tracetui"]`` records about a benchmark."""
     from tracetui.engine.core.database import mask_url
@@ -228,6 +214,13 @@ def describe(bench: Benchmark, ctx: Context) -> dict[str, Any]:
         "db_url": mask_url(ctx.db_url),
         "counters": {},
     }
+
+
+def _record_probe(info: dict[str, Any], bench: Benchmark, case: Case) -> None:
+    """The engine's own untimed probe: SQL statements per operation, peak memory."""
+    from tracetui.engine.measuring.case_runner import probe
+
+    info["counters"].update(probe(bench, case, plan=False).counters)
 
 
 def _pedantic_rounds(benchmark: Any, bench: Benchmark) -> int:
@@ -258,7 +251,10 @@ def _record_details(info: dict[str, Any], details: list[Any]) -> None:
 
 
 def _run_pedantic(benchmark: Any, bench: Benchmark, case: Pedantic, info: dict[str, Any]) -> None:
+    from dataclasses import replace
+
     from tracetui.engine.core.model import Kind, RoundDetail
+    from tracetui.engine.measuring.case_runner import call_once
 
     details: list[RoundDetail] = []
 
@@ -282,25 +278,10 @@ def _run_pedantic(benchmark: Any, bench: Benchmark, case: Pedantic, info: dict[s
         return value
 
     if not benchmark.enabled:  # --benchmark-disable: one plain round, teardown included
-        args, _ = setup()
-        try:
-            target(*args)
-        finally:
-            teardown(*args)
+        call_once(replace(case, fn=target), lambda call: call())
         return
-    if bench.kind != Kind.LOAD:  # untimed probe rounds, as `tracetui run` takes them
-        args, _ = setup()
-        try:
-            _, statements = count_statements(lambda: case.fn(*args))
-        finally:
-            teardown(*args)
-        info["counters"]["sql_statements"] = float(statements)
-        if bench.track_memory:
-            args, _ = setup()
-            try:
-                info["counters"]["peak_memory_bytes"] = float(peak_memory(lambda: case.fn(*args)))
-            finally:
-                teardown(*args)
+    if bench.kind != Kind.LOAD:  # the untimed probe, the same as `tracetui run` takes
+        _record_probe(info, bench, case)
     benchmark.pedantic(
         target,
         setup=setup,
@@ -317,7 +298,8 @@ def run_with_fixture(benchmark: Any, bench: Benchmark, ctx: Context) -> None:
     The benchmark's generator is opened (its setup runs), its case is timed,
     and its teardown (the code after ``yield``) always runs.
     """
-    from tracetui.engine.core.model import Pedantic, Timed
+    from tracetui.engine.core.model import Timed
+    from tracetui.engine.measuring.case_runner import check_case
 
     info = describe(bench, ctx)
     benchmark.group = bench.group
@@ -325,22 +307,18 @@ def run_with_fixture(benchmark: Any, bench: Benchmark, ctx: Context) -> None:
     gen = bench.open(ctx)
     case = next(gen)
     try:
+        case = check_case(bench, case)
         if isinstance(case, Timed):
-            _, statements = count_statements(case.fn)
-            info["counters"]["sql_statements"] = float(statements)
-            if bench.track_memory:
-                info["counters"]["peak_memory_bytes"] = float(peak_memory(case.fn))
+            _record_probe(info, bench, case)
             benchmark(case.fn)
-        elif isinstance(case, Pedantic):
-            _run_pedantic(benchmark, bench, case, info)
         else:
-            kind = type(case).__name__
-            raise TypeError(f"{bench.id}: yielded {kind}, expected Timed or Pedantic")
+            _run_pedantic(benchmark, bench, case, info)
     except BaseException:
         gen.close()
         raise
     if "sql_statements" in info["counters"]:
-        benchmark.extra_info["sql_statements"] = int(info["counters"]["sql_statements"])
+        per_op = info["counters"]["sql_statements"]
+        benchmark.extra_info["sql_statements"] = int(per_op) if per_op.is_integer() else per_op
     for _ in gen:
         raise RuntimeError(f"{bench.id}: a benchmark must yield exactly one case")
 

@@ -1,3 +1,4 @@
-"""Measuring: timing a case, the worker process and its runner, exact database
-evidence, profiling, the machine's noise, and the parent side of a Locust run.
+"""Measuring: the one case runner (probe and one timed round), timing a benchmark
+with it, the worker process and its runner, exact database evidence, profiling,
+and the machine's noise.
 """

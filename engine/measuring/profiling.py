@@ -16,6 +16,7 @@ from typing import Any
 TOP = 15
 _OWN_FRAMES = (
     "engine/measuring/timing.py",
+    "engine/measuring/case_runner.py",
     "engine/measuring/profiling.py",
 )  # tracetui's wrappers, not the work
 

@@ -1,13 +1,29 @@
-"""Measuring one benchmark: calibration, warm-up, rounds, counters.
+"""Measuring one benchmark: probe, calibration, warm-up, rounds, budget.
 
-Runs inside the worker process. A :class:`~tracetui.engine.core.model.Timed` case is
-calibrated like pytest-benchmark does it (iterations per round grow until a
-round lasts ``min_round_time``); a :class:`~tracetui.engine.core.model.Pedantic` case
-gets a fresh setup and exactly one timed call per round. Deterministic
-counters (SQL statements per call, peak Python memory) are taken in an
-untimed probe before the timed rounds so that counting never perturbs
-timing. Live progress goes out through ``emit`` between rounds, never
-inside the timed region.
+Runs inside the worker process. Every case is measured in one shape, a
+round at a time (so that rounds of several benchmarks can interleave):
+
+1. an untimed probe (:func:`~tracetui.engine.measuring.case_runner.probe`):
+   SQL statements per operation, the main statement's plan and rows, peak
+   memory for benchmarks that track it; counting perturbs time, so these
+   calls are never timed;
+2. calibration, for a :class:`~tracetui.engine.core.model.Timed` case only:
+   iterations per round grow until a round lasts ``min_round_time``
+   (pytest-benchmark style); a :class:`~tracetui.engine.core.model.Pedantic`
+   round is one call with its own fresh setup;
+3. warm-up: the probe (or the last calibration round) is the first warm
+   round; more untimed rounds follow until ``warmup_rounds`` and
+   ``warmup_time`` are both reached;
+4. timed rounds (:func:`~tracetui.engine.measuring.case_runner.timed_round`)
+   until :func:`_enough`.
+
+The budget a profile's ``max_time`` caps is the benchmark's own time in its
+measured rounds, each counted from its start (a pedantic round's setup) to
+the end of its bookkeeping (teardown and live progress included); probe,
+calibration and warm-up are not charged, and neither are other benchmarks'
+rounds when rounds interleave. Load benchmarks are a single round without
+probe or warm-up. Live progress goes out through ``emit`` between rounds,
+never inside the timed region.
 """
 
 from __future__ import annotations
@@ -15,73 +31,60 @@ from __future__ import annotations
 import math
 import statistics
 import time
-import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from tracetui.engine.core.events import Progress
-from tracetui.engine.core.model import (
-    Benchmark,
-    Case,
-    Context,
-    Kind,
-    Pedantic,
-    Reporter,
-    RoundDetail,
-    Timed,
-)
+from tracetui.engine.core.events import LoadSecond, Progress
+from tracetui.engine.core.model import Benchmark, Case, Context, Kind, Reporter, Timed
 from tracetui.engine.core.profiles import Profile
 from tracetui.engine.core.results import BenchmarkResult
 from tracetui.engine.judging.stats import median_ci
 from tracetui.engine.measuring import profiling
-from tracetui.engine.measuring.evidence import capture, plan_of
+from tracetui.engine.measuring.case_runner import (
+    Probe,
+    Round,
+    call_once,
+    check_case,
+    probe,
+    timed_round,
+)
 
 timer = time.perf_counter
 INTERLEAVED = "interleaved"  # evidence["method"] of results measured with alternating rounds
 PROGRESS_INTERVAL = 0.1  # seconds between Progress events (10 per second at most)
 MAX_LATENCIES = 4096  # per-op latencies kept in a result
 LIVE_LATENCIES = 64  # per-op latencies sent in one Progress event
+MAX_ITERATIONS = 1_000_000
 
 Emit = Callable[[Any], None]
-
-
-def peak_memory(fn: Callable[[], object]) -> tuple[object, int]:
-    """Call ``fn`` once under tracemalloc; return its value and peak bytes allocated."""
-    already = tracemalloc.is_tracing()
-    if not already:
-        tracemalloc.start()
-    tracemalloc.reset_peak()
-    base = tracemalloc.get_traced_memory()[0]
-    try:
-        value = fn()
-        peak = tracemalloc.get_traced_memory()[1] - base
-    finally:
-        if not already:
-            tracemalloc.stop()
-    return value, max(0, peak)
 
 
 class _EmittingReporter(Reporter):
     """Lets a long round (a load run) stream live numbers as Progress events."""
 
-    def __init__(self, emit: Emit, bench: Benchmark, rounds_planned: int, start: float) -> None:
-        self.emit = emit
-        self.bench = bench
-        self.rounds_planned = rounds_planned
-        self.start = start
-        self.round = 0
+    def __init__(self, run: _Run) -> None:
+        self.run = run
 
-    def progress(self, *, ops_per_s=None, latencies=(), extra=None) -> None:  # type: ignore[override]
-        self.emit(
+    def progress(
+        self,
+        *,
+        ops_per_s: float | None = None,
+        latencies: Sequence[float] = (),
+        extra: Mapping[str, float] | None = None,
+        load: LoadSecond | None = None,
+    ) -> None:
+        run = self.run
+        run.emit(
             Progress(
-                benchmark_id=self.bench.id,
-                round=self.round,
-                rounds_planned=self.rounds_planned,
+                benchmark_id=run.bench.id,
+                round=len(run.samples) + 1,
+                rounds_planned=run.planned,
                 ops_per_s=float(ops_per_s or 0.0),
                 latencies=tuple(float(x) for x in list(latencies)[-LIVE_LATENCIES:]),
-                elapsed=timer() - self.start,
+                elapsed=run.spent + (timer() - run.round_started),
                 extra={k: float(v) for k, v in (extra or {}).items()},
+                load=load,
             )
         )
 
@@ -99,12 +102,14 @@ def run_benchmark(bench: Benchmark, ctx: Context, emit: Emit) -> BenchmarkResult
     them into ``BenchmarkFailed``). The generator's teardown always runs.
     """
     gen = bench.open(ctx)
-    case: Case = next(gen)
     try:
-        result = _measure(bench, ctx, case, emit)
+        run = _Run(bench, ctx, check_case(bench, next(gen)), emit)
+        while not run.done:
+            run.round()
+        result = run.result()
         if ctx.options.get("cprofile") and bench.kind != Kind.LOAD:
             result = replace(
-                result, evidence={**result.evidence, "profile": _profile_case(case, result)}
+                result, evidence={**result.evidence, "profile": _profile_case(run.case, result)}
             )
     except BaseException:
         gen.close()
@@ -116,49 +121,36 @@ def run_benchmark(bench: Benchmark, ctx: Context, emit: Emit) -> BenchmarkResult
 
 def _profile_case(case: Case, result: BenchmarkResult) -> str:
     """One untimed round under cProfile (after the timed rounds, before teardown)."""
-    if isinstance(case, Timed):
-        return profiling.dumps(profiling.profile_call(case.fn, repeat=max(1, result.iterations)))
-    args = case.setup() if case.setup else None
-    args = tuple(args) if args else ()
-    try:
-        return profiling.dumps(profiling.profile_call(lambda: case.fn(*args)))
-    finally:
-        if case.teardown:
-            case.teardown(*args)
+    repeat = max(1, result.iterations) if isinstance(case, Timed) else 1
+    rows = call_once(case, lambda call: profiling.profile_call(call, repeat=repeat))
+    return profiling.dumps(rows)
 
 
-def _measure(bench: Benchmark, ctx: Context, case: Case, emit: Emit) -> BenchmarkResult:
-    if isinstance(case, Timed):
-        return _measure_timed(bench, ctx, case, emit)
-    if isinstance(case, Pedantic):
-        return _measure_pedantic(bench, ctx, case, emit)
-    raise TypeError(f"{bench.id}: yielded {type(case).__name__}, expected Timed or Pedantic")
+class _Run:
+    """One benchmark's measurement, a round at a time (the shape in the module docstring).
 
-
-def _probe(bench: Benchmark, call: Callable[[], object]) -> tuple[dict[str, float], dict[str, str]]:
-    """Untimed calls: SQL statements and the main statement's plan (and peak memory)."""
-    _, captured = capture(call)
-    counters = {"sql_statements": float(captured.count)}
-    if bench.track_memory:
-        _, peak = peak_memory(call)
-        counters["peak_memory_bytes"] = float(peak)
-    return counters, plan_of(captured)
-
-
-class _TimedRun:
-    """One Timed benchmark's measurement, a round at a time (so rounds can interleave).
-
-    ``spent`` is the benchmark's own time in timed rounds and their bookkeeping,
-    so that interleaved benchmarks each get their full time budget.
+    ``spent`` is the benchmark's own time in measured rounds and their
+    bookkeeping: the budget ``max_time`` caps, and the ``elapsed`` of its
+    Progress events.
     """
 
-    def __init__(self, bench: Benchmark, ctx: Context, case: Timed, emit: Emit) -> None:
-        self.bench, self.profile, self.fn, self.emit = bench, ctx.profile, case.fn, emit
-        self.counters, self.evidence = _probe(bench, self.fn)
-        self.iterations = self._calibrate()
-        self._warm_up()
+    def __init__(self, bench: Benchmark, ctx: Context, case: Case, emit: Emit) -> None:
+        self.bench, self.ctx, self.case, self.emit = bench, ctx, case, emit
+        self.profile: Profile = ctx.profile
+        self.single = bench.kind == Kind.LOAD
+        self.planned = planned_rounds(bench, ctx)
+        self.reporter = _EmittingReporter(self)
+        self.probe = Probe() if self.single else probe(bench, case)
+        self.iterations = self._calibrate() if isinstance(case, Timed) else 1
+        if not self.single:
+            self._warm_up()
         self.samples: list[float] = []
+        self.latencies: list[float] = []
+        self.counter_sums: dict[str, float] = {}
+        self.metric_sums: dict[str, float] = {}
+        self.ops_total = 0
         self.spent = 0.0
+        self.round_started = timer()
         self.last_emit = timer()
         self.done = False
 
@@ -166,11 +158,8 @@ class _TimedRun:
         """Grow iterations until one round lasts min_round_time (pytest-benchmark style)."""
         iterations = 1
         while True:
-            t0 = timer()
-            for _ in range(iterations):
-                self.fn()
-            duration = timer() - t0
-            if duration >= self.profile.min_round_time or iterations >= 1_000_000:
+            duration = timed_round(self.case, iterations).seconds
+            if duration >= self.profile.min_round_time or iterations >= MAX_ITERATIONS:
                 return iterations
             if duration <= 0:
                 iterations *= 10
@@ -180,55 +169,82 @@ class _TimedRun:
                 )
 
     def _warm_up(self) -> None:
+        """Short mutating rounds (one INSERT) take dozens of rounds before caches and the
+        WAL settle (183 µs → 82 µs measured): warm up by time as well as by rounds."""
         warm_until = timer() + self.profile.warmup_time
-        warmed = 0
+        warmed = 1  # the probe (or the last calibration round)
         while warmed < self.profile.warmup_rounds or timer() < warm_until:
-            for _ in range(self.iterations):
-                self.fn()
+            timed_round(self.case, self.iterations)
             warmed += 1
 
     def round(self) -> None:
-        """Time one round; report it live when due."""
-        fn, loop = self.fn, range(self.iterations)
-        t0 = timer()
-        for _ in loop:
-            fn()
-        t1 = timer()
-        per_call = (t1 - t0) / self.iterations
-        self.samples.append(per_call)
-        self.done = _enough(self.samples, self.spent + (t1 - t0), self.profile)
-        if self.done or t1 - self.last_emit >= PROGRESS_INTERVAL:
-            self.last_emit = t1
-            self.emit(
-                Progress(
-                    benchmark_id=self.bench.id,
-                    round=len(self.samples),
-                    rounds_planned=expected_rounds(
-                        len(self.samples), self.spent + (t1 - t0), self.profile, self.done
-                    ),
-                    ops_per_s=self.bench.items_per_op / per_call if per_call > 0 else 0.0,
-                    latencies=(per_call,),
-                    elapsed=self.spent + (t1 - t0),
-                    extra=_live_extra(self.samples),
-                )
-            )
+        """Time one round, account for it, report it live when due."""
+        self.round_started = t0 = timer()
+        self.ctx.reporter = self.reporter
+        measured = timed_round(self.case, self.iterations)
+        self._account(measured)
+        now = timer()
+        spent = self.spent + (now - t0)
+        self.done = self.single or _enough(self.samples, spent, self.profile)
+        if self.done or now - self.last_emit >= PROGRESS_INTERVAL:
+            self.last_emit = now
+            self.emit(self._progress(measured, spent))
         self.spent += timer() - t0
 
+    def _account(self, measured: Round) -> None:
+        self.samples.append(measured.per_call)
+        self.ops_total += measured.ops(self.bench.items_per_op)
+        detail = measured.detail
+        if detail is None:
+            return
+        self.latencies.extend(detail.latencies)
+        for k, v in detail.counters.items():
+            self.counter_sums[k] = self.counter_sums.get(k, 0.0) + float(v)
+        for k, v in detail.metrics.items():
+            self.metric_sums[k] = self.metric_sums.get(k, 0.0) + float(v)
+
+    def _progress(self, measured: Round, spent: float) -> Progress:
+        ops = measured.ops(self.bench.items_per_op)
+        detail = measured.detail
+        if detail is not None and detail.latencies:
+            recent = tuple(detail.latencies[-LIVE_LATENCIES:])
+        elif isinstance(self.case, Timed):
+            recent = (measured.per_call,)  # per call
+        else:
+            recent = (measured.seconds / max(ops, 1),)  # per operation
+        rounds = len(self.samples)
+        return Progress(
+            benchmark_id=self.bench.id,
+            round=rounds,
+            rounds_planned=1
+            if self.single
+            else expected_rounds(rounds, spent, self.profile, self.done),
+            ops_per_s=ops / measured.per_call if measured.per_call > 0 else 0.0,
+            latencies=recent,
+            elapsed=spent,
+            extra=_live_extra(self.samples),
+        )
+
     def result(self) -> BenchmarkResult:
+        counters = {**self.probe.counters, **self.counter_sums}
+        metrics = {k: v / len(self.samples) for k, v in self.metric_sums.items()}
+        if self.bench.kind == Kind.CONCURRENT and self.samples:
+            total_time = sum(self.samples)
+            metrics.setdefault("ops_per_s", self.ops_total / total_time if total_time else 0.0)
+        latencies = self.latencies
+        if len(latencies) > MAX_LATENCIES:
+            step = len(latencies) / MAX_LATENCIES
+            latencies = sorted(latencies)
+            latencies = [latencies[int(i * step)] for i in range(MAX_LATENCIES)]
         return _result(
             self.bench,
             self.samples,
             self.iterations,
-            counters=self.counters,
-            evidence=self.evidence,
+            counters=counters,
+            latencies=latencies,
+            metrics=metrics,
+            evidence=dict(self.probe.evidence),
         )
-
-
-def _measure_timed(bench: Benchmark, ctx: Context, case: Timed, emit: Emit) -> BenchmarkResult:
-    run = _TimedRun(bench, ctx, case, emit)
-    while not run.done:
-        run.round()
-    return run.result()
 
 
 def run_interleaved(
@@ -244,7 +260,7 @@ def run_interleaved(
     """
     outcomes: list[BenchmarkResult | BaseException | None] = [None] * len(benches)
     gens: dict[int, Any] = {}
-    runs: dict[int, _TimedRun] = {}
+    runs: dict[int, _Run] = {}
     try:
         for i, bench in enumerate(benches):
             try:
@@ -252,7 +268,7 @@ def run_interleaved(
                 case = next(gens[i])
                 if not isinstance(case, Timed):
                     raise TypeError(f"{bench.id}: only Timed cases can be interleaved")
-                runs[i] = _TimedRun(bench, ctx, case, emit)
+                runs[i] = _Run(bench, ctx, case, emit)
             except Exception as exc:
                 outcomes[i] = exc
         while any(not r.done for r in runs.values()):
@@ -318,116 +334,6 @@ def expected_rounds(done_rounds: int, elapsed: float, profile: Profile, done: bo
 def _live_extra(samples: list[float]) -> dict[str, float]:
     precision = relative_precision(samples)
     return {} if precision is None else {"precision": precision}
-
-
-def _measure_pedantic(
-    bench: Benchmark, ctx: Context, case: Pedantic, emit: Emit
-) -> BenchmarkResult:
-    profile = ctx.profile
-    single = bench.kind == Kind.LOAD
-    rounds_planned = planned_rounds(bench, ctx)
-    start = timer()
-    reporter = _EmittingReporter(emit, bench, rounds_planned, start)
-    ctx.reporter = reporter
-
-    def one_round(
-        measure: Callable[[Callable[[], object]], tuple[object, Any]],
-    ) -> tuple[object, Any]:
-        """Fresh setup, ``measure`` one call, teardown (always)."""
-        args = case.setup() if case.setup else None
-        args = tuple(args) if args else ()
-        try:
-            return measure(lambda: case.fn(*args))
-        finally:
-            if case.teardown:
-                case.teardown(*args)
-
-    def timed(call: Callable[[], object]) -> tuple[object, float]:
-        t0 = timer()
-        value = call()
-        return value, timer() - t0
-
-    counters: dict[str, float] = {}
-    evidence: dict[str, str] = {}
-    if not single:
-        # Probe rounds: counters are exact but counting perturbs time, so never time them.
-        value, captured = one_round(capture)
-        ops = value.ops if isinstance(value, RoundDetail) and value.ops else bench.items_per_op
-        # A concurrent round is many operations: report statements per operation.
-        per = ops if bench.kind == Kind.CONCURRENT else 1
-        counters["sql_statements"] = float(captured.count) / per
-        evidence = plan_of(captured)
-        if bench.track_memory:
-            _, peak = one_round(peak_memory)
-            counters["peak_memory_bytes"] = float(peak)
-        # Warm up by time as well as rounds: short mutating rounds (one INSERT) take
-        # dozens of rounds before caches and the WAL settle (183 µs → 82 µs measured).
-        warm_until = timer() + profile.warmup_time
-        warmed = 1  # the probe round counts
-        while warmed < profile.warmup_rounds or timer() < warm_until:
-            one_round(timed)
-            warmed += 1
-    samples: list[float] = []
-    latencies: list[float] = []
-    summed: dict[str, float] = {}
-    metric_sums: dict[str, float] = {}
-    ops_total = 0
-    last_emit = start
-    while True:
-        reporter.round = len(samples) + 1
-        value, duration = one_round(timed)
-        samples.append(duration)
-        ops = bench.items_per_op
-        if isinstance(value, RoundDetail):
-            ops = value.ops if value.ops is not None else ops
-            latencies.extend(value.latencies)
-            for k, v in value.counters.items():
-                summed[k] = summed.get(k, 0.0) + float(v)
-            for k, v in value.metrics.items():
-                metric_sums[k] = metric_sums.get(k, 0.0) + float(v)
-        ops_total += ops
-        now = timer()
-        done = single or _enough(samples, now - start, profile)
-        if done or now - last_emit >= PROGRESS_INTERVAL:
-            last_emit = now
-            recent = (
-                tuple(value.latencies[-LIVE_LATENCIES:])
-                if isinstance(value, RoundDetail) and value.latencies
-                else (duration / max(ops, 1),)
-            )
-            emit(
-                Progress(
-                    benchmark_id=bench.id,
-                    round=len(samples),
-                    rounds_planned=1
-                    if single
-                    else expected_rounds(len(samples), now - start, profile, done),
-                    ops_per_s=ops / duration if duration > 0 else 0.0,
-                    latencies=recent,
-                    elapsed=now - start,
-                    extra=_live_extra(samples),
-                )
-            )
-        if done:
-            break
-    counters.update(summed)
-    metrics = {k: v / len(samples) for k, v in metric_sums.items()}
-    if bench.kind == Kind.CONCURRENT and samples:
-        total_time = sum(samples)
-        metrics.setdefault("ops_per_s", ops_total / total_time if total_time else 0.0)
-    if len(latencies) > MAX_LATENCIES:
-        step = len(latencies) / MAX_LATENCIES
-        latencies = sorted(latencies)
-        latencies = [latencies[int(i * step)] for i in range(MAX_LATENCIES)]
-    return _result(
-        bench,
-        samples,
-        1,
-        counters=counters,
-        latencies=latencies,
-        metrics=metrics,
-        evidence=evidence,
-    )
 
 
 def _result(

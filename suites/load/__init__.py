@@ -3,8 +3,11 @@
 This package owns the load benchmarks (``load.crud[low|medium|high]``,
 ``load.queries[low|medium|high]`` and ``load.ramp[crud|queries]``, which
 steps users up and reports the saturation point). Each is one pedantic round that runs
-:func:`tracetui.suites.load.process.run_load` for the configured duration, streams live
-numbers through ``ctx.reporter`` and returns exact latencies, RPS and
+:func:`tracetui.suites.load.process.run_load` for the configured duration
+(:func:`load_options` turns run options into one typed
+:class:`~tracetui.suites.load.process.LoadOptions`), streams each
+:class:`~tracetui.engine.core.events.LoadSecond` through ``ctx.reporter``
+(it reaches the front ends as ``Progress.load``) and returns exact latencies, RPS and
 failure counts. The Locust users themselves are in ``locustfile.py`` (loaded
 only by Locust: importing this package never imports ``locust``/``gevent``).
 
@@ -31,6 +34,7 @@ from itertools import pairwise
 from typing import Any
 
 import sqlalchemy as sa
+from tracetui.engine.core.events import LoadSecond
 from tracetui.engine.core.model import (
     Case,
     Context,
@@ -40,7 +44,7 @@ from tracetui.engine.core.model import (
     RoundDetail,
     Suite,
 )
-from tracetui.suites.load.process import LoadSummary, api_server, run_load
+from tracetui.suites.load.process import LoadOptions, LoadSummary, api_server, run_load
 
 PROFILES = ["low", "medium", "high"]
 DEFAULT_USERS = 10
@@ -94,19 +98,14 @@ def saturation_point(steps: list[tuple[int, float, float]]) -> int:
     return steps[-1][0]
 
 
-def reporter(ctx: Context, **fixed: float) -> Callable[[Mapping[str, Any]], None]:
-    """Forward Locust's per-second lines to the engine's live progress (plus ``fixed``)."""
+def reporter(ctx: Context, ramp_users: int | None = None) -> Callable[[LoadSecond], None]:
+    """Forward Locust's seconds to the engine's live progress (typed, in ``Progress.load``)."""
 
-    def on_second(line: Mapping[str, Any]) -> None:
-        extra = {
-            key: float(line[key])
-            for key in ("users", "rps", "p95", "failures_per_s")
-            if line.get(key) is not None
-        }
+    def on_second(second: LoadSecond) -> None:
         ctx.reporter.progress(
-            ops_per_s=float(line.get("rps") or 0.0),
-            latencies=list(line.get("recent") or ()),
-            extra=extra | fixed,
+            ops_per_s=second.rps,
+            latencies=second.recent,
+            load=replace(second, recent=(), ramp_users=ramp_users),
         )
 
     return on_second
@@ -117,24 +116,23 @@ def ramp_case(ctx: Context, workload: str) -> Pedantic:
     summaries: list[LoadSummary] = []
 
     def run() -> RoundDetail:
-        opts = load_options(ctx)
+        opts = load_options(ctx.options, ctx.profile.name, workload=workload)
         steps, seconds = RAMP_STEPS.get(ctx.profile.name, RAMP_STEPS["standard"])
         if "users" in (ctx.options or {}):  # --users caps the ramp
-            steps = tuple(u for u in steps if u <= opts["users"]) or (opts["users"],)
+            steps = tuple(u for u in steps if u <= opts.users) or (opts.users,)
         points: list[tuple[int, float, float]] = []
-        with _target(ctx, opts["host"]) as (host, ours):
+        with _target(ctx, opts.host) as (host, ours):
             for users in steps:
-                summary = run_load(
-                    host,
-                    ctx.db_url,
-                    users,
-                    float(users),
-                    seconds,
-                    "high",
-                    reporter(ctx, ramp_users=float(users)),
-                    user_class=opts["user_class"],
+                step = LoadOptions(
+                    users=users,
+                    spawn_rate=float(users),
+                    duration_s=seconds,
+                    profile="high",
                     workload=workload,
+                    user_class=opts.user_class,
+                    host=host,
                 )
+                summary = run_load(step, ctx.db_url, reporter(ctx, ramp_users=users))
                 summaries.append(summary)
                 check_outcome(ctx, replace(summary, started_server=ours))
                 points.append((users, summary.rps, summary.p95 or 0.0))
@@ -175,23 +173,38 @@ def _target(ctx: Context, host: str | None) -> Iterator[tuple[str, bool]]:
         yield started, True
 
 
-def load_options(ctx: Context) -> dict[str, Any]:
-    """Users, spawn rate, duration, host and user class from ``ctx.options``."""
-    options: Mapping[str, Any] = ctx.options or {}
+def load_options(
+    options: Mapping[str, Any] | None,
+    run_profile: str,
+    *,
+    workload: str = "crud",
+    profile: str = "low",
+) -> LoadOptions:
+    """The Locust run that run options ask for (``ValueError`` for a bad value).
+
+    ``options`` are a run's options (``ctx.options``: users, spawn_rate,
+    duration, host, user_class, master, expect_workers, master_port,
+    master_bind_host); ``run_profile`` (smoke, standard, thorough) sets the
+    default duration. The command line validates with this too, before any
+    benchmark starts.
+    """
+    options = options or {}
     users = int(options.get("users") or DEFAULT_USERS)
-    duration = float(options.get("duration") or DEFAULT_DURATION_S.get(ctx.profile.name, 5.0))
+    duration = float(options.get("duration") or DEFAULT_DURATION_S.get(run_profile, 5.0))
     spawn_rate = float(options.get("spawn_rate") or max(1.0, min(float(users), 100.0)))
-    return {
-        "users": users,
-        "spawn_rate": spawn_rate,
-        "duration_s": duration,
-        "host": options.get("host") or None,
-        "user_class": str(options.get("user_class") or "fast"),
-        "master": bool(options.get("master", False)),
-        "expect_workers": int(options.get("expect_workers") or 0),
-        "master_port": int(options.get("master_port") or 5557),
-        "master_bind_host": str(options.get("master_bind_host") or "127.0.0.1"),
-    }
+    return LoadOptions(
+        users=users,
+        spawn_rate=spawn_rate,
+        duration_s=duration,
+        profile=profile,
+        workload=workload,
+        user_class=str(options.get("user_class") or "fast"),
+        host=options.get("host") or None,
+        master=bool(options.get("master", False)),
+        expect_workers=int(options.get("expect_workers") or 0),
+        master_port=int(options.get("master_port") or 5557),
+        master_bind_host=str(options.get("master_bind_host") or "127.0.0.1"),
+    )
 
 
 def load_case(ctx: Context, workload: str, profile: str) -> Pedantic:
@@ -201,22 +214,8 @@ def load_case(ctx: Context, workload: str, profile: str) -> Pedantic:
     on_second = reporter(ctx)
 
     def run() -> RoundDetail:
-        opts = load_options(ctx)
-        summary = run_load(
-            opts["host"],
-            ctx.db_url,
-            opts["users"],
-            opts["spawn_rate"],
-            opts["duration_s"],
-            profile,
-            on_second,
-            user_class=opts["user_class"],
-            workload=workload,
-            master=opts["master"],
-            expect_workers=opts["expect_workers"],
-            master_port=opts["master_port"],
-            master_bind_host=opts["master_bind_host"],
-        )
+        opts = load_options(ctx.options, ctx.profile.name, workload=workload, profile=profile)
+        summary = run_load(opts, ctx.db_url, on_second)
         runs.append(summary)
         check_outcome(ctx, summary)
         return round_detail(summary)

@@ -7,16 +7,18 @@ output instead (see :mod:`tracetui.suites.load.process`).
 
 It listens to ``events.request`` and records every request's own latency
 (Locust measures it with ``perf_counter``) into HDR histograms, because
-Locust's own percentiles are bucketed. Once per second it writes a line::
+Locust's own percentiles are bucketed. It speaks tracetui's typed event
+schema (:mod:`tracetui.engine.core.events`, one JSON line per event): once
+per second a :class:`~tracetui.engine.core.events.LoadSecond`::
 
-    {"type": "second", "t": 3.0, "users": 10, "rps": 412.0, "failures_per_s": 0.0,
-     "p50": 0.0021, "p95": 0.0049, "p99": 0.0071, "requests": 1234, "failures": 0,
-     "creates_ok": 310, "deletes_ok": 71, "recent": [0.0019, ...]}
+    {"t": 3.0, "users": 10, "rps": 412.0, "failures_per_s": 0.0, "requests": 1234,
+     "failures": 0, "p50": 0.0021, "p95": 0.0049, "p99": 0.0071, "creates_ok": 310,
+     "deletes_ok": 71, "recent": [0.0019, ...], "ramp_users": null, "type": "load_second"}
 
-and when Locust quits a final ``{"type": "summary", ...}`` line with the whole
-run's percentiles, totals and a bounded latency sample. Rates come from the
-change in Locust's ``num_requests``/``num_failures`` (``current_rps`` lags).
-Latencies are in seconds.
+and when Locust quits one :class:`~tracetui.engine.core.events.LoadFinished`
+with the whole run's percentiles, totals and a bounded latency sample. Rates
+come from the change in Locust's ``num_requests``/``num_failures``
+(``current_rps`` lags). Latencies are in seconds.
 
 It also owns the run id (``TRACETUI_LOAD_RUN_ID``, else random) that the
 locustfile puts in project names; a master sends its own to the workers.
@@ -31,7 +33,6 @@ interval).
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import sys
@@ -44,6 +45,7 @@ from hdrh.histogram import HdrHistogram
 from locust import FastHttpUser, HttpUser, events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
+from tracetui.engine.core.events import Event, LoadFinished, LoadSecond
 
 FD_ENV = "TRACETUI_LOAD_FD"
 SWITCH_ENV = "TRACETUI_LOAD_JSON"
@@ -66,7 +68,7 @@ def _histogram() -> HdrHistogram:
     return HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_DIGITS)
 
 
-def _percentiles(hist: HdrHistogram) -> dict[str, float | None]:
+def _percentiles(hist: HdrHistogram) -> dict[str, Any]:
     if hist.get_total_count() == 0:
         return {"p50": None, "p95": None, "p99": None}
     return {f"p{p}": hist.get_value_at_percentile(p) / 1e6 for p in (50, 95, 99)}
@@ -135,43 +137,44 @@ class Recorder:
             self.counters[key] = self.counters.get(key, 0) + int(value)
 
     # -- lines ----------------------------------------------------------
-    def second(self, environment: Environment, rps: float, fps: float) -> dict[str, Any]:
+    def second(self, environment: Environment, rps: float, fps: float) -> LoadSecond:
         stats = environment.stats.total
-        line: dict[str, Any] = {
-            "type": "second",
-            "t": round(time.monotonic() - self.started, 3),
-            "users": environment.runner.user_count if environment.runner else 0,
-            "rps": round(rps, 3),
-            "failures_per_s": round(fps, 3),
+        line = LoadSecond(
+            t=round(time.monotonic() - self.started, 3),
+            users=environment.runner.user_count if environment.runner else 0,
+            rps=round(rps, 3),
+            failures_per_s=round(fps, 3),
+            requests=stats.num_requests,
+            failures=stats.num_failures,
             **_percentiles(self.window),
-            "requests": stats.num_requests,
-            "failures": stats.num_failures,
-            **self.counters,
-            "recent": self.recent,
-        }
+            creates_ok=self.counters.get("creates_ok", 0),
+            deletes_ok=self.counters.get("deletes_ok", 0),
+            recent=tuple(self.recent),
+        )
         self.window.reset()
         self.recent = []
         return line
 
-    def summary(self, environment: Environment) -> dict[str, Any]:
+    def summary(self, environment: Environment) -> LoadFinished:
         stats = environment.stats.total
         elapsed = max(time.monotonic() - self.started, 1e-9)
-        return {
-            "type": "summary",
-            "duration_s": round(elapsed, 3),
-            "requests": stats.num_requests,
-            "failures": stats.num_failures,
-            "rps": round(stats.num_requests / elapsed, 3),
-            "failure_ratio": stats.num_failures / stats.num_requests if stats.num_requests else 0.0,
+        recorded = self.total.get_total_count()
+        return LoadFinished(
+            duration_s=round(elapsed, 3),
+            requests=stats.num_requests,
+            failures=stats.num_failures,
+            rps=round(stats.num_requests / elapsed, 3),
+            failure_ratio=stats.num_failures / stats.num_requests if stats.num_requests else 0.0,
             **_percentiles(self.total),
-            "mean": self.total.get_mean_value() / 1e6 if self.total.get_total_count() else None,
-            "max": self.total.get_max_value() / 1e6 if self.total.get_total_count() else None,
-            "recorded": self.total.get_total_count(),
-            **self.counters,
-            "errors": _errors(environment),
-            "user_classes": _user_classes(environment),
-            "latencies": list(self.sample),
-        }
+            mean=self.total.get_mean_value() / 1e6 if recorded else None,
+            max=self.total.get_max_value() / 1e6 if recorded else None,
+            recorded=recorded,
+            creates_ok=self.counters.get("creates_ok", 0),
+            deletes_ok=self.counters.get("deletes_ok", 0),
+            errors=tuple(_errors(environment)),
+            user_classes=tuple(_user_classes(environment)),
+            latencies=tuple(self.sample),
+        )
 
 
 def _errors(environment: Environment, limit: int = 10) -> list[str]:
@@ -213,11 +216,11 @@ class Bridge:
         self._last: tuple[float, int, int] = (time.monotonic(), 0, 0)
         self.run_id = os.environ.get(RUN_ID_ENV) or uuid.uuid4().hex[:8]
 
-    def emit(self, line: dict[str, Any]) -> None:
+    def emit(self, event: Event) -> None:
         if self.output is None:
             return
         try:
-            self.output.write(json.dumps(line) + "\n")
+            self.output.write(event.dumps() + "\n")
             self.output.flush()
         except (BrokenPipeError, OSError, ValueError):  # parent gone: keep Locust running
             self.output = None

@@ -2,9 +2,10 @@
 
 For each suite: a scratch database, a :class:`~tracetui.engine.core.model.Context`, the
 suite's ``setup`` once; then for each benchmark its generator is opened, its
-case is run (a Timed call twice; a Pedantic case for two rounds, each with
-its own setup and teardown) with the suite's own outcome checks, and its
-teardown after the ``yield`` must leave the trace tables as it found them.
+case is driven by the engine's own case runner (the untimed probe, then one
+timed round; a Pedantic call each time with its own setup and teardown) with
+the suite's own outcome checks, and its teardown after the ``yield`` must
+leave the trace tables as it found them.
 Load benchmarks run one short Locust round each (2 users, 2 s) against a
 reference API started on the scratch database.
 
@@ -21,10 +22,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from tracetui.engine.core.database import make_engine
-from tracetui.engine.core.model import Benchmark, Context, Kind, Pedantic, Timed
+from tracetui.engine.core.model import Benchmark, Context, Kind, Pedantic
 from tracetui.engine.core.pg import scratch_database
 from tracetui.engine.core.profiles import get_profile
 from tracetui.engine.core.registry import all_benchmarks, load_suites
+from tracetui.engine.measuring.case_runner import check_case, probe, timed_round
 
 #: benchmark id -> why it fails on PostgreSQL today (xfail, strict: a fix must remove it).
 KNOWN_PROBLEMS: dict[str, str] = {}
@@ -94,25 +96,20 @@ def row_counts(engine: sa.Engine) -> dict[str, int]:
 
 
 def drive_once(bench: Benchmark, ctx: Context) -> list[object]:
-    """Run the benchmark's case by hand (no timing) and its teardown; return call values."""
+    """The engine's probe and one timed round of the case, then its teardown; their values.
+
+    Load benchmarks get only the round (the engine never probes them). The
+    value of a timed round is not kept, so a Timed case gives one value.
+    """
     values: list[object] = []
     gen = bench.open(ctx)
-    case = next(gen)
     try:
-        rounds = 1 if bench.kind == Kind.LOAD else 2
-        for _ in range(rounds):
-            if isinstance(case, Timed):
-                values.append(case.fn())
-            elif isinstance(case, Pedantic):
-                args = case.setup() if case.setup else None
-                args = tuple(args) if args else ()
-                try:
-                    values.append(case.fn(*args))
-                finally:
-                    if case.teardown:
-                        case.teardown(*args)
-            else:
-                raise TypeError(f"{bench.id} yielded {type(case).__name__}")
+        case = check_case(bench, next(gen))
+        if bench.kind != Kind.LOAD:
+            values.append(probe(bench, case).value)
+        measured = timed_round(case)
+        if isinstance(case, Pedantic):
+            values.append(measured.value)
     except BaseException:
         gen.close()
         raise

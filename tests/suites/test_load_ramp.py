@@ -43,7 +43,7 @@ def test_a_short_real_ramp_reports_saturation_and_leaves_the_database_as_found(
     assert result.metrics["saturation_users"] in (5.0, 10.0, 20.0)
     assert result.metrics["peak_rps"] > 0
     assert result.counters["failures"] == 0
-    assert {5.0, 10.0, 20.0} <= {e.extra.get("ramp_users") for e in events}
+    assert {5, 10, 20} <= {e.load.ramp_users for e in events if e.load is not None}
     with engine.connect() as conn:
         import sqlalchemy as sa
 

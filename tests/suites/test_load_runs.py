@@ -12,21 +12,21 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from tracetui.engine.core.database import make_engine
+from tracetui.engine.core.events import LoadSecond
 from tracetui.suites.load import count_run_items
 from tracetui.suites.load.process import (
     LOCUSTFILE,
     LoadCancelled,
+    LoadOptions,
     LoadRunError,
     LoadTargetError,
     api_server,
-    free_port,
     run_load,
-    stop_process,
 )
+from tracetui.suites.load.serving import free_port, stop_process
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -56,9 +56,9 @@ def _alive(pid: int) -> bool:
 
 def test_run_against_its_own_server_counts_every_item_it_created(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'own.db'}"
-    seconds: list[dict[str, Any]] = []
+    seconds: list[LoadSecond] = []
     pids: list[int] = []
-    summary = run_load(None, url, 4, 4, 3, "medium", seconds.append, pids=pids)
+    summary = run_load(LoadOptions(4, 4, 3, "medium"), url, seconds.append, pids=pids)
     assert summary.started_server
     assert summary.user_classes == ("CrudMediumUser:fast",)
     assert summary.failures == 0, summary.errors
@@ -66,13 +66,16 @@ def test_run_against_its_own_server_counts_every_item_it_created(tmp_path: Path)
     assert summary.p50 is not None and summary.p50 <= summary.p95 <= summary.p99
     assert 0 < len(summary.latencies) <= 2000
     assert summary.creates_ok > 0
-    assert seconds and {"t", "users", "rps", "p95", "failures_per_s"} <= seconds[0].keys()
+    assert seconds and all(isinstance(s, LoadSecond) for s in seconds)
+    assert max(s.users for s in seconds) == 4 and seconds[-1].requests > 0
+    assert summary.seconds and summary.seconds[0].recent == ()  # kept without the latencies
     assert count_run_items(make_engine(url), summary.run_id) == summary.items_expected
     assert not any(_alive(pid) for pid in pids)  # server and Locust are gone
 
 
 def test_queries_workload_against_an_explicit_host(server: str, db_url: str) -> None:
-    summary = run_load(server, db_url, 3, 3, 2, "high", lambda _line: None, workload="queries")
+    options = LoadOptions(3, 3, 2, "high", workload="queries", host=server)
+    summary = run_load(options, db_url, lambda _second: None)
     assert not summary.started_server
     assert summary.failures == 0, summary.errors
     assert summary.requests > summary.creates_ok > 0  # seeded items, then queries
@@ -80,7 +83,8 @@ def test_queries_workload_against_an_explicit_host(server: str, db_url: str) -> 
 
 
 def test_http_user_class_runs_too(server: str) -> None:
-    summary = run_load(server, "sqlite://", 2, 2, 2, "high", lambda _line: None, user_class="http")
+    options = LoadOptions(2, 2, 2, "high", user_class="http", host=server)
+    summary = run_load(options, "sqlite://", lambda _second: None)
     assert summary.failures == 0, summary.errors
     assert summary.requests > 0
     assert summary.user_classes == ("CrudHighUser:http",)
@@ -90,7 +94,7 @@ def test_http_user_class_runs_too(server: str) -> None:
 def test_two_hundred_users_without_a_failure(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'many.db'}"
     seen_users: list[int] = []
-    summary = run_load(None, url, 200, 100, 8, "low", lambda s: seen_users.append(s["users"]))
+    summary = run_load(LoadOptions(200, 100, 8, "low"), url, lambda s: seen_users.append(s.users))
     assert max(seen_users) == 200
     assert summary.failures == 0, summary.errors
     assert count_run_items(make_engine(url), summary.run_id) == summary.items_expected
@@ -126,10 +130,10 @@ def test_plain_locust_command_line_exits_zero(server: str) -> None:
 
 def test_unreachable_host_is_named_before_any_user_spawns() -> None:
     host = f"http://127.0.0.1:{free_port()}"
-    seconds: list[dict[str, Any]] = []
+    seconds: list[LoadSecond] = []
     pids: list[int] = []
     with pytest.raises(LoadTargetError, match=host.replace(".", r"\.")):
-        run_load(host, "sqlite://", 5, 5, 2, "low", seconds.append, pids=pids)
+        run_load(LoadOptions(5, 5, 2, host=host), "sqlite://", seconds.append, pids=pids)
     assert seconds == [] and pids == []
 
 
@@ -141,24 +145,25 @@ def test_out_of_range_users_or_duration_name_the_range(
     users: int, duration: float, message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
-        run_load(None, "sqlite://", users, 1, duration, "low", lambda _line: None)
+        LoadOptions(users, 1, duration)
 
 
 def test_broken_locustfile_error_carries_locusts_message(server: str, tmp_path: Path) -> None:
     broken = tmp_path / "broken_locustfile.py"
     broken.write_text("raise RuntimeError('the locustfile is broken: ZX81')\n")
     with pytest.raises(LoadRunError, match="ZX81"):
-        run_load(server, "sqlite://", 2, 2, 2, "low", lambda _line: None, locustfile=broken)
+        run_load(
+            LoadOptions(2, 2, 2, host=server, locustfile=broken), "sqlite://", lambda _second: None
+        )
 
 
 def test_cancel_stops_locust_and_the_server(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cancel.db'}"
-    seconds: list[dict[str, Any]] = []
+    seconds: list[LoadSecond] = []
     pids: list[int] = []
     with pytest.raises(LoadCancelled):
-        run_load(
-            None, url, 3, 3, 60, "medium", seconds.append, pids=pids, cancel=lambda: bool(seconds)
-        )
+        options = LoadOptions(3, 3, 60, "medium")
+        run_load(options, url, seconds.append, pids=pids, cancel=lambda: bool(seconds))
     assert len(pids) == 2  # the API server, then Locust
     assert not any(_alive(pid) for pid in pids)
 
@@ -166,11 +171,11 @@ def test_cancel_stops_locust_and_the_server(tmp_path: Path) -> None:
 def test_keyboard_interrupt_leaves_no_process_behind(server: str) -> None:
     pids: list[int] = []
 
-    def interrupt(_line: dict[str, Any]) -> None:
+    def interrupt(_second: LoadSecond) -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_load(server, "sqlite://", 2, 2, 60, "medium", interrupt, pids=pids)
+        run_load(LoadOptions(2, 2, 60, "medium", host=server), "sqlite://", interrupt, pids=pids)
     assert len(pids) == 1
     assert not _alive(pids[0])
 
@@ -197,18 +202,10 @@ def test_master_mode_uses_a_worker_started_with_locusts_own_cli(server: str, db_
         start_new_session=True,
     )
     try:
-        summary = run_load(
-            server,
-            db_url,
-            3,
-            3,
-            4,
-            "medium",
-            lambda _line: None,
-            master=True,
-            expect_workers=1,
-            master_port=port,
+        options = LoadOptions(
+            3, 3, 4, "medium", host=server, master=True, expect_workers=1, master_port=port
         )
+        summary = run_load(options, db_url, lambda _second: None)
         assert summary.failures == 0, summary.errors
         assert summary.requests > 0 and summary.latencies
         # the worker named its projects with the master's run id
@@ -221,7 +218,7 @@ def test_master_mode_uses_a_worker_started_with_locusts_own_cli(server: str, db_
 
 def test_master_mode_needs_workers() -> None:
     with pytest.raises(ValueError, match="expect_workers"):
-        run_load(None, "sqlite://", 2, 2, 2, "low", lambda _line: None, master=True)
+        LoadOptions(2, 2, 2, master=True)
 
 
 def test_locust_web_ui_mode_swarms_the_api(server: str) -> None:
@@ -274,11 +271,11 @@ def test_locust_web_ui_mode_swarms_the_api(server: str) -> None:
 
 ORPHAN_SCRIPT = """
 import json, sys
-from tracetui.suites.load.process import run_load
+from tracetui.suites.load.process import LoadOptions, run_load
 pids = []
-def report(_line):
+def report(_second):
     print(json.dumps(pids), flush=True)
-run_load(None, sys.argv[1], 2, 2, 60, "medium", report, pids=pids)
+run_load(LoadOptions(2, 2, 60, "medium"), sys.argv[1], report, pids=pids)
 """
 
 

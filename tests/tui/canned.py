@@ -17,6 +17,7 @@ from tracetui.engine.core.events import (
     BenchmarkFinished,
     BenchmarkStarted,
     Event,
+    LoadSecond,
     Progress,
     RunFinished,
     RunStarted,
@@ -92,14 +93,15 @@ def events_for(plan: Plan, steps: list[Step]) -> list[Event]:
         )
         for r in range(1, step.progress + 1):
             lat = tuple(step.median * (1 + 0.1 * ((r + i) % 3)) for i in range(4))
-            extra = {}
+            load = None
             if step.kind == "load":
-                extra = {
-                    "users": float(5 * r),
-                    "rps": 40.0 * r,
-                    "p95": step.median * 1.5,
-                    "failures_per_s": float(r % 2),
-                }
+                load = LoadSecond(
+                    t=float(r),
+                    users=5 * r,
+                    rps=40.0 * r,
+                    p95=step.median * 1.5,
+                    failures_per_s=float(r % 2),
+                )
             out.append(
                 Progress(
                     benchmark_id=bid,
@@ -108,7 +110,7 @@ def events_for(plan: Plan, steps: list[Step]) -> list[Event]:
                     ops_per_s=1 / step.median * (1 + 0.05 * (r % 4)),
                     latencies=lat,
                     elapsed=0.1 * r,
-                    extra=extra,
+                    load=load,
                 )
             )
         if step.error:

@@ -120,3 +120,20 @@ def test_a_source_that_raises_is_judged_then_reraised(workdir: Path) -> None:
     assert isinstance(judged, RunJudged)
     assert judged.record.status == "crashed"
     assert list(judged.record.results) == ["demo.lookup[10]"]
+
+
+def test_a_benchmark_is_shown_as_load_because_its_progress_carries_a_load_second() -> None:
+    from tracetui.engine.core.events import LoadSecond, Progress
+    from tracetui.tui.bridge import LiveSeries
+
+    series = LiveSeries()
+    series.add(Progress("demo.lookup[10]", 1, 5, ops_per_s=10.0, extra={"users": 3.0}))
+    second = LoadSecond(t=1.0, users=4, rps=50.0, failures_per_s=0.0, p95=0.01)
+    series.add(Progress("load.crud[low]", 1, 1, ops_per_s=50.0, load=second))
+    series.add(Progress("load.crud[low]", 1, 1, ops_per_s=60.0, load=LoadSecond(2.0, 8, 60.0)))
+    snap = series.snapshot()
+    assert not snap["demo.lookup[10]"].is_load  # a stray "users" key no longer makes it load
+    load = snap["load.crud[low]"]
+    assert load.is_load
+    assert load.extra["users"] == (4.0, 8.0) and load.extra["rps"] == (50.0, 60.0)
+    assert load.extra["p95"] == (0.01,)  # a second without an answer adds no p95 point
