@@ -1,10 +1,13 @@
-"""The headless run: stream a plan's events, confirm doubtful verdicts, report, exit code.
+"""The headless run: measure, judge, confirm doubtful verdicts, report, exit code.
 
-What ``tracetui run`` does once its input is validated: run the plan in a
-worker process (Ctrl-C cancels cleanly), print progress on stderr, give
-doubtful verdicts one more run (``--ci``), profile regressions on request,
-print the verdict table on stdout, write the report files, and map the
-outcome to an :class:`ExitCode`.
+What ``tracetui run`` does once its input is validated (:class:`RunOptions`).
+One pipeline with two sources of results: a plan of registered suites run
+in a worker process (:func:`run_suites`; Ctrl-C cancels cleanly) or a
+user's own pytest-benchmark tests run by pytest (:func:`run_pytest_tests`).
+Both feed the same tail (:func:`conclude`): verdicts against the baselines,
+one more run for doubtful verdicts (``--ci``), the history, the verdict
+table on stdout and the report files, profiles of regressions on request,
+and the :class:`ExitCode`. Progress and diagnostics go to stderr.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ from __future__ import annotations
 import enum
 import json
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import click
 from tracetui.engine.core.events import (
@@ -26,7 +30,10 @@ from tracetui.engine.core.events import (
     RunStarted,
 )
 from tracetui.engine.core.plan import Plan
+from tracetui.engine.core.registry import suite_of
+from tracetui.engine.judging.baselines import BaselineEntry, BaselineStore, Policy
 from tracetui.engine.judging.verdicts import Level, Verdict
+from tracetui.engine.recording.history import History
 from tracetui.engine.recording.reports import (
     format_seconds,
     plan_diff,
@@ -34,7 +41,10 @@ from tracetui.engine.recording.reports import (
     summary_line,
     write_reports,
 )
-from tracetui.engine.recording.session import RunRecorder, evaluate
+from tracetui.engine.recording.session import RunRecord, RunRecorder, evaluate, load_references
+
+if TYPE_CHECKING:
+    from tracetui.cli.options import ReportPaths, RunOptions
 
 
 def info(message: str) -> None:
@@ -230,7 +240,9 @@ def profile_regressions(plan, recorder, verdicts, references) -> None:
             history.replace_result(record.run_id, kept)
 
 
-def report(record, verdicts, fail_level, json_path, junit_path, markdown_path) -> None:
+def report(
+    record: RunRecord, verdicts: Sequence[Verdict], fail_level: Level, paths: ReportPaths
+) -> None:
     if verdicts:
         click.echo(render_table(verdicts))
     for v in verdicts:
@@ -241,10 +253,84 @@ def report(record, verdicts, fail_level, json_path, junit_path, markdown_path) -
         record,
         verdicts,
         fail_on=fail_level,
-        json_path=json_path,
-        junit_path=junit_path,
-        markdown_path=markdown_path,
+        json_path=paths.json,
+        junit_path=paths.junit,
+        markdown_path=paths.markdown,
     ):
         info(f"tracetui: wrote {path}")
     if record.status == "cancelled":
         info("tracetui: run cancelled; finished results kept in history, no baseline written")
+
+
+# The pipeline ---------------------------------------------------------------------------
+
+
+def run_suites(
+    plan: Plan,
+    options: RunOptions,
+    references: Mapping[str, BaselineEntry],
+    policy: Policy,
+    history: History,
+) -> ExitCode:
+    """Run a plan of registered benchmarks in a worker process, then :func:`conclude`."""
+    if options.noise_check:
+        from tracetui.engine.measuring.doctor import measure
+
+        info("tracetui: " + measure(0.3).one_line())
+    recorder = RunRecorder(plan.run_id, history)
+    status = stream_run(plan, [recorder, StderrProgress()])
+    return conclude(recorder, status, options, references, policy, plan=plan)
+
+
+def run_pytest_tests(options: RunOptions, store: BaselineStore, history: History) -> ExitCode:
+    """Run a user's pytest-benchmark tests in a pytest subprocess, then :func:`conclude`.
+
+    Their suites and backend are known only once they ran, so the baselines
+    are read afterwards (a malformed one raises BaselineError).
+    """
+    from tracetui.engine.core.plan import new_run_id
+    from tracetui.engine.interop.pytest_bridge import run_pytest
+
+    run_id = new_run_id()
+    recorder = RunRecorder(run_id, history, source="pytest")
+    progress = StderrProgress()
+
+    def sink(event: Event) -> None:
+        recorder(event)
+        progress(event)
+
+    code = run_pytest(list(options.pytest_paths), sink, run_id, extra_args=list(options.selection))
+    record = recorder.record
+    references, policy = load_references(store, record.suites, record.backend or "pytest")
+    exit_code = conclude(recorder, record.status, options, references, policy)
+    if not record.results and code not in (0, 5):  # pytest failed before any benchmark ran
+        return ExitCode.BENCHMARK_FAILED
+    return exit_code
+
+
+def conclude(
+    recorder: RunRecorder,
+    status: str,
+    options: RunOptions,
+    references: Mapping[str, BaselineEntry],
+    policy: Policy,
+    *,
+    plan: Plan | None = None,
+) -> ExitCode:
+    """The tail of every run: judge, confirm (``--ci``), record, report, profile, exit code.
+
+    ``plan`` is what can be run again (re-runs and profiles); without one
+    (pytest's own tests) the first verdicts stand.
+    """
+    record = recorder.record
+    planned = plan.benchmark_ids if plan is not None else record.benchmark_ids
+    suites = list(dict.fromkeys(suite_of(bid) for bid in planned))
+    verdicts = evaluate(record, references, policy, planned_suites=suites)
+    again = plan if plan is not None and status == "completed" else None
+    if again is not None and options.confirm_doubtful:
+        verdicts = confirm_doubtful(again, recorder, verdicts, references, policy, suites)
+    recorder.finish(verdicts)
+    report(record, verdicts, options.fail_on, options.reports)
+    if again is not None and options.profile_regressions:
+        profile_regressions(again, recorder, verdicts, references)
+    return exit_code_for(verdicts, status, options.fail_on)

@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from tracetui.engine.core.extras import extra_for_module
 
 DEFAULT_DB_URL = "sqlite:///.tracetui/trace.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -93,8 +94,10 @@ def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
     except NoSuchModuleError:
         raise DatabaseConfigError(f"no database driver for {mask_url(parsed)}") from None
     except ModuleNotFoundError as exc:
+        extra = extra_for_module(exc.name)
+        hint = f": pip install 'tracetui[{extra}]'" if extra else ""
         raise DatabaseConfigError(
-            f"driver {exc.name!r} is not installed for {mask_url(parsed)}"
+            f"driver {exc.name!r} is not installed for {mask_url(parsed)}{hint}"
         ) from None
     except (ArgumentError, TypeError) as exc:
         raise DatabaseConfigError(f"cannot use {mask_url(parsed)}: {exc}") from None

@@ -179,12 +179,15 @@ class Suite:
 
     ``setup(ctx)`` runs in the worker process before the suite's first
     benchmark (create the schema, say); ``teardown(ctx)`` after its last.
+    ``extra`` names the install extra the suite needs (``tracetui[load]``);
+    a front end checks it with :func:`tracetui.engine.core.extras.require_extra`.
     """
 
     name: str
     description: str = ""
     setup: Callable[[Context], None] | None = None
     teardown: Callable[[Context], None] | None = None
+    extra: str | None = None
     benchmarks: list[Benchmark] = field(default_factory=list)
 
     def benchmark(

@@ -35,6 +35,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from tracetui.engine.core.events import LoadSecond
+from tracetui.engine.core.extras import require_extra
 from tracetui.engine.core.model import (
     Case,
     Context,
@@ -50,9 +51,17 @@ PROFILES = ["low", "medium", "high"]
 DEFAULT_USERS = 10
 DEFAULT_DURATION_S = {"smoke": 5.0, "standard": 10.0, "thorough": 30.0}
 
+
+def _require_load_stack(_ctx: Context) -> None:
+    """Without ``tracetui[load]`` every load benchmark fails with the line naming it."""
+    require_extra("load", "the load suite")
+
+
 SUITE = Suite(
     "load",
     "HTTP load on the reference trace API with Locust: RPS, failures, exact p50/p95/p99",
+    setup=_require_load_stack,
+    extra="load",
 )
 
 

@@ -1,0 +1,43 @@
+"""``tracetui history``: past runs, or one run's verdicts, from the history database."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+from tracetui.cli.common import fail, history_option, open_history
+from tracetui.engine.recording.reports import render_table
+
+
+@click.command("history")
+@click.option("--limit", default=20, show_default=True, help="How many runs.")
+@click.option("--run", "run_id", default=None, help="Show one run's verdicts.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@history_option
+def history_command(limit: int, run_id: str | None, as_json: bool, history_path: Path) -> None:
+    """Past runs (or one run's verdicts) from the history database."""
+    if not history_path.exists():
+        fail(f"no history at {history_path}")
+    history = open_history(history_path)
+    if run_id:
+        if history.get_run(run_id) is None:
+            fail(f"unknown run {run_id!r}")
+        verdicts = history.verdicts(run_id)
+        if as_json:
+            click.echo(json.dumps([v.to_json() for v in verdicts], indent=2))
+        else:
+            click.echo(render_table(verdicts))
+        return
+    runs = history.runs(limit=limit)
+    if as_json:
+        click.echo(json.dumps([r.__dict__ for r in runs], indent=2, default=str))
+        return
+    for r in runs:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started_at))
+        click.echo(
+            f"{r.run_id}  {when}  {r.status:<9} {r.profile:<8} {r.backend:<10} "
+            f"{(r.commit or '-')[:10]:<10}  {r.result_count:>3} results  "
+            f"{r.regressions} regressions  {r.failures} failed"
+        )
