@@ -251,7 +251,8 @@ def _project_name(benchmark: str) -> str:
     return f"concurrent.{benchmark}.{uuid.uuid4().hex[:12]}"
 
 
-def _item_row(i: int, title: str | None = None) -> dict[str, Any]:
+def _item_fields(i: int, title: str | None = None) -> dict[str, Any]:
+    """The fields of the i-th item a benchmark creates (service input, not an insert row)."""
     return {
         "type": ITEM_TYPES[i % len(ITEM_TYPES)],
         "title": title if title is not None else f"item {i}",
@@ -422,7 +423,7 @@ def create_items(ctx: Context, param: str) -> Iterator[Pedantic]:
     def prepare(rnd: Round) -> Callable[[int, int], Any]:
         def op(t: int, m: int) -> int:
             i = t * shape.per_thread + m
-            row = _item_row(i, title=f"t{t}-m{m}")
+            row = _item_fields(i, title=f"t{t}-m{m}")
             return with_retry(lambda: service.create_item(rnd.project_id, **row), rnd.retries)
 
         return op
@@ -445,7 +446,7 @@ def update_items_disjoint(ctx: Context, param: str) -> Iterator[Pedantic]:
     service = pool.service
 
     def prepare(rnd: Round) -> Callable[[int, int], Any]:
-        ids = service.bulk_create_items(rnd.project_id, [_item_row(i) for i in range(shape.ops)])
+        ids = service.bulk_create_items(rnd.project_id, [_item_fields(i) for i in range(shape.ops)])
         rnd.data["ids"] = ids
         rnd.data["token"] = token = uuid.uuid4().hex[:8]
 
@@ -477,7 +478,7 @@ def increment_same_item(ctx: Context, param: str) -> Iterator[Pedantic]:
     service = pool.service
 
     def prepare(rnd: Round) -> Callable[[int, int], Any]:
-        (item_id,) = service.bulk_create_items(rnd.project_id, [_item_row(0, title="0")])
+        (item_id,) = service.bulk_create_items(rnd.project_id, [_item_fields(0, title="0")])
         rnd.data["item_id"] = item_id
         engine = pool.engine
         return lambda t, m: with_retry(lambda: increment_counter(engine, item_id), rnd.retries)
@@ -501,7 +502,9 @@ def lock_contention(ctx: Context, param: str) -> Iterator[Pedantic]:
     service = pool.service
 
     def prepare(rnd: Round) -> Callable[[int, int], Any]:
-        hot = service.bulk_create_items(rnd.project_id, [_item_row(0, "0"), _item_row(1, "0")])
+        hot = service.bulk_create_items(
+            rnd.project_id, [_item_fields(0, "0"), _item_fields(1, "0")]
+        )
         rnd.data["hot"] = hot
         engine = pool.engine
 
@@ -535,7 +538,7 @@ def query_items(ctx: Context, param: str) -> Iterator[Pedantic]:
     size = 500
 
     def prepare(rnd: Round) -> Callable[[int, int], Any]:
-        ids = service.bulk_create_items(rnd.project_id, [_item_row(i) for i in range(size)])
+        ids = service.bulk_create_items(rnd.project_id, [_item_fields(i) for i in range(size)])
         rnd.data["ids"] = ids
         pid = rnd.project_id
         queries: list[Callable[[int], Any]] = [
@@ -579,7 +582,7 @@ def create_links(ctx: Context, param: str) -> Iterator[Pedantic]:
     service = pool.service
 
     def prepare(rnd: Round) -> Callable[[int, int], Any]:
-        ids = service.bulk_create_items(rnd.project_id, [_item_row(i) for i in range(shape.ops)])
+        ids = service.bulk_create_items(rnd.project_id, [_item_fields(i) for i in range(shape.ops)])
         triples = [
             (ids[i], ids[(i + 1) % len(ids)], LINK_TYPES[i % len(LINK_TYPES)])
             for i in range(shape.ops)
@@ -616,7 +619,9 @@ def create_links_racing(ctx: Context, param: str) -> Iterator[Pedantic]:
     distinct = shape.per_thread  # thread t's op m creates triple m: T racers per triple
 
     def prepare(rnd: Round) -> Callable[[int, int], Any]:
-        ids = service.bulk_create_items(rnd.project_id, [_item_row(i) for i in range(distinct + 1)])
+        ids = service.bulk_create_items(
+            rnd.project_id, [_item_fields(i) for i in range(distinct + 1)]
+        )
         triples = [(ids[m], ids[m + 1], LINK_TYPES[m % len(LINK_TYPES)]) for m in range(distinct)]
         rnd.data["triples"] = triples
 
@@ -660,8 +665,8 @@ def delete_items(ctx: Context, param: str) -> Iterator[Pedantic]:
     keep = 20
 
     def prepare(rnd: Round) -> Callable[[int, int], Any]:
-        rows = [_item_row(i, title=f"doomed {i}") for i in range(shape.ops)]
-        rows += [_item_row(i, title=f"kept {i}") for i in range(keep)]
+        rows = [_item_fields(i, title=f"doomed {i}") for i in range(shape.ops)]
+        rows += [_item_fields(i, title=f"kept {i}") for i in range(keep)]
         ids = service.bulk_create_items(rnd.project_id, rows)
 
         def op(t: int, m: int) -> bool:
@@ -693,7 +698,7 @@ def mixed_crud(ctx: Context, param: str) -> Iterator[Pedantic]:
         def op(t: int, m: int) -> Any:
             step, cycle = m % 4, m // 4
             if step == 0:
-                row = _item_row(m, title=f"t{t}-c{cycle}")
+                row = _item_fields(m, title=f"t{t}-c{cycle}")
                 current[t] = with_retry(
                     lambda: service.create_item(rnd.project_id, **row), rnd.retries
                 )

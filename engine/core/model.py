@@ -162,10 +162,6 @@ class Benchmark:
         base = f"{self.suite}.{self.name}"
         return base if self.param is None else f"{base}[{self.param}]"
 
-    @property
-    def fullname(self) -> str:
-        return self.id
-
     def open(self, ctx: Context) -> Iterator[Case]:
         """Start the benchmark's generator: ``next()`` gives the case."""
         if self.param is None:

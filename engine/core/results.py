@@ -17,9 +17,6 @@ from typing import Any
 from pytest_benchmark.stats import Stats
 from tracetui.engine.judging import stats as statslib
 
-#: Metrics a verdict may be computed on, and whether a larger value is worse.
-LOWER_IS_BETTER = {"median", "mean", "min", "max", "p95", "p99", "stddev"}
-
 
 @dataclass(frozen=True)
 class BenchmarkResult:

@@ -216,7 +216,7 @@ def default_metric(result: BenchmarkResult) -> str:
     return "p95" if result.kind == "load" else "median"
 
 
-def compared_samples(result: BenchmarkResult, metric: str) -> Sequence[float]:
+def metric_samples(result: BenchmarkResult, metric: str) -> Sequence[float]:
     """The samples whose distribution the metric summarises."""
     if result.kind == "load" and result.latencies:
         return result.latencies
@@ -269,19 +269,7 @@ class RegressionCheck:
             Level.IMPROVED,
         ):
             level = Level.INCONCLUSIVE
-        sql_baseline = reference.counters.get("sql_statements")
-        plan_current = result.evidence.get("plan")
-        exact_regression = (
-            sql_baseline is not None and sql_current is not None and sql_current > sql_baseline
-        ) or (
-            reference.plan is not None
-            and plan_current is not None
-            and reference.plan != plan_current
-        )
-        if exact_regression and SEVERITY.get(level, 0) < SEVERITY[Level.WARNING]:
-            # An added statement or a changed plan is a regression with no noise at all.
-            level = Level.WARNING
-        return replace(
+        judged = replace(
             base,
             level=level,
             baseline=baseline,
@@ -289,10 +277,15 @@ class RegressionCheck:
             ci_low=low,
             ci_high=high,
             p_value=p_value,
-            sql_baseline=sql_baseline,
+            sql_baseline=reference.counters.get("sql_statements"),
             plan_baseline=reference.plan,
-            plan_current=plan_current,
+            plan_current=result.evidence.get("plan"),
         )
+        exact = judged.sql_regressed or judged.plan_changed
+        if exact and SEVERITY.get(level, 0) < SEVERITY[Level.WARNING]:
+            # An added statement or a changed plan is a regression with no noise at all.
+            return replace(judged, level=Level.WARNING)
+        return judged
 
     def _level(
         self,
@@ -304,7 +297,7 @@ class RegressionCheck:
     ) -> tuple[Level, float | None, float | None, float | None]:
         t = self.thresholds
         ref_samples = reference.reference_samples(metric)
-        cur_samples = compared_samples(result, metric)
+        cur_samples = metric_samples(result, metric)
         if ref_samples and len(cur_samples) >= 1 and metric not in HIGHER_IS_BETTER:
             cmp = compare_samples(cur_samples, ref_samples)
             low, high = cmp.low - 1, cmp.high - 1

@@ -136,12 +136,3 @@ def create_schema(engine: Engine) -> None:
 def drop_schema(engine: Engine) -> None:
     """Drop the trace tables (and their rows) if they exist."""
     Base.metadata.drop_all(engine, checkfirst=True)
-
-
-def row_counts(engine: Engine) -> dict[str, int]:
-    """Rows per trace table: what "the database as it was found" means in tests."""
-    with engine.connect() as conn:
-        return {
-            table.name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-            for table in TABLES
-        }

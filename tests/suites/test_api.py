@@ -21,7 +21,8 @@ import pytest
 from fastapi.testclient import TestClient
 from tracetui.engine.core.database import make_engine
 from tracetui.suites.api import create_app
-from tracetui.suites.trace.schema import row_counts
+
+from tests.trace_tables import row_counts
 
 ITEM_KEYS = {"id", "project_id", "type", "title", "status", "priority", "created_at", "updated_at"}
 

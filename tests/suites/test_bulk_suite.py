@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from tracetui.engine.core.model import Context, Kind, Pedantic
 from tracetui.suites.bulk import SUITE
-from tracetui.suites.trace.schema import row_counts
+
+from tests.trace_tables import row_counts
 
 REQUIRED_IDS = {
     "bulk.create_items[100]",

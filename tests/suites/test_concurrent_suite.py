@@ -20,8 +20,9 @@ from tracetui.engine.core.database import make_engine
 from tracetui.engine.core.model import Benchmark, Context, Kind, OutcomeError, RoundDetail
 from tracetui.engine.core.profiles import PROFILES
 from tracetui.suites.concurrent import SUITE, Gang, RetryCounter, Shape, with_retry
-from tracetui.suites.trace.schema import row_counts
 from tracetui.suites.trace.service import DuplicateLink, TraceService
+
+from tests.trace_tables import row_counts
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 

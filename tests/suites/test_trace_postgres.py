@@ -17,8 +17,10 @@ from tracetui.engine.core.model import Context
 from tracetui.engine.core.profiles import PROFILES
 from tracetui.suites import bulk, database
 from tracetui.suites.trace.generator import DataGenerator
-from tracetui.suites.trace.schema import create_schema, drop_schema, row_counts
+from tracetui.suites.trace.schema import create_schema, drop_schema
 from tracetui.suites.trace.service import DuplicateLink, TraceService, UnknownItem, UnknownProject
+
+from tests.trace_tables import row_counts
 
 pytestmark = pytest.mark.postgres
 

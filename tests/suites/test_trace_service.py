@@ -8,7 +8,7 @@ from threading import Thread
 import pytest
 import sqlalchemy as sa
 from tracetui.suites.trace.generator import DataGenerator
-from tracetui.suites.trace.schema import create_schema, drop_schema, row_counts
+from tracetui.suites.trace.schema import create_schema, drop_schema
 from tracetui.suites.trace.service import (
     DuplicateLink,
     DuplicateProject,
@@ -18,6 +18,8 @@ from tracetui.suites.trace.service import (
     UnknownItem,
     UnknownProject,
 )
+
+from tests.trace_tables import row_counts
 
 
 @pytest.fixture
