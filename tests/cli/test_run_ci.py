@@ -35,10 +35,19 @@ def tracetui(
 FAST = ["toy.spin", "toy.sql", "toy.batch"]
 
 
-def accept(env: dict[str, str], cwd: Path, runs: int = 1) -> None:
+#: Benchmarks whose rounds are one short call (pedantic, ~0.2-0.4 ms). On a machine with more
+#: runnable processes than cores, micro rounds calibrated to 2-5 ms are mostly preempted and
+#: read 2-4x slower (measured: toy.sql 15 -> 68 µs at load 10.5 on 2 CPUs) while these stay
+#: within ±1 %: the machine, not the code, and no stored baseline can tell the two apart.
+STEADY = ["toy.batch"]
+
+
+def accept(env: dict[str, str], cwd: Path, runs: int = 1, benchmarks: list[str] = FAST) -> None:
     (cwd / "baselines").mkdir(exist_ok=True)
     for _ in range(runs):
-        first = tracetui(["run", *FAST, "--ci", "--profile", "smoke", "--no-noise-check"], env, cwd)
+        first = tracetui(
+            ["run", *benchmarks, "--ci", "--profile", "smoke", "--no-noise-check"], env, cwd
+        )
         assert first.returncode == 0, first.stderr
     done = tracetui(["baseline", "accept", "--runs", str(runs)], env, cwd)
     assert done.returncode == 0, done.stderr
@@ -109,16 +118,18 @@ def test_run_writes_table_json_junit_markdown(toy_env, tmp_path: Path) -> None:
 
 
 def test_unchanged_code_passes_and_a_tenfold_slowdown_is_critical(toy_env, tmp_path: Path) -> None:
-    accept(toy_env, tmp_path, runs=3)  # pooled: the baseline knows the run-to-run noise
-    again = tracetui(["run", *FAST, "--ci", "--profile", "standard"], toy_env, tmp_path)
+    # pooled: the baseline knows the run-to-run noise
+    accept(toy_env, tmp_path, runs=3, benchmarks=STEADY)
+    again = tracetui(["run", *STEADY, "--ci", "--profile", "standard"], toy_env, tmp_path)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "CRITICAL" not in again.stdout
 
     claim_faster(tmp_path / "baselines" / "toy.sqlite.toml", "toy.batch[20]")
     gated = tracetui(
-        ["run", *FAST, "--ci", "--profile", "smoke", "--junit", "j.xml"], toy_env, tmp_path
+        ["run", *STEADY, "--ci", "--profile", "smoke", "--junit", "j.xml"], toy_env, tmp_path
     )
     assert gated.returncode == 1, gated.stdout
+    assert "CRITICAL" not in line_of_table(gated.stdout, "toy.batch[10]")  # only the one edited
     line = next(ln for ln in gated.stdout.splitlines() if ln.startswith("toy.batch[20]"))
     assert "CRITICAL" in line
     assert "<failure" in (tmp_path / "j.xml").read_text()
