@@ -2,7 +2,25 @@
 
 It may import ``tracetui.engine``, ``tracetui.suites`` and ``tracetui.tui``;
 none of them imports it. The headless path never loads Textual.
+
+Importing it first makes an uncaught Ctrl-C (while the command line is still
+importing, or already exiting) one line instead of a traceback; everything in
+between goes through :func:`tracetui.cli.errors.run_guarded`.
 """
+
+import sys
+
+_default_excepthook = sys.excepthook
+
+
+def _quiet_interrupt(kind, exc, tb) -> None:  # type: ignore[no-untyped-def]
+    if issubclass(kind, KeyboardInterrupt):
+        print("tracetui: interrupted", file=sys.stderr)
+    else:
+        _default_excepthook(kind, exc, tb)
+
+
+sys.excepthook = _quiet_interrupt
 
 if __name__ != "tracetui.cli":  # the folder is installed as tracetui.cli
     raise ImportError(f"import tracetui.cli, not {__name__!r}")

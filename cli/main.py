@@ -16,11 +16,19 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 from tracetui.cli import headless
+from tracetui.cli.errors import fail, run_guarded
 from tracetui.cli.headless import ExitCode, StderrProgress, exit_code_for, info
+from tracetui.cli.params import (
+    PORT,
+    DatabaseUrl,
+    OutputFile,
+    PositiveNumber,
+    ensure_can_serve,
+)
 from tracetui.engine.core.database import (
     DEFAULT_DB_URL,
     DatabaseConfigError,
@@ -29,10 +37,10 @@ from tracetui.engine.core.database import (
     ensure_sqlite_folder,
     mask_url,
 )
+from tracetui.engine.core.names import printable
 from tracetui.engine.core.plan import Plan
 from tracetui.engine.core.profiles import PROFILES, UnknownProfile, get_profile
 from tracetui.engine.core.registry import (
-    SuiteLoadError,
     UnknownSelection,
     load_suites,
     select,
@@ -52,18 +60,6 @@ from tracetui.engine.recording.reports import format_seconds, render_table
 from tracetui.engine.recording.session import RunRecorder, evaluate, load_references
 
 
-class CliError(Exception):
-    """A user-facing error: one line on stderr, then exit with ``code``."""
-
-    def __init__(self, message: str, code: ExitCode = ExitCode.USAGE) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
-    raise CliError(message, code)
-
-
 def env_default(name: str, default: str) -> str:
     return os.environ.get(name) or default
 
@@ -73,6 +69,7 @@ def env_default(name: str, default: str) -> str:
 db_option = click.option(
     "--db",
     "db_url",
+    type=DatabaseUrl(),
     default=lambda: env_default("TRACETUI_DB", DEFAULT_DB_URL),
     show_default=f"$TRACETUI_DB or {DEFAULT_DB_URL}",
     help="SQLAlchemy URL of the database the suites run against.",
@@ -87,7 +84,7 @@ baselines_option = click.option(
 history_option = click.option(
     "--history",
     "history_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=OutputFile(),
     default=lambda: env_default("TRACETUI_HISTORY", str(history_mod.DEFAULT_PATH)),
     show_default=f"$TRACETUI_HISTORY or {history_mod.DEFAULT_PATH}",
     help="Run-history database (SQLite).",
@@ -118,10 +115,7 @@ def connect_or_fail(db_url: str) -> None:
 
 
 def open_history(path: Path) -> History:
-    try:
-        return History(path)
-    except Exception as exc:  # unreadable or not a database
-        fail(f"cannot open history database {path}: {str(exc).splitlines()[0]}")
+    return History(path)  # a fault is a HistoryError: one line, exit 2 (cli.errors)
 
 
 def parse_duration(text: str) -> float:
@@ -192,19 +186,19 @@ LOAD_DURATION_RANGE = (1.0, 3600.0)
 @click.option(
     "--json",
     "json_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=OutputFile(),
     help="Write pytest-benchmark JSON here.",
 )
 @click.option(
     "--junit",
     "junit_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=OutputFile(),
     help="Write JUnit XML here.",
 )
 @click.option(
     "--markdown",
     "markdown_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=OutputFile(),
     help="Write a Markdown summary here.",
 )
 @click.option(
@@ -218,7 +212,10 @@ LOAD_DURATION_RANGE = (1.0, 3600.0)
 @history_option
 @click.option("--users", type=int, default=None, help="Load suite: concurrent users (1–1000).")
 @click.option(
-    "--spawn-rate", type=float, default=None, help="Load suite: users started per second."
+    "--spawn-rate",
+    type=PositiveNumber(),
+    default=None,
+    help="Load suite: users started per second.",
 )
 @click.option("--duration", default=None, help="Load suite: how long, e.g. 10s or 2m (1 s – 1 h).")
 @click.option(
@@ -240,7 +237,7 @@ LOAD_DURATION_RANGE = (1.0, 3600.0)
 )
 @click.option(
     "--master-port",
-    type=int,
+    type=PORT,
     default=None,
     help="Load suite: port the master listens on (default 5557).",
 )
@@ -454,12 +451,18 @@ def baseline_group() -> None:
     help="Pool each result with the same benchmark's earlier runs (up to N in all) "
     "to record the run-to-run noise; 5 is a good choice for committed baselines.",
 )
+@click.option(
+    "--allow-incomplete",
+    is_flag=True,
+    help="Accept from a run that did not complete (cancelled, crashed, interrupted).",
+)
 @baselines_option
 @history_option
 def baseline_accept(
     selection: tuple[str, ...],
     run_id: str | None,
     pool_runs: int,
+    allow_incomplete: bool,
     baselines_dir: Path | None,
     history_path: Path,
 ) -> None:
@@ -474,6 +477,11 @@ def baseline_accept(
     run = history.get_run(run_id)
     if run is None:
         fail(f"unknown run {run_id!r} (see `tracetui history`)")
+    if run.status != "completed" and not allow_incomplete:
+        fail(
+            f"run {run_id} is {run.status} ({run.result_count} result(s)): its results are "
+            "partial; accept them anyway with --allow-incomplete"
+        )
     results = history.results(run_id)
     if selection:
         wanted = set(selection)
@@ -534,11 +542,12 @@ def baseline_show(suites: tuple[str, ...], backend: str | None, baselines_dir: P
             median = entry.values.get("median")
             sql = entry.counters.get("sql_statements")
             prov = entry.provenance
-            click.echo(
+            line = (
                 f"  {bid:<46} median {format_seconds(median):>11}  rounds {entry.rounds:>3}"
                 + (f"  SQL/op {sql:g}" if sql is not None else "")
                 + f"  accepted {prov.get('accepted_at', '?')} run {prov.get('run_id', '?')}"
             )
+            click.echo(printable(line))  # ids and provenance from a file: no raw newlines
         shown += 1
     if not shown:
         click.echo(f"no baselines in {store.root}/")
@@ -548,7 +557,9 @@ def baseline_show(suites: tuple[str, ...], backend: str | None, baselines_dir: P
 
 
 @cli.command("history")
-@click.option("--limit", default=20, show_default=True, help="How many runs.")
+@click.option(
+    "--limit", default=20, show_default=True, type=click.IntRange(min=1), help="How many runs."
+)
 @click.option("--run", "run_id", default=None, help="Show one run's verdicts.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @history_option
@@ -627,10 +638,11 @@ def launch_command(
 @cli.command("serve")
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to bind.")
+@click.option("--port", default=8000, show_default=True, type=PORT, help="Port to bind.")
 def serve_command(db_url: str, host: str, port: int) -> None:
     """Serve the reference trace system's HTTP API (uvicorn)."""
     connect_or_fail(db_url)
+    ensure_can_serve(host, port)
     from tracetui.suites.api import serve
 
     info(f"tracetui: serving the trace API on http://{host}:{port} ({mask_url(db_url)})")
@@ -689,31 +701,14 @@ def doctor_command(seconds: float, as_json: bool) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: every user error becomes one line on stderr and its exit code."""
-    try:
-        cli.main(
+    """Entry point: every fault becomes one line on stderr and its exit code (cli.errors)."""
+    return run_guarded(
+        lambda: cli.main(
             args=list(argv) if argv is not None else None,
             prog_name="tracetui",
             standalone_mode=False,
         )
-    except CliError as exc:
-        click.echo(f"tracetui: error: {exc}", err=True)
-        return int(exc.code)
-    except click.UsageError as exc:
-        message = exc.format_message().splitlines()[0] if exc.format_message() else str(exc)
-        click.echo(f"tracetui: error: {message}", err=True)
-        return int(ExitCode.USAGE)
-    except click.Abort:
-        click.echo("tracetui: interrupted", err=True)
-        return int(ExitCode.INTERRUPTED)
-    except (SuiteLoadError, BaselineError, DatabaseConfigError) as exc:
-        click.echo(f"tracetui: error: {exc}", err=True)
-        return int(ExitCode.USAGE)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except BrokenPipeError:  # `tracetui list | head`
-        return int(ExitCode.OK)
-    return int(ExitCode.OK)
+    )
 
 
 if __name__ == "__main__":

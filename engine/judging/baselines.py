@@ -27,6 +27,7 @@ import tomli_w
 from pytest_benchmark.stats import Stats
 from tracetui.engine.core.files import WriteError, write_all_atomic
 from tracetui.engine.core.names import (
+    NAME_RE,
     InvalidName,
     check_backend,
     check_benchmark_id,
@@ -403,4 +404,11 @@ class BaselineStore:
         return [path for path, _ in changed]
 
     def all_files(self) -> list[Path]:
-        return sorted(p for p in self.root.glob("*.*.toml"))
+        """Baseline files whose name is ``<suite>.<backend>.toml`` with valid names."""
+        return sorted(
+            p
+            for p in self.root.glob("*.*.toml")
+            if len(parts := p.name.split(".")) == 3
+            and NAME_RE.fullmatch(parts[0])
+            and NAME_RE.fullmatch(parts[1])
+        )
