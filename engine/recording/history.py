@@ -214,6 +214,7 @@ class History:
                 first = conn.exec_driver_sql("PRAGMA integrity_check(1)").scalar()
         except sa.exc.DBAPIError as exc:
             first = str(exc.orig).strip().splitlines()[0] if exc.orig else reason
+        first = " ".join(str(first).split())  # its report spans lines
         return (
             f"history {self.path} is damaged (PRAGMA integrity_check: {first}); "
             "move it aside and a new one is started"
@@ -235,11 +236,15 @@ class History:
 
     @staticmethod
     def _reap(conn: sa.Connection) -> None:
-        """Mark ``interrupted`` the running runs whose process is gone (on this host)."""
+        """Mark ``interrupted`` the running runs whose process is gone (on this host).
+
+        Runs of other hosts (a shared file) are left alone: their pids mean nothing here.
+        """
         host, boot = socket.gethostname(), _boot_id()
         rows = conn.execute(
             sa.select(runs.c.run_id, runs.c.pid, runs.c.boot_id).where(
-                runs.c.status == "running", runs.c.host == host
+                runs.c.status == "running",
+                sa.or_(runs.c.host == host, runs.c.host.is_(None)),  # None: an older tracetui
             )
         ).all()
         gone = [
