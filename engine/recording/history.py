@@ -128,6 +128,14 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _no_space(folder: Path) -> bool:
+    """SQLite reports a full disk while appending to its WAL as a mere I/O error."""
+    try:
+        return os.statvfs(folder).f_bavail == 0
+    except OSError:
+        return False
+
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -198,7 +206,7 @@ class History:
                 f"history {self.path} is locked by another writer "
                 f"(waited {LOCK_TIMEOUT_S:g} s; TRACETUI_HISTORY_LOCK_TIMEOUT sets the wait)"
             )
-        if "full" in low:
+        if "full" in low or ("i/o" in low and _no_space(self.path.parent)):
             return f"history {self.path}: the disk is full ({reason}); nothing more was recorded"
         if "readonly" in low or "read-only" in low:
             return f"history {self.path} is read-only ({reason})"

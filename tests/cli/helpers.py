@@ -7,8 +7,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,17 +25,14 @@ def tracetui(
     timeout: float = 120,
     **extra_env: str,
 ) -> subprocess.CompletedProcess[str]:
-    extra: dict[str, object] = {}
-    if as_nobody:
-        extra = {"user": NOBODY, "group": NOBODY, "extra_groups": []}
+    as_user = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
     return subprocess.run(
-        [*TRACETUI, *args],
+        [*(as_user if as_nobody else []), *TRACETUI, *args],
         env={**env, **extra_env},
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,
-        **extra,  # type: ignore[arg-type]
     )
 
 
@@ -74,17 +69,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     }
 
 
-@pytest.fixture
-def world_dir() -> Iterator[Path]:
-    """A folder the `nobody` user can work in (tmp_path's parents are root-only)."""
-    path = Path(tempfile.mkdtemp(prefix="tracetui-h12-", dir="/tmp"))
-    path.chmod(0o777)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
 def needs_permissions() -> None:
     """Permission tests run as `nobody` when we are root (root ignores file modes)."""
-    if os.geteuid() == 0:
-        return
-    pytest.skip("needs root to run the command as another user")
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to run the command as another user")
