@@ -99,7 +99,7 @@ def ensure_can_serve(host: str, port: int) -> None:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise click.BadParameter(f"cannot resolve {host!r}: {exc.strerror}") from None
+        raise click.UsageError(f"cannot resolve --host {host!r}: {exc.strerror}") from None
     family, kind, proto, _, address = infos[0]
     with socket.socket(family, kind, proto) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
