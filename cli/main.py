@@ -584,7 +584,7 @@ def history_command(limit: int, run_id: str | None, as_json: bool, history_path:
     for r in runs:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started_at))
         click.echo(
-            f"{r.run_id}  {when}  {r.status:<9} {r.profile:<8} {r.backend:<10} "
+            f"{r.run_id}  {when}  {r.status:<11} {r.profile:<8} {r.backend:<10} "
             f"{(r.commit or '-')[:10]:<10}  {r.result_count:>3} results  "
             f"{r.regressions} regressions  {r.failures} failed"
         )
@@ -622,6 +622,7 @@ def launch_command(
     except DatabaseConfigError as exc:
         fail(str(exc))
     store = resolve_baselines(baselines_dir)
+    open_history(history_path).close()  # damaged, locked, in the way: one line, not a crash
     from tracetui.tui.app import run_console
 
     raise SystemExit(

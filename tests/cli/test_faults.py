@@ -54,13 +54,13 @@ def test_a_read_only_sqlite_file_is_a_configuration_error(toy_env, world_dir: Pa
 
 
 @pytest.mark.parametrize(
-    "command", [["run", "toy.spin", *FAST], ["history"], ["baseline", "accept"]]
+    "command", [["run", "toy.spin", *FAST], ["history"], ["baseline", "accept"], ["launch"]]
 )
 def test_a_damaged_history(toy_env, tmp_path: Path, command: list[str]) -> None:
     ok_run(toy_env, tmp_path)
     (tmp_path / "baselines").mkdir()
     before = corrupt_pages(tmp_path / "history.db")
-    proc = tracetui(command, toy_env, tmp_path)
+    proc = tracetui(command, toy_env, tmp_path, timeout=60)
     one_line_error(proc, 2, "is damaged (PRAGMA integrity_check:", "Page")
     assert (tmp_path / "history.db").read_bytes() == before  # never written into
     assert list((tmp_path / "baselines").iterdir()) == []
