@@ -478,9 +478,10 @@ def baseline_accept(
     if run is None:
         fail(f"unknown run {run_id!r} (see `tracetui history`)")
     if run.status != "completed" and not allow_incomplete:
+        of = f" of {run.planned}" if run.planned else ""
         fail(
-            f"run {run_id} is {run.status} ({run.result_count} result(s)): its results are "
-            "partial; accept them anyway with --allow-incomplete"
+            f"run {run_id} is {run.status} ({run.result_count}{of} result(s)): its results "
+            "are partial; accept them anyway with --allow-incomplete"
         )
     results = history.results(run_id)
     if selection:

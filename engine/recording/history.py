@@ -40,7 +40,13 @@ from tracetui.engine.judging.verdicts import Verdict
 DEFAULT_PATH = Path(".tracetui/history.db")
 #: How long a write waits for another writer's lock before it gives up (seconds).
 LOCK_TIMEOUT_S = float(os.environ.get("TRACETUI_HISTORY_LOCK_TIMEOUT", "10"))
-OWNER_COLUMNS = {"pid": "INTEGER", "host": "VARCHAR(255)", "boot_id": "VARCHAR(64)"}
+#: Columns added since the first history schema (added to an older file on open).
+ADDED_COLUMNS = {
+    "pid": "INTEGER",
+    "host": "VARCHAR(255)",
+    "boot_id": "VARCHAR(64)",
+    "planned": "INTEGER",
+}
 
 metadata = sa.MetaData()
 
@@ -63,6 +69,7 @@ runs = sa.Table(
     sa.Column("pid", sa.Integer),  # the process that owns a running run
     sa.Column("host", sa.String(255)),
     sa.Column("boot_id", sa.String(64)),
+    sa.Column("planned", sa.Integer),  # benchmarks in the plan (a run's results may be fewer)
 )
 
 results = sa.Table(
@@ -97,6 +104,7 @@ class RunSummary:
     failures: int
     result_count: int
     environment: Mapping[str, Any]
+    planned: int | None = None
 
 
 @dataclass(frozen=True)
@@ -236,9 +244,9 @@ class History:
 
     @staticmethod
     def _upgrade(conn: sa.Connection) -> None:
-        """Add the owner columns to a history written by an older tracetui."""
+        """Add the newer columns to a history written by an older tracetui."""
         have = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(runs)")}
-        for name, sql_type in OWNER_COLUMNS.items():
+        for name, sql_type in ADDED_COLUMNS.items():
             if name not in have:
                 conn.exec_driver_sql(f"ALTER TABLE runs ADD COLUMN {name} {sql_type}")
 
@@ -277,6 +285,7 @@ class History:
         environment: Mapping[str, Any],
         source: str = "run",
         started_at: float | None = None,
+        planned: int | None = None,
     ) -> None:
         try:
             check_backend(backend)
@@ -300,6 +309,7 @@ class History:
                     pid=os.getpid(),
                     host=socket.gethostname(),
                     boot_id=_boot_id(),
+                    planned=planned,
                 )
             )
         self._open_runs.add(run_id)
@@ -410,6 +420,7 @@ class History:
                 failures=r["failures"],
                 result_count=r["result_count"],
                 environment=json.loads(r["environment"] or "{}"),
+                planned=r["planned"],
             )
             for r in rows
         ]

@@ -77,6 +77,7 @@ class RunRecorder:
                     environment=event.environment,
                     source=self.source,
                     started_at=event.started_at or None,
+                    planned=len(event.benchmark_ids),
                 )
         elif isinstance(event, BenchmarkFinished):
             rec.results[event.result.id] = event.result

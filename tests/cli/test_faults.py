@@ -195,7 +195,7 @@ def test_a_killed_run_is_interrupted_and_not_accepted_silently(
     assert runs[0]["result_count"] == 1
     (tmp_path / "baselines").mkdir()
     refused = tracetui(["baseline", "accept"], toy_env, tmp_path)
-    one_line_error(refused, 2, "is interrupted (1 result(s))", "--allow-incomplete")
+    one_line_error(refused, 2, "is interrupted (1 of 2 result(s))", "--allow-incomplete")
     assert list((tmp_path / "baselines").iterdir()) == []
     forced = tracetui(["baseline", "accept", "--allow-incomplete"], toy_env, tmp_path)
     assert forced.returncode == 0, forced.stderr
