@@ -15,7 +15,7 @@ import re
 import unicodedata
 
 #: A suite or backend: a file-name part (no dot, no slash, no leading dash).
-NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,63}")
+NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,99}")
 MAX_ID_LENGTH = 300
 
 
@@ -32,7 +32,7 @@ def check_suite(name: str, *, what: str = "suite") -> str:
     if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         raise InvalidName(
             f"invalid {what} name {_shown(str(name))} "
-            "(letters, digits, '_' and '-' only, at most 64)"
+            "(letters, digits, '_' and '-' only, at most 100)"
         )
     return name
 
