@@ -25,6 +25,7 @@ from tracetui.cli.headless import ExitCode, StderrProgress, exit_code_for, info
 from tracetui.cli.params import (
     PORT,
     DatabaseUrl,
+    ExistingFolder,
     OutputFile,
     PositiveNumber,
     ensure_can_serve,
@@ -77,7 +78,7 @@ db_option = click.option(
 baselines_option = click.option(
     "--baselines",
     "baselines_dir",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=ExistingFolder("baselines folder"),
     default=None,
     help=f"Baselines folder [default: $TRACETUI_BASELINES or {DEFAULT_DIR}/].",
 )

@@ -81,14 +81,17 @@ class OutputFile(click.ParamType):
 
 
 class ExistingFolder(click.ParamType):
-    """A folder that exists."""
+    """A folder that exists (``what`` names it in the error)."""
 
     name = "folder"
+
+    def __init__(self, what: str = "folder") -> None:
+        self.what = what
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
         path = Path(value)
         if not path.exists():
-            self.fail(f"folder not found: {path}", param, ctx)
+            self.fail(f"{self.what} not found: {path}", param, ctx)
         if not path.is_dir():
             self.fail(f"{path} is a file, not a folder", param, ctx)
         return path
