@@ -8,9 +8,11 @@ importing, or already exiting) one line instead of a traceback; everything in
 between goes through :func:`tracetui.cli.errors.run_guarded`.
 """
 
+import signal
 import sys
 
 _default_excepthook = sys.excepthook
+_default_unraisablehook = sys.unraisablehook
 
 
 def _quiet_interrupt(kind, exc, tb) -> None:  # type: ignore[no-untyped-def]
@@ -20,7 +22,16 @@ def _quiet_interrupt(kind, exc, tb) -> None:  # type: ignore[no-untyped-def]
         _default_excepthook(kind, exc, tb)
 
 
+def _redeliver_interrupt(unraisable) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl-C inside a callback Python cannot raise from (an import lock's): raise it again."""
+    if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+        signal.raise_signal(signal.SIGINT)  # handled at the next step, where it can stop us
+    else:
+        _default_unraisablehook(unraisable)
+
+
 sys.excepthook = _quiet_interrupt
+sys.unraisablehook = _redeliver_interrupt
 
 if __name__ != "tracetui.cli":  # the folder is installed as tracetui.cli
     raise ImportError(f"import tracetui.cli, not {__name__!r}")

@@ -8,8 +8,9 @@ survive the rename); a file being replaced keeps its own mode.
 
 :func:`write_all_atomic` does the same for several files as one change
 (a baseline acceptance): every temporary file is written first, then all
-are renamed with interrupts held back; if a rename fails, the files already
-replaced get their old content back. Either all files change, or none.
+are renamed, with interrupts held back throughout; if a rename fails, the
+files already replaced get their old content back. Either all files change,
+or none.
 
 Errors are :class:`WriteError`, one line naming the file and the reason.
 """
@@ -108,12 +109,16 @@ def held_interrupts() -> Iterator[None]:
 
 
 def write_all_atomic(files: Sequence[tuple[Path, bytes]]) -> None:
-    """Replace every ``(path, data)`` as one change: all of them, or none."""
-    staged: list[_Staged] = []
-    try:
-        for path, data in files:
-            staged.append(_stage(Path(path), data))
-        with held_interrupts():
+    """Replace every ``(path, data)`` as one change: all of them, or none.
+
+    Interrupts are held for the whole change, so Ctrl-C lands before it
+    (nothing written, no temporary file left) or after it (all written).
+    """
+    with held_interrupts():
+        staged: list[_Staged] = []
+        try:
+            for path, data in files:
+                staged.append(_stage(Path(path), data))
             done: list[_Staged] = []
             try:
                 for item in staged:
@@ -125,11 +130,11 @@ def write_all_atomic(files: Sequence[tuple[Path, bytes]]) -> None:
             except BaseException:
                 _roll_back(done)
                 raise
-    finally:
-        for item in staged:
-            item.tmp.unlink(missing_ok=True)
-    for folder in dict.fromkeys(item.path.parent for item in staged):
-        _sync_folder(folder)
+        finally:
+            for item in staged:
+                item.tmp.unlink(missing_ok=True)
+        for folder in dict.fromkeys(item.path.parent for item in staged):
+            _sync_folder(folder)
 
 
 def _roll_back(done: Sequence[_Staged]) -> None:
