@@ -8,7 +8,6 @@ importing, or already exiting) one line instead of a traceback; everything in
 between goes through :func:`tracetui.cli.errors.run_guarded`.
 """
 
-import signal
 import sys
 
 _default_excepthook = sys.excepthook
@@ -25,6 +24,8 @@ def _quiet_interrupt(kind, exc, tb) -> None:  # type: ignore[no-untyped-def]
 def _redeliver_interrupt(unraisable) -> None:  # type: ignore[no-untyped-def]
     """Ctrl-C inside a callback Python cannot raise from (an import lock's): raise it again."""
     if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+        import signal  # here, not above: the hooks are installed before any import can fail
+
         signal.raise_signal(signal.SIGINT)  # handled at the next step, where it can stop us
     else:
         _default_unraisablehook(unraisable)
