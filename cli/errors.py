@@ -69,7 +69,10 @@ def _os_error(exc: OSError) -> str:
 def exit_code_of(exc: BaseException) -> int:
     """Say what ``exc`` means in one line (if anything) and return the exit code."""
     if isinstance(exc, SystemExit):
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        say(PREFIX + str(exc.code))  # sys.exit("message")
+        return int(ExitCode.USAGE)
     if isinstance(exc, CliError):
         say(PREFIX + str(exc))
         return int(exc.code)
