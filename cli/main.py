@@ -649,7 +649,12 @@ def serve_command(db_url: str, host: str, port: int) -> None:
     from tracetui.suites.api import serve
 
     info(f"tracetui: serving the trace API on http://{host}:{port} ({mask_url(db_url)})")
-    serve(db_url, host=host, port=port)
+    try:
+        serve(db_url, host=host, port=port)
+    except SystemExit as exc:
+        if exc.code:  # uvicorn exits 1 when it cannot start (it logged why): not a regression
+            fail(f"the API server on {host}:{port} could not start")
+        raise
 
 
 @cli.command("import")
