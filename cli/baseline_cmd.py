@@ -7,11 +7,12 @@ from pathlib import Path
 import click
 from tracetui.cli.common import (
     baselines_option,
-    fail,
     history_option,
     open_history,
     resolve_baselines,
 )
+from tracetui.cli.errors import fail
+from tracetui.engine.core.names import printable
 from tracetui.engine.core.results import BenchmarkResult
 from tracetui.engine.judging.baselines import BaselineError, provenance_of
 from tracetui.engine.recording.reports import format_seconds
@@ -34,12 +35,18 @@ def baseline_group() -> None:
     help="Pool each result with the same benchmark's earlier runs (up to N in all) "
     "to record the run-to-run noise; 5 is a good choice for committed baselines.",
 )
+@click.option(
+    "--allow-incomplete",
+    is_flag=True,
+    help="Accept from a run that did not complete (cancelled, crashed, interrupted).",
+)
 @baselines_option
 @history_option
 def baseline_accept(
     selection: tuple[str, ...],
     run_id: str | None,
     pool_runs: int,
+    allow_incomplete: bool,
     baselines_dir: Path | None,
     history_path: Path,
 ) -> None:
@@ -54,6 +61,12 @@ def baseline_accept(
     run = history.get_run(run_id)
     if run is None:
         fail(f"unknown run {run_id!r} (see `tracetui history`)")
+    if run.status != "completed" and not allow_incomplete:
+        of = f" of {run.planned}" if run.planned else ""
+        fail(
+            f"run {run_id} is {run.status} ({run.result_count}{of} result(s)): its results "
+            "are partial; accept them anyway with --allow-incomplete"
+        )
     results = history.results(run_id)
     if selection:
         wanted = set(selection)
@@ -114,11 +127,12 @@ def baseline_show(suites: tuple[str, ...], backend: str | None, baselines_dir: P
             median = entry.values.get("median")
             sql = entry.counters.get("sql_statements")
             prov = entry.provenance
-            click.echo(
+            line = (
                 f"  {bid:<46} median {format_seconds(median):>11}  rounds {entry.rounds:>3}"
                 + (f"  SQL/op {sql:g}" if sql is not None else "")
                 + f"  accepted {prov.get('accepted_at', '?')} run {prov.get('run_id', '?')}"
             )
+            click.echo(printable(line))  # ids and provenance from a file: no raw newlines
         shown += 1
     if not shown:
         click.echo(f"no baselines in {store.root}/")

@@ -1,18 +1,18 @@
-"""What the commands share: the user-error exception, shared click options, and opening things.
+"""What the commands share: shared click options, and opening stores and databases.
 
-Every command turns bad input into :class:`CliError` (one line on stderr,
-an :class:`~tracetui.cli.headless.ExitCode`); the helpers here open the
-baselines store, the history database and the run database that way.
+Bad input becomes :class:`~tracetui.cli.errors.CliError` (one line on
+stderr, an exit code; see :mod:`tracetui.cli.errors`); the helpers here
+open the baselines store, the history database and the run database that way.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import NoReturn
 
 import click
-from tracetui.cli.headless import ExitCode
+from tracetui.cli.errors import fail
+from tracetui.cli.params import DatabaseUrl, ExistingFolder, OutputFile
 from tracetui.engine.core.database import (
     DEFAULT_DB_URL,
     DatabaseConfigError,
@@ -24,18 +24,6 @@ from tracetui.engine.recording import history as history_mod
 from tracetui.engine.recording.history import History
 
 
-class CliError(Exception):
-    """A user-facing error: one line on stderr, then exit with ``code``."""
-
-    def __init__(self, message: str, code: ExitCode = ExitCode.USAGE) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
-    raise CliError(message, code)
-
-
 def env_default(name: str, default: str) -> str:
     return os.environ.get(name) or default
 
@@ -43,6 +31,7 @@ def env_default(name: str, default: str) -> str:
 db_option = click.option(
     "--db",
     "db_url",
+    type=DatabaseUrl(),
     default=lambda: env_default("TRACETUI_DB", DEFAULT_DB_URL),
     show_default=f"$TRACETUI_DB or {DEFAULT_DB_URL}",
     help="SQLAlchemy URL of the database the suites run against.",
@@ -50,14 +39,14 @@ db_option = click.option(
 baselines_option = click.option(
     "--baselines",
     "baselines_dir",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=ExistingFolder("baselines folder"),
     default=None,
     help=f"Baselines folder [default: $TRACETUI_BASELINES or {DEFAULT_DIR}/].",
 )
 history_option = click.option(
     "--history",
     "history_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=OutputFile(),
     default=lambda: env_default("TRACETUI_HISTORY", str(history_mod.DEFAULT_PATH)),
     show_default=f"$TRACETUI_HISTORY or {history_mod.DEFAULT_PATH}",
     help="Run-history database (SQLite).",
@@ -88,7 +77,4 @@ def connect_or_fail(db_url: str) -> None:
 
 
 def open_history(path: Path) -> History:
-    try:
-        return History(path)
-    except Exception as exc:  # unreadable or not a database
-        fail(f"cannot open history database {path}: {str(exc).splitlines()[0]}")
+    return History(path)  # a fault is a HistoryError: one line, exit 2 (cli.errors)

@@ -59,6 +59,7 @@ class ExitCode(enum.IntEnum):
     REGRESSION = 1  # a regression at or above --fail-on, or a budget broken
     USAGE = 2  # bad input: usage, configuration, baseline file, database URL
     BENCHMARK_FAILED = 3  # a benchmark raised or failed its outcome check
+    INTERNAL = 4  # a bug in tracetui (one line; TRACETUI_DEBUG=1 for the traceback)
     INTERRUPTED = 130  # Ctrl-C: finished results kept in history, no baseline written
 
 
@@ -141,6 +142,9 @@ def stream_run(plan: Plan, sinks: Sequence[Callable[[Event], None]]) -> str:
                 status = event.status
                 if status == "crashed" and event.error:
                     info(f"tracetui: worker crashed: {event.error}")
+    except BaseException:
+        run.kill()  # a sink failed (e.g. the history's disk is full): the worker stops too
+        raise
     finally:
         signal.signal(signal.SIGINT, previous)
     return status

@@ -7,12 +7,15 @@ import time
 from pathlib import Path
 
 import click
-from tracetui.cli.common import fail, history_option, open_history
+from tracetui.cli.common import history_option, open_history
+from tracetui.cli.errors import fail
 from tracetui.engine.recording.reports import render_table
 
 
 @click.command("history")
-@click.option("--limit", default=20, show_default=True, help="How many runs.")
+@click.option(
+    "--limit", default=20, show_default=True, type=click.IntRange(min=1), help="How many runs."
+)
 @click.option("--run", "run_id", default=None, help="Show one run's verdicts.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @history_option
@@ -37,7 +40,7 @@ def history_command(limit: int, run_id: str | None, as_json: bool, history_path:
     for r in runs:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started_at))
         click.echo(
-            f"{r.run_id}  {when}  {r.status:<9} {r.profile:<8} {r.backend:<10} "
+            f"{r.run_id}  {when}  {r.status:<11} {r.profile:<8} {r.backend:<10} "
             f"{(r.commit or '-')[:10]:<10}  {r.result_count:>3} results  "
             f"{r.regressions} regressions  {r.failures} failed"
         )

@@ -21,30 +21,28 @@ import click
 from tracetui.cli import headless
 from tracetui.cli.baseline_cmd import baseline_group
 from tracetui.cli.common import (
-    CliError,
     baselines_option,
     connect_or_fail,
     db_option,
-    fail,
     history_option,
     open_history,
     resolve_baselines,
 )
-from tracetui.cli.headless import ExitCode, info
+from tracetui.cli.errors import fail, run_guarded
+from tracetui.cli.headless import info
 from tracetui.cli.history_cmd import history_command
 from tracetui.cli.options import RunOptions
+from tracetui.cli.params import PORT, OutputFile, PositiveNumber, ensure_can_serve
 from tracetui.engine.core.database import DatabaseConfigError, backend_name, mask_url
-from tracetui.engine.core.extras import MissingExtra, require_extra
+from tracetui.engine.core.extras import require_extra
 from tracetui.engine.core.plan import Plan
 from tracetui.engine.core.profiles import PROFILES, UnknownProfile, get_profile
 from tracetui.engine.core.registry import (
-    SuiteLoadError,
     UnknownSelection,
     load_suites,
     select,
     suite_of,
 )
-from tracetui.engine.judging.baselines import BaselineError
 from tracetui.engine.recording.reports import format_seconds
 from tracetui.engine.recording.session import load_references
 
@@ -102,19 +100,19 @@ def list_command(as_json: bool) -> None:
 @click.option(
     "--json",
     "json_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=OutputFile(),
     help="Write pytest-benchmark JSON here.",
 )
 @click.option(
     "--junit",
     "junit_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=OutputFile(),
     help="Write JUnit XML here.",
 )
 @click.option(
     "--markdown",
     "markdown_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=OutputFile(),
     help="Write a Markdown summary here.",
 )
 @click.option(
@@ -128,7 +126,10 @@ def list_command(as_json: bool) -> None:
 @history_option
 @click.option("--users", type=int, default=None, help="Load suite: concurrent users (1–1000).")
 @click.option(
-    "--spawn-rate", type=float, default=None, help="Load suite: users started per second."
+    "--spawn-rate",
+    type=PositiveNumber(),
+    default=None,
+    help="Load suite: users started per second.",
 )
 @click.option("--duration", default=None, help="Load suite: how long, e.g. 10s or 2m (1 s – 1 h).")
 @click.option(
@@ -150,7 +151,7 @@ def list_command(as_json: bool) -> None:
 )
 @click.option(
     "--master-port",
-    type=int,
+    type=PORT,
     default=None,
     help="Load suite: port the master listens on (default 5557).",
 )
@@ -259,6 +260,7 @@ def launch_command(
     except DatabaseConfigError as exc:
         fail(str(exc))
     store = resolve_baselines(baselines_dir)
+    open_history(history_path).close()  # damaged, locked, in the way: one line, not a crash
     from tracetui.tui.app import run_console
 
     raise SystemExit(
@@ -275,15 +277,21 @@ def launch_command(
 @cli.command("serve")
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to bind.")
+@click.option("--port", default=8000, show_default=True, type=PORT, help="Port to bind.")
 def serve_command(db_url: str, host: str, port: int) -> None:
     """Serve the reference trace system's HTTP API (uvicorn)."""
     require_extra("load", "tracetui serve")
     connect_or_fail(db_url)
+    ensure_can_serve(host, port)
     from tracetui.suites.api import serve
 
     info(f"tracetui: serving the trace API on http://{host}:{port} ({mask_url(db_url)})")
-    serve(db_url, host=host, port=port)
+    try:
+        serve(db_url, host=host, port=port)
+    except SystemExit as exc:
+        if exc.code:  # uvicorn exits 1 when it cannot start (it logged why): not a regression
+            fail(f"the API server on {host}:{port} could not start")
+        raise
 
 
 @cli.command("import")
@@ -338,31 +346,14 @@ def doctor_command(seconds: float, as_json: bool) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: every user error becomes one line on stderr and its exit code."""
-    try:
-        cli.main(
+    """Entry point: every fault becomes one line on stderr and its exit code (cli.errors)."""
+    return run_guarded(
+        lambda: cli.main(
             args=list(argv) if argv is not None else None,
             prog_name="tracetui",
             standalone_mode=False,
         )
-    except CliError as exc:
-        click.echo(f"tracetui: error: {exc}", err=True)
-        return int(exc.code)
-    except click.UsageError as exc:
-        message = exc.format_message().splitlines()[0] if exc.format_message() else str(exc)
-        click.echo(f"tracetui: error: {message}", err=True)
-        return int(ExitCode.USAGE)
-    except click.Abort:
-        click.echo("tracetui: interrupted", err=True)
-        return int(ExitCode.INTERRUPTED)
-    except (SuiteLoadError, BaselineError, DatabaseConfigError, MissingExtra) as exc:
-        click.echo(f"tracetui: error: {exc}", err=True)
-        return int(ExitCode.USAGE)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except BrokenPipeError:  # `tracetui list | head`
-        return int(ExitCode.OK)
-    return int(ExitCode.OK)
+    )
 
 
 if __name__ == "__main__":

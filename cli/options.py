@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tracetui.cli.common import fail
+from tracetui.cli.errors import fail
 from tracetui.engine.core.profiles import UnknownProfile, get_profile
 from tracetui.engine.judging.verdicts import Level
 
@@ -67,8 +67,6 @@ class LoadOptions:
             lo, hi = LOAD_USERS_RANGE
             if not lo <= users <= hi:
                 fail(f"--users {users} is out of range (allowed {lo}–{hi})")
-        if spawn_rate is not None and spawn_rate <= 0:
-            fail(f"--spawn-rate {spawn_rate} must be positive")
         duration = None
         if values["duration"] is not None:
             duration = parse_duration(values["duration"])

@@ -4,18 +4,18 @@ One file per suite and backend (``baselines/bulk.sqlite.toml``) so that a
 SQLite number is never compared with a PostgreSQL one, plus
 ``baselines/policy.toml`` for thresholds (global, per suite, per
 benchmark) and budgets (absolute ceilings). Files are read with tomllib and
-written with tomli-w, keys sorted, atomically (temp file, fsync, rename):
-a baseline file is never left half-written. Nothing here writes unless
-asked to accept specific results.
+written with tomli-w, keys sorted, atomically: one acceptance replaces all
+its files or none (:func:`tracetui.engine.core.files.write_all_atomic`).
+Suite, backend and benchmark names are checked
+(:mod:`tracetui.engine.core.names`) before they name a file. Nothing here
+writes unless asked to accept specific results.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
 import random
-import tempfile
+import re
 import time
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -24,6 +24,15 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
+from pytest_benchmark.stats import Stats
+from tracetui.engine.core.files import WriteError, write_all_atomic
+from tracetui.engine.core.names import (
+    NAME_RE,
+    InvalidName,
+    check_backend,
+    check_benchmark_id,
+    check_suite,
+)
 from tracetui.engine.core.results import BenchmarkResult
 from tracetui.engine.judging.stats import run_spread
 from tracetui.engine.judging.verdicts import Reference, Thresholds
@@ -177,29 +186,74 @@ class BaselineFile:
     entries: Mapping[str, BaselineEntry]
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise BaselineError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise BaselineError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise BaselineError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+POLICY_TABLES = frozenset({"schema", "thresholds", "budgets"})
+#: Metrics a budget may name: pytest-benchmark's Stats fields, percentiles, suite metrics.
+BUDGET_METRICS = frozenset(
+    {
+        *(f for f in Stats.fields if f != "outliers"),
+        "p50",
+        "p95",
+        "p99",
+        "latency_p50",
+        "latency_p95",
+        "latency_p99",
+        "rps",
+        "failure_ratio",
+        "peak_rps",
+        "saturation_users",
+        "items_per_s",
+    }
+)
+_STEP_METRIC = re.compile(r"(rps|p95)_at_\d+")
+
+
+def _finite(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{where} must be a number, not {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{where} must be a finite number, not {value!r}")
+    return float(value)
+
+
+def _budgets(raw: Any) -> dict[str, dict[str, float]]:
+    """``[budgets."<id>"] <metric> = <positive number>``, every part checked."""
+    if not isinstance(raw, Mapping):
+        raise ValueError("'budgets' must be a table of benchmark ids")
+    out: dict[str, dict[str, float]] = {}
+    for bid, table in raw.items():
+        check_benchmark_id(bid)
+        if not isinstance(table, Mapping) or not table:
+            raise ValueError(f"budget {bid!r} must be a table of metric = ceiling")
+        out[bid] = {}
+        for metric, value in table.items():
+            if metric not in BUDGET_METRICS and not _STEP_METRIC.fullmatch(metric):
+                raise ValueError(
+                    f"budget {bid!r}: unknown metric {metric!r} "
+                    f"(e.g. median, mean, p95, rps, failure_ratio)"
+                )
+            ceiling = _finite(value, f"budget {bid!r}.{metric}")
+            if ceiling < 0 or (ceiling == 0 and metric != "failure_ratio"):
+                raise ValueError(f"budget {bid!r}.{metric} must be positive, not {value!r}")
+            out[bid][metric] = ceiling
+    return out
+
+
+def _check_threshold_numbers(table: Mapping[str, Any], where: str) -> None:
+    for key, value in table.items():
+        if key != "metric" and not isinstance(value, Mapping):
+            _finite(value, f"{where}.{key}")
 
 
 @dataclass(frozen=True)
@@ -227,7 +281,11 @@ class BaselineStore:
         self.root = Path(root)
 
     def path_for(self, suite: str, backend: str) -> Path:
-        return self.root / f"{suite}.{backend}.toml"
+        """``<root>/<suite>.<backend>.toml``; a name that is not a plain name is refused."""
+        try:
+            return self.root / f"{check_suite(suite)}.{check_backend(backend)}.toml"
+        except InvalidName as exc:
+            raise BaselineError(str(exc)) from None
 
     def load(self, suite: str, backend: str) -> BaselineFile:
         """The suite's baselines; an absent file is an empty one (every result NEW)."""
@@ -264,21 +322,30 @@ class BaselineStore:
             return Policy()
         data = _read_toml(path)
         try:
+            unknown = sorted(set(data) - POLICY_TABLES)
+            if unknown:
+                raise ValueError(
+                    f"unknown table(s) {', '.join(unknown)} (expected thresholds, budgets)"
+                )
             raw_t = dict(data.get("thresholds", {}))
             suites = raw_t.pop("suites", {})
             benchmarks = raw_t.pop("benchmarks", {})
+            _check_threshold_numbers(raw_t, "thresholds")
+            for kind, tables in (("suites", suites), ("benchmarks", benchmarks)):
+                for name, table in tables.items():
+                    _check_threshold_numbers(table, f"thresholds.{kind}.{name}")
             global_t = Thresholds().merged(raw_t)
             policy = Policy(
                 thresholds=global_t,
                 suite_thresholds=suites,
                 benchmark_thresholds=benchmarks,
-                budgets={
-                    bid: {str(k): float(v) for k, v in b.items()}
-                    for bid, b in data.get("budgets", {}).items()
-                },
+                budgets=_budgets(data.get("budgets", {})),
             )
-            for name in [*suites, *benchmarks]:
-                policy.thresholds_for(name if "." in name else f"{name}.x")
+            for name in suites:
+                check_suite(name)
+                policy.thresholds_for(f"{name}.x")
+            for name in benchmarks:
+                policy.thresholds_for(check_benchmark_id(name))
         except (TypeError, ValueError, AttributeError) as exc:
             raise BaselineError(f"{path}: {exc}") from None
         return policy
@@ -297,13 +364,18 @@ class BaselineStore:
         this one (see :meth:`BaselineEntry.from_result`).
 
         Every touched file is loaded first (a malformed one stops the whole
-        accept before anything is written), then each is replaced atomically.
+        accept before anything is written), then all are replaced as one
+        change: every file, or none (:func:`write_all_atomic`).
         """
         by_suite: dict[str, list[BenchmarkResult]] = {}
         for result in results:
+            try:
+                check_benchmark_id(result.id, result.suite)
+            except InvalidName as exc:
+                raise BaselineError(f"cannot accept: {exc}") from None
             by_suite.setdefault(result.suite, []).append(result)
         files = {suite: self.load(suite, backend) for suite in by_suite}
-        changed: list[Path] = []
+        changed: list[tuple[Path, bytes]] = []
         accepted_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         for suite, suite_results in sorted(by_suite.items()):
             current = files[suite]
@@ -324,9 +396,19 @@ class BaselineStore:
             payload = tomli_w.dumps(document).encode()
             old = current.path.read_bytes() if current.path.exists() else None
             if payload != old:
-                _atomic_write(current.path, payload)
-                changed.append(current.path)
-        return changed
+                changed.append((current.path, payload))
+        try:
+            write_all_atomic(changed)
+        except WriteError as exc:
+            raise BaselineError(f"{exc}; no baseline file changed") from None
+        return [path for path, _ in changed]
 
     def all_files(self) -> list[Path]:
-        return sorted(p for p in self.root.glob("*.*.toml"))
+        """Baseline files whose name is ``<suite>.<backend>.toml`` with valid names."""
+        return sorted(
+            p
+            for p in self.root.glob("*.*.toml")
+            if len(parts := p.name.split(".")) == 3
+            and NAME_RE.fullmatch(parts[0])
+            and NAME_RE.fullmatch(parts[1])
+        )

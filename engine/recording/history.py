@@ -2,25 +2,51 @@
 
 Default ``.tracetui/history.db``. Runs are recorded as they start and each
 result as it arrives, so a cancelled or crashed run keeps what finished.
-SQLite in WAL mode with a busy timeout, so concurrent writers (two CI jobs,
-the console and a terminal) never corrupt it.
+SQLite in WAL mode with a bounded busy timeout, so concurrent writers (two
+CI jobs, the console and a terminal) never corrupt it.
+
+No run stays "running" for ever: each run row names the process that owns
+it (host, boot id, pid). Opening the history marks the runs of processes
+that are gone (SIGKILL, SIGHUP, a reboot) ``interrupted``; a run this
+process started and did not finish is marked ``crashed`` when it exits.
+
+Every fault is a :class:`HistoryError` with one line: a damaged file (with
+the first line of ``PRAGMA integrity_check``), a lock held past the wait,
+a full disk, a read-only file.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import functools
 import json
+import os
+import socket
 import time
-from collections.abc import Iterable, Mapping
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
-from tracetui.engine.core.database import make_engine
+from tracetui.engine.core.database import DatabaseConfigError, make_engine, mask_url
+from tracetui.engine.core.names import InvalidName, check_backend, check_benchmark_id
 from tracetui.engine.core.results import BenchmarkResult
 from tracetui.engine.judging.verdicts import Verdict
 
 DEFAULT_PATH = Path(".tracetui/history.db")
+#: How long a write waits for another writer's lock before it gives up (seconds).
+LOCK_TIMEOUT_S = float(os.environ.get("TRACETUI_HISTORY_LOCK_TIMEOUT", "10"))
+#: Columns added since the first history schema (added to an older file on open).
+ADDED_COLUMNS = {
+    "pid": "INTEGER",
+    "host": "VARCHAR(255)",
+    "boot_id": "VARCHAR(64)",
+    "planned": "INTEGER",
+}
 
 metadata = sa.MetaData()
 
@@ -30,7 +56,8 @@ runs = sa.Table(
     sa.Column("run_id", sa.String(40), primary_key=True),
     sa.Column("started_at", sa.Float, nullable=False),
     sa.Column("finished_at", sa.Float),
-    sa.Column("status", sa.String(16), nullable=False),  # running|completed|cancelled|crashed
+    # running | completed | cancelled | crashed | interrupted (its process vanished)
+    sa.Column("status", sa.String(16), nullable=False),
     sa.Column("profile", sa.String(32), nullable=False),
     sa.Column("backend", sa.String(32), nullable=False),
     sa.Column("db_url", sa.String(500), nullable=False),  # masked
@@ -39,6 +66,10 @@ runs = sa.Table(
     sa.Column("environment", sa.Text, nullable=False, default="{}"),
     sa.Column("regressions", sa.Integer, nullable=False, default=0),
     sa.Column("failures", sa.Integer, nullable=False, default=0),
+    sa.Column("pid", sa.Integer),  # the process that owns a running run
+    sa.Column("host", sa.String(255)),
+    sa.Column("boot_id", sa.String(64)),
+    sa.Column("planned", sa.Integer),  # benchmarks in the plan (a run's results may be fewer)
 )
 
 results = sa.Table(
@@ -73,6 +104,7 @@ class RunSummary:
     failures: int
     result_count: int
     environment: Mapping[str, Any]
+    planned: int | None = None
 
 
 @dataclass(frozen=True)
@@ -83,17 +115,165 @@ class TrendPoint:
     commit: str | None
 
 
+class HistoryError(Exception):
+    """The history database cannot be used; the message is one line for the user."""
+
+
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def _no_space(folder: Path) -> bool:
+    """SQLite reports a full disk while appending to its WAL as a mere I/O error."""
+    try:
+        return os.statvfs(folder).f_bavail == 0
+    except OSError:
+        return False
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _guarded(method: Callable[P, T]) -> Callable[P, T]:
+    """Turn a database fault inside a History method into a :class:`HistoryError`."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        with args[0]._faults():  # type: ignore[attr-defined]
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
 class History:
-    """Read and write the history database at ``path``."""
+    """Read and write the history database at ``path``.
+
+    Opening it checks the file (``PRAGMA quick_check``), creates or upgrades
+    the tables, and marks runs whose process is gone ``interrupted``.
+    """
 
     def __init__(self, path: Path | str = DEFAULT_PATH) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.engine = make_engine(f"sqlite:///{self.path}")
-        metadata.create_all(self.engine)
+        self._open_runs: set[str] = set()
+        folder = self.path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            in_the_way = next((p for p in (folder, *folder.parents) if p.is_file()), None)
+            reason = f"{in_the_way} is a file" if in_the_way else (exc.strerror or str(exc))
+            raise HistoryError(f"cannot create the history folder {folder}/: {reason}") from None
+        if self.path.is_dir():
+            raise HistoryError(f"history {self.path} is a folder, not a file")
+        try:
+            self.engine = make_engine(
+                f"sqlite:///{self.path}", busy_timeout_ms=int(LOCK_TIMEOUT_S * 1000)
+            )
+        except DatabaseConfigError as exc:
+            raise HistoryError(str(exc)) from None
+        with self._faults():
+            self._check()
+            with self.engine.begin() as conn:
+                metadata.create_all(conn)
+                self._upgrade(conn)
+                self._reap(conn)
+        atexit.register(_crash_unfinished, weakref.ref(self))
 
     def close(self) -> None:
         self.engine.dispose()
+
+    # -- faults, upgrades, orphans
+
+    @contextmanager
+    def _faults(self) -> Iterator[None]:
+        try:
+            yield
+        except sa.exc.DBAPIError as exc:
+            raise HistoryError(self._explain(exc)) from None
+        except OSError as exc:
+            raise HistoryError(f"history {self.path}: {exc.strerror or exc}") from None
+
+    def _explain(self, exc: sa.exc.DBAPIError) -> str:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        low = reason.lower()
+        if "locked" in low or "busy" in low:
+            return (
+                f"history {self.path} is locked by another writer "
+                f"(waited {LOCK_TIMEOUT_S:g} s; TRACETUI_HISTORY_LOCK_TIMEOUT sets the wait)"
+            )
+        if "full" in low or ("i/o" in low and _no_space(self.path.parent)):
+            return f"history {self.path}: the disk is full ({reason}); nothing more was recorded"
+        if "readonly" in low or "read-only" in low:
+            return f"history {self.path} is read-only ({reason})"
+        if "not a database" in low:
+            return f"history {self.path} is not a SQLite database ({reason})"
+        if "malformed" in low or "corrupt" in low:
+            return self._damaged(reason)
+        return f"history {self.path}: {reason}"
+
+    def _damaged(self, reason: str) -> str:
+        try:
+            with self.engine.connect() as conn:
+                first = conn.exec_driver_sql("PRAGMA integrity_check(1)").scalar()
+        except sa.exc.DBAPIError as exc:
+            first = str(exc.orig).strip().splitlines()[0] if exc.orig else reason
+        first = " ".join(str(first).split())  # its report spans lines
+        return (
+            f"history {self.path} is damaged (PRAGMA integrity_check: {first}); "
+            "move it aside and a new one is started"
+        )
+
+    def _check(self) -> None:
+        with self.engine.connect() as conn:
+            verdict = conn.exec_driver_sql("PRAGMA quick_check(1)").scalar()
+        if verdict != "ok":
+            raise HistoryError(self._damaged(str(verdict)))
+
+    @staticmethod
+    def _upgrade(conn: sa.Connection) -> None:
+        """Add the newer columns to a history written by an older tracetui."""
+        have = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(runs)")}
+        for name, sql_type in ADDED_COLUMNS.items():
+            if name not in have:
+                conn.exec_driver_sql(f"ALTER TABLE runs ADD COLUMN {name} {sql_type}")
+
+    @staticmethod
+    def _reap(conn: sa.Connection) -> None:
+        """Mark ``interrupted`` the running runs whose process is gone (on this host).
+
+        Runs of other hosts (a shared file) are left alone: their pids mean nothing here.
+        """
+        host, boot = socket.gethostname(), _boot_id()
+        rows = conn.execute(
+            sa.select(runs.c.run_id, runs.c.pid, runs.c.boot_id).where(
+                runs.c.status == "running",
+                sa.or_(runs.c.host == host, runs.c.host.is_(None)),  # None: an older tracetui
+            )
+        ).all()
+        gone = [
+            run_id
+            for run_id, pid, run_boot in rows
+            if pid is None or (boot and run_boot and run_boot != boot) or not _alive(pid)
+        ]
+        if gone:
+            conn.execute(
+                runs.update()
+                .where(runs.c.run_id.in_(gone), runs.c.status == "running")
+                .values(status="interrupted", finished_at=time.time())
+            )
 
     def start_run(
         self,
@@ -105,8 +285,14 @@ class History:
         environment: Mapping[str, Any],
         source: str = "run",
         started_at: float | None = None,
+        planned: int | None = None,
     ) -> None:
-        with self.engine.begin() as conn:
+        try:
+            check_backend(backend)
+            masked = mask_url(db_url) if db_url else ""
+        except (InvalidName, DatabaseConfigError) as exc:
+            raise HistoryError(f"cannot record run {run_id}: {exc}") from None
+        with self._faults(), self.engine.begin() as conn:
             conn.execute(
                 runs.insert().values(
                     run_id=run_id,
@@ -114,16 +300,26 @@ class History:
                     status="running",
                     profile=profile,
                     backend=backend,
-                    db_url=db_url,
+                    db_url=masked,
                     commit=environment.get("commit"),
                     source=source,
                     environment=json.dumps(dict(environment), default=str),
                     regressions=0,
                     failures=0,
+                    pid=os.getpid(),
+                    host=socket.gethostname(),
+                    boot_id=_boot_id(),
+                    planned=planned,
                 )
             )
+        self._open_runs.add(run_id)
 
+    @_guarded
     def add_result(self, run_id: str, result: BenchmarkResult) -> None:
+        try:
+            check_benchmark_id(result.id, result.suite)
+        except InvalidName as exc:
+            raise HistoryError(f"cannot record a result: {exc}") from None
         with self.engine.begin() as conn:
             conn.execute(
                 results.insert().values(
@@ -135,6 +331,7 @@ class History:
                 )
             )
 
+    @_guarded
     def replace_result(self, run_id: str, result: BenchmarkResult) -> None:
         """Replace a benchmark's result in a run (after a confirming re-run)."""
         with self.engine.begin() as conn:
@@ -144,7 +341,12 @@ class History:
                 .values(median=result.median, result=json.dumps(result.to_json()))
             )
 
+    @_guarded
     def add_failure(self, run_id: str, benchmark_id: str, error: str) -> None:
+        try:
+            check_benchmark_id(benchmark_id)
+        except InvalidName as exc:
+            raise HistoryError(f"cannot record a failure: {exc}") from None
         with self.engine.begin() as conn:
             conn.execute(
                 results.insert().values(
@@ -156,6 +358,7 @@ class History:
                 )
             )
 
+    @_guarded
     def finish_run(self, run_id: str, status: str, verdicts: Iterable[Verdict] = ()) -> None:
         verdict_list = list(verdicts)
         with self.engine.begin() as conn:
@@ -175,7 +378,20 @@ class History:
                     failures=sum(1 for v in verdict_list if v.level == "FAILED"),
                 )
             )
+        self._open_runs.discard(run_id)
 
+    def abandon_open_runs(self, status: str = "crashed") -> None:
+        """Mark the runs this object started and never finished (at exit: ``crashed``)."""
+        for run_id in list(self._open_runs):
+            with self.engine.begin() as conn:
+                conn.execute(
+                    runs.update()
+                    .where(runs.c.run_id == run_id, runs.c.status == "running")
+                    .values(status=status, finished_at=time.time())
+                )
+            self._open_runs.discard(run_id)
+
+    @_guarded
     def runs(self, limit: int = 50) -> list[RunSummary]:
         count = (
             sa.select(sa.func.count(results.c.id))
@@ -204,19 +420,23 @@ class History:
                 failures=r["failures"],
                 result_count=r["result_count"],
                 environment=json.loads(r["environment"] or "{}"),
+                planned=r["planned"],
             )
             for r in rows
         ]
 
+    @_guarded
     def get_run(self, run_id: str) -> RunSummary | None:
         return next((r for r in self.runs(limit=10_000) if r.run_id == run_id), None)
 
+    @_guarded
     def latest_run_id(self, *, with_results: bool = True) -> str | None:
         for run in self.runs(limit=100):
             if not with_results or run.result_count:
                 return run.run_id
         return None
 
+    @_guarded
     def results(self, run_id: str) -> list[BenchmarkResult]:
         query = (
             sa.select(results.c.result)
@@ -226,6 +446,7 @@ class History:
         with self.engine.connect() as conn:
             return [BenchmarkResult.from_json(json.loads(r)) for r in conn.scalars(query)]
 
+    @_guarded
     def results_for(
         self, benchmark_id: str, *, backend: str, before: str, limit: int
     ) -> list[tuple[str, BenchmarkResult]]:
@@ -250,6 +471,7 @@ class History:
         with self.engine.connect() as conn:
             return [(r, BenchmarkResult.from_json(json.loads(t))) for r, t in conn.execute(query)]
 
+    @_guarded
     def verdicts(self, run_id: str) -> list[Verdict]:
         query = (
             sa.select(results.c.verdict)
@@ -259,6 +481,7 @@ class History:
         with self.engine.connect() as conn:
             return [Verdict.from_json(json.loads(v)) for v in conn.scalars(query)]
 
+    @_guarded
     def profiles(
         self, benchmark_id: str, *, limit: int = 50
     ) -> list[tuple[str, str | None, float, str]]:
@@ -279,6 +502,7 @@ class History:
                 out.append((run_id, commit, median, profile))
         return out
 
+    @_guarded
     def trend(
         self, benchmark_id: str, *, backend: str | None = None, limit: int = 50
     ) -> list[TrendPoint]:
@@ -295,3 +519,12 @@ class History:
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return [TrendPoint(r[0], r[1], r[2], r[3]) for r in reversed(rows)]
+
+
+def _crash_unfinished(ref: weakref.ref[History]) -> None:
+    """At interpreter exit: a run this process started and did not finish is ``crashed``."""
+    history = ref()
+    if history is not None and history._open_runs:
+        # exiting anyway: if this fails, the next open marks the run interrupted
+        with contextlib.suppress(Exception):
+            history.abandon_open_runs("crashed")

@@ -42,7 +42,13 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tracetui.engine.core.database import mask_url
+from tracetui.engine.core.database import DatabaseConfigError, mask_url
+from tracetui.engine.core.names import (
+    InvalidName,
+    check_backend,
+    check_benchmark_id,
+    check_suite,
+)
 from tracetui.engine.core.results import BenchmarkResult
 
 if TYPE_CHECKING:
@@ -182,6 +188,10 @@ def result_from_entry(entry: Any, where: str) -> BenchmarkResult:
         samples = synthetic_samples(stats)
         description = SYNTHETIC_NOTE
     bid, suite, name, param = identity(entry)
+    try:  # these name baseline files later: never a path
+        check_benchmark_id(bid, check_suite(suite))
+    except InvalidName as exc:
+        raise ImportFormatError(f"{where}: {exc}") from None
     extra = entry.get("extra_info") or {}
     own = extra.get(EXTRA_KEY) if isinstance(extra, Mapping) else None
     own = own if isinstance(own, Mapping) else {}
@@ -308,7 +318,11 @@ def import_pytest_benchmark_json(
     backends = _own_values(data, "backend")
     urls = _own_values(data, "db_url")
     chosen = backend or (backends.pop() if len(backends) == 1 else "unknown")
-    db_url = mask_url(urls.pop()) if len(urls) == 1 else ""
+    try:
+        check_backend(chosen)
+        db_url = mask_url(urls.pop()) if len(urls) == 1 else ""
+    except (InvalidName, DatabaseConfigError) as exc:
+        raise ImportFormatError(f"{path}: {exc}") from None
     environment = environment_of(data, f"import {path.name}", chosen)
     started = _started_at(data)
     run_id = new_run_id()

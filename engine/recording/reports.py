@@ -10,14 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import os
 import platform
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from tracetui.engine.core.files import write_atomic
 from tracetui.engine.core.results import BenchmarkResult
 from tracetui.engine.judging.verdicts import Level, Verdict
 from tracetui.engine.recording.session import RunRecord, count_levels
@@ -151,15 +150,8 @@ def summary_line(record: RunRecord, verdicts: Sequence[Verdict]) -> str:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Replace ``path`` atomically (the one writer: :mod:`tracetui.engine.core.files`)."""
+    write_atomic(path, text)
 
 
 def _stats_dict(result: BenchmarkResult) -> dict[str, Any]:

@@ -22,7 +22,13 @@ from tracetui.engine.core.events import (
 )
 from tracetui.engine.core.registry import SuiteLoadError, benchmarks_of, suite_names, suite_of
 from tracetui.engine.core.results import BenchmarkResult
-from tracetui.engine.judging.baselines import BaselineEntry, BaselineStore, Policy
+from tracetui.engine.judging.baselines import (
+    POLICY_FILE,
+    BaselineEntry,
+    BaselineError,
+    BaselineStore,
+    Policy,
+)
 from tracetui.engine.judging.verdicts import Level, RegressionCheck, Verdict, failed, missing
 from tracetui.engine.recording.history import History
 
@@ -71,6 +77,7 @@ class RunRecorder:
                     environment=event.environment,
                     source=self.source,
                     started_at=event.started_at or None,
+                    planned=len(event.benchmark_ids),
                 )
         elif isinstance(event, BenchmarkFinished):
             rec.results[event.result.id] = event.result
@@ -128,8 +135,27 @@ def evaluate(
 def load_references(
     store: BaselineStore, suites: Iterable[str], backend: str
 ) -> tuple[dict[str, BaselineEntry], Policy]:
-    """Baselines of these suites for this backend and the policy (raises BaselineError)."""
-    return store.references(suites, backend), store.load_policy()
+    """Baselines of these suites for this backend and the policy (raises BaselineError).
+
+    A budget or threshold naming a benchmark that a planned, registered suite
+    does not have is a typo, refused before anything runs.
+    """
+    suites = list(suites)
+    policy = store.load_policy()
+    registered = set(suites) & set(suite_names())
+    if registered:
+        known = set(benchmarks_of(sorted(registered)))
+        for kind, ids in (
+            ("budget", policy.budgets),
+            ("threshold", policy.benchmark_thresholds),
+        ):
+            for bid in ids:
+                if suite_of(bid) in registered and bid not in known:
+                    raise BaselineError(
+                        f"{store.root / POLICY_FILE}: {kind} for unknown benchmark {bid!r} "
+                        "(see `tracetui list`)"
+                    )
+    return store.references(suites, backend), policy
 
 
 def count_levels(verdicts: Iterable[Verdict]) -> dict[Level, int]:

@@ -90,7 +90,7 @@ def test_failed_write_leaves_the_old_file(tmp_path: Path, monkeypatch: pytest.Mo
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(BaselineError, match="disk full; no baseline file changed"):
         store.accept([make("bulk.a", 5.0)], backend="sqlite", provenance={})
     assert (tmp_path / "bulk.sqlite.toml").read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["bulk.sqlite.toml"]  # no temp file left
