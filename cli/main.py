@@ -182,8 +182,18 @@ LOAD_USERS_RANGE = (1, 1000)
 LOAD_DURATION_RANGE = (1.0, 3600.0)
 
 
-@cli.command("run")
-@click.argument("selection", nargs=-1)
+class RunCommand(click.Command):
+    """``run``: with ``--pytest``, arguments it does not know go to pytest as written."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        own = args[: args.index("--")] if "--" in args else args
+        if "--pytest" in own:
+            ctx.ignore_unknown_options = True
+        return super().parse_args(ctx, args)
+
+
+@cli.command("run", cls=RunCommand)
+@click.argument("selection", nargs=-1, type=click.UNPROCESSED)
 @click.option("--ci", is_flag=True, help="Plain output for CI logs (no colour, no prompts).")
 @db_option
 @click.option(
@@ -264,10 +274,15 @@ LOAD_DURATION_RANGE = (1.0, 3600.0)
 )
 @click.option(
     "--pytest",
-    "pytest_paths",
-    multiple=True,
-    type=click.Path(exists=True),
-    help="Run a user's own pytest-benchmark tests (repeatable) instead of suites.",
+    "pytest_mode",
+    is_flag=True,
+    help="Run a user's own pytest-benchmark tests: the arguments (paths, node ids, -k, "
+    "--benchmark-* …) go to pytest; after -- everything does.",
+)
+@click.option(
+    "--backend",
+    default=None,
+    help="With --pytest: the backend label of the run and its baselines [default: pytest].",
 )
 def run_command(
     selection: tuple[str, ...],
@@ -292,7 +307,8 @@ def run_command(
     interleave: bool,
     profile_regressions: bool,
     noise_check: bool,
-    pytest_paths: tuple[str, ...],
+    pytest_mode: bool,
+    backend: str | None,
 ) -> None:
     """Run suites or benchmarks headless, judge them against baselines, exit by verdict.
 
@@ -317,18 +333,25 @@ def run_command(
         fail("--master-bind-host and --master-port go with --master")
     fail_level = Level[fail_on.upper()]
     store = resolve_baselines(baselines_dir)
-    if pytest_paths:
-        code = _run_pytest(
-            pytest_paths,
+    if pytest_mode:
+        from tracetui.cli.pytest_run import run_pytest_suite
+        from tracetui.engine.recording.importer import DEFAULT_BACKEND
+
+        explicit = click.get_current_context().get_parameter_source("profile")
+        code = run_pytest_suite(
             selection,
-            store,
-            history_path,
-            fail_level,
-            json_path,
-            junit_path,
-            markdown_path,
+            history=open_history(history_path),
+            store=store,
+            backend=backend or DEFAULT_BACKEND,
+            profile=get_profile(profile)
+            if explicit != click.core.ParameterSource.DEFAULT
+            else None,
+            fail_level=fail_level,
+            reports={"json": json_path, "junit": junit_path, "markdown": markdown_path},
         )
         raise SystemExit(int(code))
+    if backend:
+        fail("--backend goes with --pytest (a suite run takes its backend from --db)")
     try:
         ids = select(selection)
     except UnknownSelection as exc:
@@ -403,35 +426,6 @@ def _load_options(
         options["master"] = True
         options["expect_workers"] = expect_workers
     return options
-
-
-def _run_pytest(
-    paths, selection, store, history_path, fail_level, json_path, junit_path, markdown_path
-) -> ExitCode:
-    try:
-        from tracetui.engine.interop.pytest_bridge import run_pytest
-    except ImportError:
-        fail("--pytest is not available in this installation")
-    from tracetui.engine.core.plan import new_run_id
-
-    run_id = new_run_id()
-    history = open_history(history_path)
-    recorder = RunRecorder(run_id, history, source="pytest")
-    progress = StderrProgress()
-    code = run_pytest(
-        list(paths), lambda e: (recorder(e), progress(e)), run_id, extra_args=list(selection)
-    )
-    record = recorder.record
-    try:
-        references, policy = load_references(store, record.suites, record.backend or "pytest")
-    except BaselineError as exc:
-        fail(str(exc))
-    verdicts = evaluate(record, references, policy)
-    recorder.finish(verdicts)
-    headless.report(record, verdicts, fail_level, json_path, junit_path, markdown_path)
-    if not record.results and code not in (0, 5):
-        return ExitCode.BENCHMARK_FAILED
-    return exit_code_for(verdicts, record.status, fail_level)
 
 
 # Baselines ---------------------------------------------------------------------------
@@ -638,20 +632,39 @@ def serve_command(db_url: str, host: str, port: int) -> None:
 
 
 @cli.command("import")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--backend",
+    default=None,
+    help="Backend label of the imported runs (sqlite, postgresql…) [default: the one "
+    "tracetui wrote into the file, else pytest, as `run --pytest` uses].",
+)
 @history_option
-def import_command(file: Path, history_path: Path) -> None:
-    """Import a pytest-benchmark JSON file into the history."""
-    from tracetui.engine.recording.importer import ImportFormatError, import_pytest_benchmark_json
+def import_command(files: tuple[Path, ...], backend: str | None, history_path: Path) -> None:
+    """Import pytest-benchmark JSON files or storage folders (.benchmarks/) into the history.
 
-    if not file.exists():
-        fail(f"no such file: {file}")
-    history = open_history(history_path)
-    try:
-        run_id = import_pytest_benchmark_json(file, history)
-    except ImportFormatError as exc:
-        fail(str(exc))
-    click.echo(f"imported {file} as run {run_id}")
+    Each file becomes one run, all or nothing; a bad file is refused with one
+    line (exit 2) and the others are still imported.
+    """
+    from tracetui.engine.recording.importing import import_files
+
+    missing = [str(f) for f in files if not f.exists()]
+    if missing:
+        fail(f"no such file or folder: {', '.join(missing)}")
+    summary = import_files(list(files), open_history(history_path), backend=backend)
+    for path, reason in summary.refused:
+        info(
+            f"tracetui: error: {reason}"
+            if path.name in reason
+            else f"tracetui: error: {path}: {reason}"
+        )
+    for path, run_id in summary.skipped:
+        info(f"tracetui: {path} was imported before as run {run_id}")
+    if not summary.imported and not summary.skipped and not summary.refused:
+        fail(f"no pytest-benchmark JSON files in {', '.join(map(str, files))}")
+    click.echo(summary.line())
+    if summary.refused:
+        raise SystemExit(int(ExitCode.USAGE))
 
 
 @cli.command("doctor")

@@ -10,10 +10,13 @@ writes there to ``emit``. The events are the engine's own, so verdicts, the
 history and the console's dashboard work unchanged.
 
 pytest's own terminal output goes to ``log`` (a file, appended) or is
-discarded; when pytest stops without a ``RunFinished`` (it crashed, or a
-usage error), one is synthesised with status ``crashed`` and the last line
-pytest printed. Ctrl-C in the caller interrupts pytest (SIGINT), waits
-briefly, then kills its process group: nothing outlives the call.
+discarded. The last event is always a ``RunFinished`` whose status follows
+pytest's exit code: ``completed`` (0, 1: tests ran, some may have failed),
+``failed`` (2 collection errors, 4 usage error, 5 nothing collected) with
+pytest's own reason (:func:`pytest_reason`) in ``error``, ``crashed``
+(3 internal error, a signal), ``cancelled`` on Ctrl-C. Ctrl-C in the caller
+interrupts pytest (SIGINT), waits briefly, then kills its process group:
+nothing outlives the call, and the call returns 130.
 """
 
 from __future__ import annotations
@@ -54,14 +57,58 @@ def pytest_command(
     ]
 
 
-def _tail(log_path: Path) -> str:
+def pytest_reason(output: str) -> str:
+    """The line of pytest's output that says why it failed (a usage or collection error).
+
+    ``pytest: error: unrecognized arguments: --x`` for a usage error,
+    ``ERROR test_x.py - ModuleNotFoundError: …`` for a collection error,
+    ``ERROR: file or directory not found: x`` …; else the last line that says "error".
+    """
+    lines = [line.rstrip() for line in output.splitlines() if line.strip("=_ ").strip()]
+    usage = [line for line in lines if ": error: " in line and not line.startswith("E ")]
+    if usage:  # argparse: "ERROR: usage: ..." then "__main__.py: error: ..."
+        message = usage[-1].partition(": error: ")[2]
+        return f"pytest: error: {message}"[:300]
+    said = [line for line in lines if line.startswith("ERROR: ") and "usage:" not in line]
+    if said:  # "ERROR: file or directory not found: x", a plugin's UsageError
+        return said[-1][:300]
+    summary = [line for line in lines if line.startswith("ERROR ")]  # short test summary
+    raised = [
+        line.removeprefix("INTERNALERROR> ")[1:].strip()
+        for line in lines
+        if line.startswith(("E   ", "INTERNALERROR> E "))
+    ]
+    if summary:
+        first = summary[0]
+        if " - " not in first and raised:
+            first = f"{first} - {raised[-1]}"
+        return first[:300]
+    if raised:
+        return raised[-1][:300]
+    errors = [line.strip("=_ ").strip() for line in lines if "error" in line.lower()]
+    meaningful = [line.strip("=_ ").strip() for line in lines]
+    return (errors or meaningful or [""])[-1][:300]
+
+
+def _tail(log_path: Path, start: int = 0) -> str:
     try:
-        lines = log_path.read_text(errors="replace").strip().splitlines()
+        with open(log_path, "rb") as handle:
+            handle.seek(start)
+            text = handle.read().decode(errors="replace")
     except OSError:
         return ""
-    meaningful = [line.strip("= ").strip() for line in lines if line.strip("= ").strip()]
-    errors = [line for line in meaningful if "error" in line.lower()]
-    return (errors or meaningful or [""])[-1][:300]
+    return pytest_reason(text)
+
+
+#: pytest's exit codes -> the status of the run they end.
+_STATUS_OF_CODE = {
+    0: "completed",
+    1: "completed",
+    2: "failed",
+    3: "crashed",
+    4: "failed",
+    5: "failed",
+}
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -118,7 +165,9 @@ def run_pytest(
         log = Path(name)
     else:
         log.parent.mkdir(parents=True, exist_ok=True)
+    log_start = log.stat().st_size if log.exists() else 0
     started = False
+    cancelled = False
     last: RunFinished | None = None
     try:
         with open(log, "ab") as log_file:
@@ -145,6 +194,9 @@ def run_pytest(
                         started = started or isinstance(event, RunStarted)
                         emit(event)
                 code = process.wait()
+            except KeyboardInterrupt:  # Ctrl-C: pytest stops, the run ends "cancelled"
+                _stop(process)
+                cancelled, code = True, 130
             except BaseException:
                 _stop(process)
                 raise
@@ -154,15 +206,16 @@ def run_pytest(
                     run_id=run_id, benchmark_ids=(), profile="pytest", backend=backend, db_url=""
                 )
             )
-        if last is None or last.status == "crashed":
-            reason = _tail(log)
-            error = last.error if last and last.error else f"pytest exited with code {code}"
-            last = RunFinished(
-                run_id=run_id,
-                status="crashed",
-                duration=last.duration if last else 0.0,
-                error=error + (f": {reason}" if reason else ""),
-            )
+        duration = last.duration if last else 0.0
+        if cancelled or (last is not None and last.status == "cancelled"):
+            last = RunFinished(run_id=run_id, status="cancelled", duration=duration)
+        elif last is None or last.status != "completed" or code not in (0, 1):
+            reason = _tail(log, log_start)
+            error = f"pytest exited with code {code}" + (f": {reason}" if reason else "")
+            if code == 5:
+                error = "pytest selected no test" + (f" ({reason})" if reason else "")
+            status = _STATUS_OF_CODE.get(code, "crashed")
+            last = RunFinished(run_id=run_id, status=status, duration=duration, error=error)
         emit(last)
         return code
     finally:

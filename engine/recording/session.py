@@ -55,6 +55,7 @@ class RunRecorder:
         self.record = RunRecord(run_id=run_id)
         self.history = history
         self.source = source
+        self.started = False
 
     def __call__(self, event: Event) -> None:
         rec = self.record
@@ -62,6 +63,7 @@ class RunRecorder:
             rec.profile, rec.backend, rec.db_url = event.profile, event.backend, event.db_url
             rec.benchmark_ids = event.benchmark_ids
             rec.environment = event.environment
+            self.started = True
             if self.history:
                 self.history.start_run(
                     rec.run_id,
@@ -86,7 +88,8 @@ class RunRecorder:
             rec.duration = event.duration
 
     def finish(self, verdicts: Iterable[Verdict]) -> None:
-        if self.history and self.record.benchmark_ids:
+        """Close the run in the history with its status (an empty run too: never "running")."""
+        if self.history and self.started:
             self.history.finish_run(self.record.run_id, self.record.status, verdicts)
 
 

@@ -1,0 +1,140 @@
+"""``tracetui run --pytest``: a user's own pytest-benchmark tests as a judged tracetui run.
+
+Every argument after ``--pytest`` that is not one of ``tracetui run``'s own
+options goes to pytest as written (paths, node ids, ``-k``, ``-m``, ``-x``,
+``--benchmark-*``); after ``--`` everything goes to pytest. pytest runs in a
+subprocess (:mod:`tracetui.engine.interop.pytest_bridge`); its output is kept
+in ``<history folder>/logs/`` when the run does not pass.
+
+Outcomes (the README's exit codes):
+
+- pytest refused to run (usage error, collection error) or selected no
+  benchmark test: pytest's own reason on one line, exit 2, the run ``failed``;
+- pytest crashed (internal error, killed): exit 3, the run ``crashed``;
+- Ctrl-C: exit 130, the run ``cancelled``;
+- otherwise the verdicts decide (a benchmark that raised is FAILED, exit 3).
+
+The run's history row is always closed, whatever happens here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+from tracetui.cli.headless import ExitCode, StderrProgress, exit_code_for, info
+from tracetui.engine.core.profiles import Profile
+from tracetui.engine.judging.baselines import BaselineStore
+from tracetui.engine.judging.verdicts import Level, Verdict
+from tracetui.engine.recording.history import History
+from tracetui.engine.recording.session import RunRecord, RunRecorder, evaluate, load_references
+
+
+def profile_args(profile: Profile) -> list[str]:
+    """A tracetui profile as pytest-benchmark options (rounds, time per round, warm-up)."""
+    return [
+        f"--benchmark-min-rounds={profile.min_rounds}",
+        f"--benchmark-max-time={profile.max_time}",
+        f"--benchmark-min-time={profile.min_round_time}",
+        "--benchmark-warmup=on",
+        f"--benchmark-warmup-iterations={max(1, profile.warmup_rounds)}",
+    ]
+
+
+def pytest_args(args: Sequence[str]) -> list[str]:
+    """The user's arguments for pytest: a first ``--`` (the older spelling) is dropped."""
+    out = list(args)
+    if "--" in out:
+        out.remove("--")
+    return [arg for arg in out if arg != "--pytest"]
+
+
+def _pytest_verdicts(record: RunRecord, verdicts: list[Verdict]) -> list[Verdict]:
+    """MISSING only for tests in the modules pytest collected and did not deselect."""
+    scope = set(record.environment.get("pytest_scope") or ())
+    deselected = set(record.environment.get("pytest_deselected") or ())
+    if not scope and not deselected:
+        return verdicts
+
+    def in_scope(bid: str) -> bool:
+        return bid not in deselected and any(bid.startswith(m + ".") for m in scope)
+
+    return [v for v in verdicts if v.level != Level.MISSING or in_scope(v.benchmark_id)]
+
+
+def run_pytest_suite(
+    args: Sequence[str],
+    *,
+    history: History,
+    store: BaselineStore,
+    backend: str,
+    profile: Profile | None,
+    fail_level: Level,
+    reports: dict[str, Path | None],
+) -> ExitCode:
+    """Run pytest with ``args``, judge its benchmarks, report; return the exit code."""
+    from tracetui.cli import headless
+    from tracetui.engine.core.plan import new_run_id
+    from tracetui.engine.interop.pytest_bridge import run_pytest
+
+    run_id = new_run_id()
+    log = history.path.parent / "logs" / f"pytest-{run_id}.log"
+    recorder = RunRecorder(run_id, history, source="pytest")
+    progress = StderrProgress()
+    extra = [*(profile_args(profile) if profile else []), *pytest_args(args)]
+    record = recorder.record
+    finished = False
+    try:
+        code = run_pytest(
+            [], lambda e: (recorder(e), progress(e)), run_id, extra, log=log, backend=backend
+        )
+        if record.status == "completed" and not record.benchmark_ids:
+            record.status = "failed"
+            record.error = "pytest selected no benchmark test (a test that uses `benchmark`)"
+        if record.status != "completed":
+            recorder.finish(())
+            finished = True
+            return _refused(record, code, log)
+        references, policy = load_references(store, record.suites, backend)
+        verdicts = _pytest_verdicts(record, evaluate(record, references, policy))
+        recorder.finish(verdicts)
+        finished = True
+        headless.report(record, verdicts, fail_level, *reports.values())
+        result = exit_code_for(verdicts, record.status, fail_level)
+        if result == ExitCode.OK:
+            with contextlib.suppress(OSError):
+                log.unlink()
+        else:
+            info(f"tracetui: pytest's output: {log}")
+        return result
+    finally:
+        if not finished:  # an error of ours: the run must not stay "running"
+            record.status = record.status if record.status != "running" else "crashed"
+            if not recorder.started:
+                history.start_run(
+                    run_id,
+                    profile="pytest",
+                    backend=backend,
+                    db_url="",
+                    environment={},
+                    source="pytest",
+                )
+                recorder.started = True
+            recorder.finish(())
+
+
+def _refused(record: RunRecord, code: int, log: Path) -> ExitCode:
+    """pytest did not run the benchmarks: say why in one line; the exit code by status."""
+    from tracetui.engine.recording.reports import summary_line
+
+    click.echo(summary_line(record, []))
+    if record.status == "cancelled":
+        return ExitCode.INTERRUPTED
+    info(f"tracetui: error: {record.error or f'pytest exited with code {code}'}")
+    if log.exists() and log.stat().st_size:
+        info(f"tracetui: pytest's output: {log}")
+    if record.status == "failed":
+        return ExitCode.USAGE
+    return ExitCode.BENCHMARK_FAILED
