@@ -652,12 +652,8 @@ def import_command(files: tuple[Path, ...], backend: str | None, history_path: P
     if missing:
         fail(f"no such file or folder: {', '.join(missing)}")
     summary = import_files(list(files), open_history(history_path), backend=backend)
-    for path, reason in summary.refused:
-        info(
-            f"tracetui: error: {reason}"
-            if path.name in reason
-            else f"tracetui: error: {path}: {reason}"
-        )
+    for _, reason in summary.refused:  # the reason names the file
+        info(f"tracetui: error: {reason}")
     for path, run_id in summary.skipped:
         info(f"tracetui: {path} was imported before as run {run_id}")
     if not summary.imported and not summary.skipped and not summary.refused:
