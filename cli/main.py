@@ -282,7 +282,8 @@ class RunCommand(click.Command):
 @click.option(
     "--backend",
     default=None,
-    help="With --pytest: the backend label of the run and its baselines [default: pytest].",
+    help="With --pytest: the backend label of the run and its baselines [default: pytest; "
+    "for tracetui's own suites, that of --tracetui-db].",
 )
 def run_command(
     selection: tuple[str, ...],
@@ -335,14 +336,13 @@ def run_command(
     store = resolve_baselines(baselines_dir)
     if pytest_mode:
         from tracetui.cli.pytest_run import run_pytest_suite
-        from tracetui.engine.recording.importer import DEFAULT_BACKEND
 
         explicit = click.get_current_context().get_parameter_source("profile")
         code = run_pytest_suite(
             selection,
             history=open_history(history_path),
             store=store,
-            backend=backend or DEFAULT_BACKEND,
+            backend=backend,
             profile=get_profile(profile)
             if explicit != click.core.ParameterSource.DEFAULT
             else None,

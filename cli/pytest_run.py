@@ -69,7 +69,7 @@ def run_pytest_suite(
     *,
     history: History,
     store: BaselineStore,
-    backend: str,
+    backend: str | None,
     profile: Profile | None,
     fail_level: Level,
     reports: dict[str, Path | None],
@@ -97,7 +97,7 @@ def run_pytest_suite(
             recorder.finish(())
             finished = True
             return _refused(record, code, log)
-        references, policy = load_references(store, record.suites, backend)
+        references, policy = load_references(store, record.suites, record.backend)
         verdicts = _pytest_verdicts(record, evaluate(record, references, policy))
         recorder.finish(verdicts)
         finished = True

@@ -31,7 +31,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from tracetui.engine.core.events import Event, RunFinished, RunStarted, read_events
-from tracetui.engine.interop.pytest_stream import BACKEND_ENV, DEFAULT_BACKEND, FD_ENV, RUN_ID_ENV
+from tracetui.engine.interop.pytest_stream import BACKEND_ENV, FD_ENV, RUN_ID_ENV
+from tracetui.engine.recording.importer import DEFAULT_BACKEND
 
 STOP_GRACE_S = 10.0
 # Where another interpreter finds ``tracetui`` when it is not installed there:
@@ -134,7 +135,7 @@ def run_pytest(
     cwd: str | Path | None = None,
     log: Path | None = None,
     python: str = sys.executable,
-    backend: str = DEFAULT_BACKEND,
+    backend: str | None = None,
 ) -> int:
     """Run pytest-benchmark tests in a subprocess, streaming engine events; return its exit code.
 
@@ -142,16 +143,14 @@ def run_pytest(
     ``--benchmark-min-rounds=...``, ``--benchmark-json=...`` all work).
     ``python`` is the interpreter of the project under test (it needs
     pytest-benchmark; tracetui's ``engine`` is put on its path).
-    ``backend`` labels the run in the history and the baselines.
+    ``backend`` labels the run in the history and the baselines (default: the
+    database backend for tracetui's own benchmarks, else ``pytest``).
     The last event passed to ``emit`` is always a :class:`RunFinished`.
     """
-    env = {
-        **os.environ,
-        FD_ENV: "",
-        RUN_ID_ENV: run_id,
-        BACKEND_ENV: backend,
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = {**os.environ, FD_ENV: "", RUN_ID_ENV: run_id, "PYTHONUNBUFFERED": "1"}
+    env.pop(BACKEND_ENV, None)
+    if backend:
+        env[BACKEND_ENV] = backend
     if python != sys.executable and _TRACETUI_ROOT:
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (env.get("PYTHONPATH", ""), _TRACETUI_ROOT) if p
@@ -203,7 +202,11 @@ def run_pytest(
         if not started:
             emit(
                 RunStarted(
-                    run_id=run_id, benchmark_ids=(), profile="pytest", backend=backend, db_url=""
+                    run_id=run_id,
+                    benchmark_ids=(),
+                    profile="pytest",
+                    backend=backend or DEFAULT_BACKEND,
+                    db_url="",
                 )
             )
         duration = last.duration if last else 0.0

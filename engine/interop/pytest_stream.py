@@ -44,6 +44,7 @@ from tracetui.engine.core.events import (
     RunStarted,
 )
 from tracetui.engine.recording.importer import (
+    DEFAULT_BACKEND,
     ImportFormatError,
     environment_of,
     identity,
@@ -53,7 +54,6 @@ from tracetui.engine.recording.importer import (
 FD_ENV = "TRACETUI_PYTEST_FD"
 RUN_ID_ENV = "TRACETUI_RUN_ID"
 BACKEND_ENV = "TRACETUI_PYTEST_BACKEND"
-DEFAULT_BACKEND = "pytest"
 #: A marker tracetui's own benchmark tests carry so that their engine ids are known up front.
 MARKER = "tracetui_benchmark"
 PROGRESS_INTERVAL = 0.1
@@ -88,6 +88,17 @@ def planned_identity(item: pytest.Item) -> tuple[str, str, str, str]:
     return bid, suite, name, "micro"
 
 
+def _backend_of(config: pytest.Config) -> str:
+    """The database backend of ``--tracetui-db`` (default SQLite), as ``tracetui run`` says."""
+    url = config.getoption("tracetui_db", None) or "sqlite://"
+    try:
+        from tracetui.engine.core.database import backend_name
+
+        return backend_name(str(url))
+    except Exception:  # a bad URL fails in the suite's own setup, with its own message
+        return DEFAULT_BACKEND
+
+
 def _module_of(bid: str, name: str) -> str:
     """``tests.test_x`` of ``tests.test_x.TestA.test_f[1]`` (name ``TestA.test_f``)."""
     head = bid.split("[", 1)[0]
@@ -110,10 +121,11 @@ def _one_line(report: pytest.TestReport) -> str:
 class EventStream:
     """The plugin object registered when streaming is on."""
 
-    def __init__(self, out: IO[str], run_id: str, backend: str) -> None:
+    def __init__(self, out: IO[str], run_id: str, backend: str | None) -> None:
         self.out: IO[str] | None = out
         self.run_id = run_id
-        self.backend = backend
+        self.backend = backend or ""
+        self.own_benchmarks = False  # any of tracetui's own (marked) benchmark tests planned
         self.started = time.time()
         self.planned: dict[str, tuple[str, str, str, str]] = {}  # nodeid -> identity
         #: (id, name) of benchmark tests that ``-k``/``-m`` left out (never MISSING then)
@@ -136,6 +148,8 @@ class EventStream:
         if self.run_started:
             return
         self.run_started = True
+        if not self.backend:  # tracetui's own benchmarks share `tracetui run`'s baselines
+            self.backend = _backend_of(config) if self.own_benchmarks else DEFAULT_BACKEND
         environment: dict[str, Any] = {}
         session = getattr(config, "_benchmarksession", None)
         if session is not None:
@@ -176,6 +190,7 @@ class EventStream:
             if not _uses_benchmark(item):
                 continue
             bid, suite, name, kind = planned_identity(item)
+            self.own_benchmarks = self.own_benchmarks or item.get_closest_marker(MARKER) is not None
             base, n = bid, 1
             while bid in taken:  # two node ids that read alike: never one id for two tests
                 n += 1
@@ -320,7 +335,7 @@ def pytest_configure(config: pytest.Config) -> None:
     stream = EventStream(
         out,
         run_id=os.environ.get(RUN_ID_ENV) or "pytest",
-        backend=os.environ.get(BACKEND_ENV) or DEFAULT_BACKEND,
+        backend=os.environ.get(BACKEND_ENV) or None,
     )
     config.pluginmanager.register(stream, "tracetui-event-stream")
 
