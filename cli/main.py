@@ -576,7 +576,15 @@ def history_command(limit: int, run_id: str | None, as_json: bool, history_path:
 # Front ends and servers --------------------------------------------------------------
 
 
-@cli.command("launch")
+@cli.command("launch", cls=RunCommand)
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+@click.option(
+    "--pytest",
+    "pytest_mode",
+    is_flag=True,
+    help="Your own pytest-benchmark tests instead of tracetui's suites: the arguments "
+    "(paths, -k, -p …) go to pytest, which collects them for the picker.",
+)
 @db_option
 @click.option("--suite", "suites", multiple=True, help="Preselect a suite (repeatable).")
 @click.option(
@@ -585,6 +593,8 @@ def history_command(limit: int, run_id: str | None, as_json: bool, history_path:
 @baselines_option
 @history_option
 def launch_command(
+    pytest_args: tuple[str, ...],
+    pytest_mode: bool,
     db_url: str,
     suites: tuple[str, ...],
     profile: str,
@@ -596,6 +606,15 @@ def launch_command(
         get_profile(profile)
     except UnknownProfile as exc:
         fail(str(exc))
+    if pytest_mode:
+        store = resolve_baselines(baselines_dir)
+        from tracetui.cli.pytest_run import launch_pytest
+
+        raise SystemExit(
+            launch_pytest(pytest_args, store=store, history_path=history_path, profile=profile)
+        )
+    if pytest_args:
+        fail(f"unexpected argument {pytest_args[0]!r} (pytest arguments go with --pytest)")
     known = load_suites()
     for name in suites:
         if name not in known:

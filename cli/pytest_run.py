@@ -26,21 +26,11 @@ from pathlib import Path
 import click
 from tracetui.cli.headless import ExitCode, StderrProgress, exit_code_for, info
 from tracetui.engine.core.profiles import Profile
+from tracetui.engine.interop.pytest_bridge import profile_args
 from tracetui.engine.judging.baselines import BaselineStore
 from tracetui.engine.judging.verdicts import Level, Verdict
 from tracetui.engine.recording.history import History
 from tracetui.engine.recording.session import RunRecord, RunRecorder, evaluate, load_references
-
-
-def profile_args(profile: Profile) -> list[str]:
-    """A tracetui profile as pytest-benchmark options (rounds, time per round, warm-up)."""
-    return [
-        f"--benchmark-min-rounds={profile.min_rounds}",
-        f"--benchmark-max-time={profile.max_time}",
-        f"--benchmark-min-time={profile.min_round_time}",
-        "--benchmark-warmup=on",
-        f"--benchmark-warmup-iterations={max(1, profile.warmup_rounds)}",
-    ]
 
 
 def pytest_args(args: Sequence[str]) -> list[str]:
@@ -138,3 +128,46 @@ def _refused(record: RunRecord, code: int, log: Path) -> ExitCode:
     if record.status == "failed":
         return ExitCode.USAGE
     return ExitCode.BENCHMARK_FAILED
+
+
+def launch_pytest(
+    args: Sequence[str], *, store: BaselineStore, history_path: Path, profile: str
+) -> int:
+    """``tracetui launch --pytest ARGS``: collect with pytest, then open the console on it."""
+    from tracetui.engine.interop.pytest_collect import CollectError, collect
+    from tracetui.tui.app import run_console
+    from tracetui.tui.pytest_catalog import pytest_catalog, pytest_run_factory
+
+    paths, options = split_paths(pytest_args(args))
+    info(f"tracetui: collecting {' '.join(paths) or '.'} with pytest…")
+    try:
+        collected = collect(paths, options)
+    except CollectError as exc:
+        info(f"tracetui: error: {exc}")
+        return int(ExitCode.USAGE)
+    return run_console(
+        db_url="sqlite://",
+        suites=None,
+        baselines_dir=store.root,
+        history_path=history_path,
+        profile=profile,
+        catalog=pytest_catalog(collected),
+        run_factory=pytest_run_factory(collected, history_path.parent / "logs" / "console.log"),
+    )
+
+
+def split_paths(args: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Paths and node ids (arguments that name something on disk) apart from pytest options.
+
+    A value of an option (``-k expr``, ``-p name``) stays with its option.
+    """
+    paths: list[str] = []
+    options: list[str] = []
+    for index, arg in enumerate(args):
+        previous = args[index - 1] if index else ""
+        takes_value = previous.startswith("-") and "=" not in previous and len(previous) == 2
+        if not arg.startswith("-") and not takes_value and Path(arg.split("::")[0]).exists():
+            paths.append(arg)
+        else:
+            options.append(arg)
+    return paths, options

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from tracetui.engine.core.events import Event, RunFinished, RunStarted, read_events
+from tracetui.engine.core.profiles import Profile
 from tracetui.engine.interop.pytest_stream import BACKEND_ENV, FD_ENV, RUN_ID_ENV
 from tracetui.engine.recording.importer import DEFAULT_BACKEND
 
@@ -40,6 +41,17 @@ STOP_GRACE_S = 10.0
 # whose import hook lives in the installing environment only).
 _PACKAGE = Path(__file__).resolve().parents[2]
 _TRACETUI_ROOT = str(_PACKAGE.parent) if _PACKAGE.name == "tracetui" else ""
+
+
+def profile_args(profile: Profile) -> list[str]:
+    """A tracetui profile as pytest-benchmark options (rounds, time per round, warm-up)."""
+    return [
+        f"--benchmark-min-rounds={profile.min_rounds}",
+        f"--benchmark-max-time={profile.max_time}",
+        f"--benchmark-min-time={profile.min_round_time}",
+        "--benchmark-warmup=on",
+        f"--benchmark-warmup-iterations={max(1, profile.warmup_rounds)}",
+    ]
 
 
 def pytest_command(
@@ -112,7 +124,7 @@ _STATUS_OF_CODE = {
 }
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: subprocess.Popen[bytes]) -> None:
     """SIGINT the pytest process, then SIGKILL its group after a grace period."""
     if process.poll() is not None:
         return
@@ -136,6 +148,7 @@ def run_pytest(
     log: Path | None = None,
     python: str = sys.executable,
     backend: str | None = None,
+    on_process: Callable[[subprocess.Popen[bytes]], None] | None = None,
 ) -> int:
     """Run pytest-benchmark tests in a subprocess, streaming engine events; return its exit code.
 
@@ -145,6 +158,8 @@ def run_pytest(
     pytest-benchmark; tracetui's ``engine`` is put on its path).
     ``backend`` labels the run in the history and the baselines (default: the
     database backend for tracetui's own benchmarks, else ``pytest``).
+    ``on_process`` receives the pytest process once it runs (to stop it from
+    another thread: :func:`stop`).
     The last event passed to ``emit`` is always a :class:`RunFinished`.
     """
     env = {**os.environ, FD_ENV: "", RUN_ID_ENV: run_id, "PYTHONUNBUFFERED": "1"}
@@ -183,6 +198,8 @@ def run_pytest(
                 )
             finally:
                 os.close(write_fd)
+            if on_process is not None:
+                on_process(process)
             try:
                 with os.fdopen(read_fd, "r", encoding="utf-8") as events:
                     read_fd = -1
@@ -194,10 +211,10 @@ def run_pytest(
                         emit(event)
                 code = process.wait()
             except KeyboardInterrupt:  # Ctrl-C: pytest stops, the run ends "cancelled"
-                _stop(process)
+                stop(process)
                 cancelled, code = True, 130
             except BaseException:
-                _stop(process)
+                stop(process)
                 raise
         if not started:
             emit(

@@ -238,6 +238,13 @@ def _pedantic_rounds(benchmark: Any, bench: Benchmark) -> int:
     return max(1, int(getattr(benchmark, "_min_rounds", 5) or 1))
 
 
+def _pedantic_warmup(benchmark: Any, bench: Benchmark) -> int:
+    """One untimed round first when ``--benchmark-warmup`` is on (never for load runs)."""
+    from tracetui.engine.core.model import Kind
+
+    return 1 if getattr(benchmark, "_warmup", False) and bench.kind != Kind.LOAD else 0
+
+
 def _record_details(info: dict[str, Any], details: list[Any]) -> None:
     """Sum RoundDetail counters, average its metrics, summarise its latencies."""
     from tracetui.engine.judging import stats as statslib
@@ -306,6 +313,7 @@ def _run_pedantic(benchmark: Any, bench: Benchmark, case: Pedantic, info: dict[s
         setup=setup,
         teardown=teardown,
         rounds=_pedantic_rounds(benchmark, bench),
+        warmup_rounds=_pedantic_warmup(benchmark, bench),
         iterations=1,
     )
     _record_details(info, details)

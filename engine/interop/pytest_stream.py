@@ -168,6 +168,8 @@ class EventStream:
             **environment,
             "pytest_scope": sorted(scope),
             "pytest_deselected": [bid for bid, _ in self.deselected_names],
+            "pytest_rootdir": str(config.rootpath),
+            "pytest_nodeids": {ident[0]: nodeid for nodeid, ident in self.planned.items()},
         }
         self.emit(
             RunStarted(
