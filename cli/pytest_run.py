@@ -42,7 +42,9 @@ def pytest_args(args: Sequence[str]) -> list[str]:
 
 
 def _pytest_verdicts(record: RunRecord, verdicts: list[Verdict]) -> list[Verdict]:
-    """MISSING only for tests in the modules pytest collected and did not deselect."""
+    """MISSING only for tests of modules pytest collected whole and did not deselect."""
+    if record.environment.get("pytest_node_ids_given"):
+        return [v for v in verdicts if v.level != Level.MISSING]
     scope = set(record.environment.get("pytest_scope") or ())
     deselected = set(record.environment.get("pytest_deselected") or ())
     if not scope and not deselected:

@@ -169,6 +169,7 @@ class EventStream:
             "pytest_scope": sorted(scope),
             "pytest_deselected": [bid for bid, _ in self.deselected_names],
             "pytest_rootdir": str(config.rootpath),
+            "pytest_node_ids_given": any("::" in str(arg) for arg in config.args),
             "pytest_nodeids": {ident[0]: nodeid for nodeid, ident in self.planned.items()},
         }
         self.emit(

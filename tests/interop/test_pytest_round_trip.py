@@ -102,6 +102,8 @@ def test_pytest_compares_against_our_json_for_real(project: Path) -> None:
     args = ["--history", "c.db", "--baselines", "bl", node, *FAST, "--json", "c.json"]
     run = tracetui(["run", "--pytest", *args], project)
     assert run.returncode in (0, 1), run.stderr
+    assert "tests.test_calls.test_sleep_short" in run.stdout
+    assert "MISSING" not in run.stdout  # the other baselined tests were not asked for
     compare = ["--benchmark-compare=c.json", "--benchmark-compare-fail=median:1000%"]
     done = run_pytest_process([node, "--benchmark-only", *FAST, *compare], project)
     assert done.returncode == 0, done.stdout[-2000:]
@@ -148,3 +150,38 @@ def test_a_reimported_json_keeps_every_id(project: Path, tmp_path: Path) -> None
         assert {r.id for r in history.results(second)} == {r.id for r in results} == IDS
     finally:
         history.close()
+
+
+def test_tracetui_benchmarks_are_written_as_pytest_suites_names_them_and_read_back(
+    tmp_path: Path,
+) -> None:
+    from tracetui.engine.core.results import BenchmarkResult
+    from tracetui.engine.recording.importer import read_results
+
+    result = BenchmarkResult(
+        id="database.item_read",
+        suite="database",
+        name="item_read",
+        kind="micro",
+        samples=(0.001, 0.002, 0.0015),
+        group="lookups",
+        counters={"sql_statements": 1.0},
+    )
+    record = RunRecord(run_id="r1", backend="sqlite", results={result.id: result})
+    (entry,) = pytest_benchmark_json(record, [])["benchmarks"]
+    assert entry["name"] == "test_benchmark[database.item_read]"
+    assert entry["fullname"] == "suites/test_benchmarks.py::test_benchmark[database.item_read]"
+    assert (entry["params"], entry["param"]) == (
+        {"benchmark_id": "database.item_read"},
+        "database.item_read",
+    )
+    assert entry["extra_info"]["sql_statements"] == 1
+    path = tmp_path / "ours.json"
+    path.write_text(json.dumps(pytest_benchmark_json(record, [])))
+    _, (back,) = read_results(path)
+    assert (back.id, back.suite, back.group, back.samples) == (
+        "database.item_read",
+        "database",
+        "lookups",
+        result.samples,
+    )
