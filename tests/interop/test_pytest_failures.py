@@ -113,6 +113,25 @@ CASES = {
         "RuntimeError: plugin exploded",
         "crashed",
     ),
+    "one file name in two packages": (
+        {
+            "sub_a/__init__.py": "",
+            "sub_a/test_dup.py": "def test_same(benchmark):\n    benchmark(int)\n",
+            "sub_b/__init__.py": "",
+            "sub_b/test_dup.py": "def test_same(benchmark):\n    benchmark(int)\n",
+        },
+        ["."],
+        0,
+        "sub_b.test_dup.test_same",  # and sub_a's: two tests, two ids, no IntegrityError
+        "completed",
+    ),
+    "an empty -c config": (
+        {"test_a.py": GOOD, "empty.ini": ""},
+        ["-c", "empty.ini", "test_a.py"],
+        0,
+        "test_a.test_ok",
+        "completed",
+    ),
     "an error in a benchmark": (
         {"test_a.py": "def test_bad(benchmark):\n    benchmark(int, 'x')\n"},
         ["test_a.py"],
