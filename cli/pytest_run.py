@@ -28,7 +28,7 @@ from tracetui.cli.headless import ExitCode, StderrProgress, exit_code_for, info
 from tracetui.engine.core.profiles import Profile
 from tracetui.engine.interop.pytest_bridge import profile_args
 from tracetui.engine.judging.baselines import BaselineStore
-from tracetui.engine.judging.verdicts import Level, Verdict
+from tracetui.engine.judging.verdicts import Level
 from tracetui.engine.recording.history import History
 from tracetui.engine.recording.session import RunRecord, RunRecorder, evaluate, load_references
 
@@ -39,21 +39,6 @@ def pytest_args(args: Sequence[str]) -> list[str]:
     if "--" in out:
         out.remove("--")
     return [arg for arg in out if arg != "--pytest"]
-
-
-def _pytest_verdicts(record: RunRecord, verdicts: list[Verdict]) -> list[Verdict]:
-    """MISSING only for tests of modules pytest collected whole and did not deselect."""
-    if record.environment.get("pytest_node_ids_given"):
-        return [v for v in verdicts if v.level != Level.MISSING]
-    scope = set(record.environment.get("pytest_scope") or ())
-    deselected = set(record.environment.get("pytest_deselected") or ())
-    if not scope and not deselected:
-        return verdicts
-
-    def in_scope(bid: str) -> bool:
-        return bid not in deselected and any(bid.startswith(m + ".") for m in scope)
-
-    return [v for v in verdicts if v.level != Level.MISSING or in_scope(v.benchmark_id)]
 
 
 def run_pytest_suite(
@@ -90,7 +75,7 @@ def run_pytest_suite(
             finished = True
             return _refused(record, code, log)
         references, policy = load_references(store, record.suites, record.backend)
-        verdicts = _pytest_verdicts(record, evaluate(record, references, policy))
+        verdicts = evaluate(record, references, policy)
         recorder.finish(verdicts)
         finished = True
         headless.report(record, verdicts, fail_level, *reports.values())

@@ -185,3 +185,28 @@ def test_tracetui_benchmarks_are_written_as_pytest_suites_names_them_and_read_ba
         "lookups",
         result.samples,
     )
+
+
+def test_missing_means_a_baselined_test_is_gone_not_that_it_was_not_asked_for(
+    tmp_path: Path,
+) -> None:
+    root = write_examples(tmp_path)
+    (root / "bl").mkdir()
+    done = run_pytest_process(["tests", "--benchmark-only", "--benchmark-json=a.json", *FAST], root)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert tracetui(["import", "a.json", "--history", "h.db"], root).returncode == 0
+    assert (
+        tracetui(["baseline", "accept", "--history", "h.db", "--baselines", "bl"], root).returncode
+        == 0
+    )
+    judge = ["run", "--pytest", "--history", "h.db", "--baselines", "bl"]
+    selected = tracetui([*judge, "tests", "-k", "sized", *FAST], root)
+    assert selected.returncode in (0, 1), selected.stderr
+    assert "tests.test_calls.test_sized[1]" in selected.stdout
+    assert "MISSING" not in selected.stdout  # deselected by -k, not gone
+    calls = root / "tests" / "test_calls.py"
+    calls.write_text(calls.read_text().split("def test_group_in_body")[0])
+    gone = tracetui([*judge, "tests/test_calls.py", *FAST], root)
+    rows = gone.stdout.splitlines()[2:-1]  # the verdict table without its header and summary
+    missing = [line.split()[0] for line in rows if "MISSING" in line]
+    assert missing == ["tests.test_calls.test_group_in_body"]  # other modules were not run
