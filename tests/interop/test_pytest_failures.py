@@ -49,7 +49,10 @@ def _run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def _statuses(root: Path) -> list[str]:
     with sqlite3.connect(root / "h.db") as conn:
-        return [row[0] for row in conn.execute("select status from runs")]
+        try:
+            return [row[0] for row in conn.execute("select status from runs")]
+        except sqlite3.OperationalError:  # the history is being created
+            return []
 
 
 CASES = {
