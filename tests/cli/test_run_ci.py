@@ -352,8 +352,9 @@ def test_interleave_runs_micro_benchmarks_together_and_still_judges_each(
         TOY_BROKEN="1",
     )
     assert proc.returncode == 3  # toy.broken failed, the others were measured
-    names = [b["name"] for b in json.loads((tmp_path / "o.json").read_text())["benchmarks"]]
-    assert names == ["toy.spin", "toy.sql", "toy.batch[10]", "toy.batch[20]"]
+    entries = json.loads((tmp_path / "o.json").read_text())["benchmarks"]
+    ids = [b["extra_info"]["tracetui"]["id"] for b in entries]
+    assert ids == ["toy.spin", "toy.sql", "toy.batch[10]", "toy.batch[20]"]
     assert "toy benchmark broke on purpose" in proc.stdout
 
 
