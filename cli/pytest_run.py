@@ -30,6 +30,7 @@ from tracetui.engine.interop.pytest_bridge import profile_args
 from tracetui.engine.judging.baselines import BaselineStore
 from tracetui.engine.judging.verdicts import Level
 from tracetui.engine.recording.history import History
+from tracetui.engine.recording.importer import DEFAULT_BACKEND
 from tracetui.engine.recording.session import RunRecord, RunRecorder, evaluate, load_references
 
 
@@ -86,6 +87,9 @@ def run_pytest_suite(
         else:
             info(f"tracetui: pytest's output: {log}")
         return result
+    except KeyboardInterrupt:
+        record.status = "cancelled" if record.status == "running" else record.status
+        raise
     finally:
         if not finished:  # an error of ours: the run must not stay "running"
             record.status = record.status if record.status != "running" else "crashed"
@@ -93,7 +97,7 @@ def run_pytest_suite(
                 history.start_run(
                     run_id,
                     profile="pytest",
-                    backend=backend,
+                    backend=backend or DEFAULT_BACKEND,
                     db_url="",
                     environment={},
                     source="pytest",
