@@ -126,7 +126,7 @@ def launch_pytest(
 ) -> int:
     """``tracetui launch --pytest ARGS``: collect with pytest, then open the console on it."""
     from tracetui.engine.interop.pytest_collect import CollectError, collect
-    from tracetui.tui.app import run_console
+    from tracetui.tui.app import ConsoleApp
     from tracetui.tui.pytest_catalog import pytest_catalog, pytest_run_factory
 
     paths, options = split_paths(pytest_args(args))
@@ -136,15 +136,16 @@ def launch_pytest(
     except CollectError as exc:
         info(f"tracetui: error: {exc}")
         return int(ExitCode.USAGE)
-    return run_console(
+    app = ConsoleApp(  # the console of tracetui's suites, on pytest's catalog and runs
         db_url="sqlite://",
-        suites=None,
         baselines_dir=store.root,
         history_path=history_path,
         profile=profile,
         catalog=pytest_catalog(collected),
         run_factory=pytest_run_factory(collected, history_path.parent / "logs" / "console.log"),
     )
+    code = app.run()
+    return code if isinstance(code, int) else 0
 
 
 def split_paths(args: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -157,7 +158,9 @@ def split_paths(args: Sequence[str]) -> tuple[list[str], list[str]]:
     for index, arg in enumerate(args):
         previous = args[index - 1] if index else ""
         takes_value = previous.startswith("-") and "=" not in previous and len(previous) == 2
-        if not arg.startswith("-") and not takes_value and Path(arg.split("::")[0]).exists():
+        target = arg.split("::")[0]
+        looks_like_path = target.endswith(".py") or "::" in arg or Path(target).exists()
+        if not arg.startswith("-") and not takes_value and looks_like_path:
             paths.append(arg)
         else:
             options.append(arg)

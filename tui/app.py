@@ -242,22 +242,14 @@ def run_console(
     baselines_dir: Path,
     history_path: Path,
     profile: str,
-    catalog: Catalog | None = None,
-    run_factory: RunFactory | None = None,
 ) -> int:
-    """Run the console until the user quits; the exit code (0 normally).
-
-    ``catalog`` and ``run_factory`` replace the registered suites and the
-    worker (``tracetui launch --pytest``: a user's pytest tests, run by pytest).
-    """
+    """Run the console until the user quits; the exit code (0 normally)."""
     app = ConsoleApp(
         db_url=db_url,
         suites=suites,
         baselines_dir=Path(baselines_dir),
         history_path=Path(history_path),
         profile=profile,
-        catalog=catalog,
-        run_factory=run_factory,
     )
     code = app.run()  # a run still going is cancelled when its screen unmounts
     return code if isinstance(code, int) else 0
