@@ -108,3 +108,21 @@ def test_the_console_runs_a_users_suite_live_and_accepts_it(
         assert (run.status, run.backend, run.result_count) == ("completed", "pytest", 3)
     finally:
         history.close()
+
+
+def test_launch_names_a_collection_error_and_exits_2_before_the_console(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    write_tests(tmp_path, "import no_such_module_z\n", name="bench_broken.py")
+    done = subprocess.run(
+        [sys.executable, "-m", "tracetui.cli.main", "launch", "--pytest", "bench_broken.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "No module named 'no_such_module_z'" in done.stderr.splitlines()[-1]
+    assert "Traceback" not in done.stderr
