@@ -2,4 +2,4 @@
 
 from tracetui.cli.main import main
 
-main()
+raise SystemExit(main())

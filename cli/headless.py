@@ -31,7 +31,7 @@ from tracetui.engine.core.events import (
 )
 from tracetui.engine.core.plan import Plan
 from tracetui.engine.core.registry import suite_of
-from tracetui.engine.judging.baselines import BaselineEntry, BaselineStore, Policy
+from tracetui.engine.judging.baselines import BaselineEntry, Policy
 from tracetui.engine.judging.verdicts import Level, Verdict
 from tracetui.engine.recording.history import History
 from tracetui.engine.recording.reports import (
@@ -41,7 +41,7 @@ from tracetui.engine.recording.reports import (
     summary_line,
     write_reports,
 )
-from tracetui.engine.recording.session import RunRecord, RunRecorder, evaluate, load_references
+from tracetui.engine.recording.session import RunRecord, RunRecorder, evaluate
 
 if TYPE_CHECKING:
     from tracetui.cli.options import ReportPaths, RunOptions
@@ -284,32 +284,6 @@ def run_suites(
     recorder = RunRecorder(plan.run_id, history)
     status = stream_run(plan, [recorder, StderrProgress()])
     return conclude(recorder, status, options, references, policy, plan=plan)
-
-
-def run_pytest_tests(options: RunOptions, store: BaselineStore, history: History) -> ExitCode:
-    """Run a user's pytest-benchmark tests in a pytest subprocess, then :func:`conclude`.
-
-    Their suites and backend are known only once they ran, so the baselines
-    are read afterwards (a malformed one raises BaselineError).
-    """
-    from tracetui.engine.core.plan import new_run_id
-    from tracetui.engine.interop.pytest_bridge import run_pytest
-
-    run_id = new_run_id()
-    recorder = RunRecorder(run_id, history, source="pytest")
-    progress = StderrProgress()
-
-    def sink(event: Event) -> None:
-        recorder(event)
-        progress(event)
-
-    code = run_pytest(list(options.pytest_paths), sink, run_id, extra_args=list(options.selection))
-    record = recorder.record
-    references, policy = load_references(store, record.suites, record.backend or "pytest")
-    exit_code = conclude(recorder, record.status, options, references, policy)
-    if not record.results and code not in (0, 5):  # pytest failed before any benchmark ran
-        return ExitCode.BENCHMARK_FAILED
-    return exit_code
 
 
 def conclude(

@@ -29,7 +29,7 @@ from tracetui.cli.common import (
     resolve_baselines,
 )
 from tracetui.cli.errors import fail, run_guarded
-from tracetui.cli.headless import info
+from tracetui.cli.headless import ExitCode, info
 from tracetui.cli.history_cmd import history_command
 from tracetui.cli.options import RunOptions
 from tracetui.cli.params import PORT, OutputFile, PositiveNumber, ensure_can_serve
@@ -85,8 +85,18 @@ def list_command(as_json: bool) -> None:
             click.echo(f"  {b.id:<46} {b.kind:<10}{desc}")
 
 
-@cli.command("run")
-@click.argument("selection", nargs=-1)
+class RunCommand(click.Command):
+    """``run``/``launch``: with ``--pytest``, arguments it does not know go to pytest as written."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        own = args[: args.index("--")] if "--" in args else args
+        if "--pytest" in own:
+            ctx.ignore_unknown_options = True
+        return super().parse_args(ctx, args)
+
+
+@cli.command("run", cls=RunCommand)
+@click.argument("selection", nargs=-1, type=click.UNPROCESSED)
 @click.option(
     "--ci",
     is_flag=True,
@@ -175,21 +185,34 @@ def list_command(as_json: bool) -> None:
 )
 @click.option(
     "--pytest",
-    "pytest_paths",
-    multiple=True,
-    type=click.Path(exists=True),
-    help="Run a user's own pytest-benchmark tests (repeatable) instead of suites.",
+    "pytest_mode",
+    is_flag=True,
+    help="Run a user's own pytest-benchmark tests: the arguments (paths, node ids, -k, "
+    "--benchmark-* …) go to pytest; after -- everything does.",
+)
+@click.option(
+    "--backend",
+    default=None,
+    help="With --pytest: the backend label of the run and its baselines [default: pytest; "
+    "for tracetui's own suites, that of --tracetui-db].",
 )
 def run_command(**values: Any) -> None:
     """Run suites or benchmarks headless, judge them against baselines, exit by verdict.
 
     SELECTION is any mix of suite names and benchmark ids (default: every suite).
     """
-    options = RunOptions.from_click(values)
+    source = click.get_current_context().get_parameter_source("profile")
+    options = RunOptions.from_click(
+        values, profile_given=source != click.core.ParameterSource.DEFAULT
+    )
     store = resolve_baselines(options.baselines_dir)
-    if options.pytest_paths:
+    if options.pytest_mode:
+        from tracetui.cli.pytest_run import run_pytest_suite
+
         history = open_history(options.history_path)
-        raise SystemExit(int(headless.run_pytest_tests(options, store, history)))
+        raise SystemExit(int(run_pytest_suite(options, store=store, history=history)))
+    if options.backend:
+        fail("--backend goes with --pytest (a suite run takes its backend from --db)")
     try:
         ids = select(options.selection)
     except UnknownSelection as exc:
@@ -231,7 +254,15 @@ cli.add_command(history_command)
 # Front ends and servers --------------------------------------------------------------
 
 
-@cli.command("launch")
+@cli.command("launch", cls=RunCommand)
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+@click.option(
+    "--pytest",
+    "pytest_mode",
+    is_flag=True,
+    help="Your own pytest-benchmark tests instead of tracetui's suites: the arguments "
+    "(paths, -k, -p …) go to pytest, which collects them for the picker.",
+)
 @db_option
 @click.option("--suite", "suites", multiple=True, help="Preselect a suite (repeatable).")
 @click.option(
@@ -240,6 +271,8 @@ cli.add_command(history_command)
 @baselines_option
 @history_option
 def launch_command(
+    pytest_args: tuple[str, ...],
+    pytest_mode: bool,
     db_url: str,
     suites: tuple[str, ...],
     profile: str,
@@ -251,6 +284,15 @@ def launch_command(
         get_profile(profile)
     except UnknownProfile as exc:
         fail(str(exc))
+    if pytest_mode:
+        store = resolve_baselines(baselines_dir)
+        from tracetui.cli.pytest_run import launch_pytest
+
+        raise SystemExit(
+            launch_pytest(pytest_args, store=store, history_path=history_path, profile=profile)
+        )
+    if pytest_args:
+        fail(f"unexpected argument {pytest_args[0]!r} (pytest arguments go with --pytest)")
     known = load_suites()
     for name in suites:
         if name not in known:
@@ -295,20 +337,35 @@ def serve_command(db_url: str, host: str, port: int) -> None:
 
 
 @cli.command("import")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--backend",
+    default=None,
+    help="Backend label of the imported runs (sqlite, postgresql…) [default: the one "
+    "tracetui wrote into the file, else pytest, as `run --pytest` uses].",
+)
 @history_option
-def import_command(file: Path, history_path: Path) -> None:
-    """Import a pytest-benchmark JSON file into the history."""
-    from tracetui.engine.recording.importer import ImportFormatError, import_pytest_benchmark_json
+def import_command(files: tuple[Path, ...], backend: str | None, history_path: Path) -> None:
+    """Import pytest-benchmark JSON files or storage folders (.benchmarks/) into the history.
 
-    if not file.exists():
-        fail(f"no such file: {file}")
-    history = open_history(history_path)
-    try:
-        run_id = import_pytest_benchmark_json(file, history)
-    except ImportFormatError as exc:
-        fail(str(exc))
-    click.echo(f"imported {file} as run {run_id}")
+    Each file becomes one run, all or nothing; a bad file is refused with one
+    line (exit 2) and the others are still imported.
+    """
+    from tracetui.engine.recording.importing import import_files
+
+    missing = [str(f) for f in files if not f.exists()]
+    if missing:
+        fail(f"no such file or folder: {', '.join(missing)}")
+    summary = import_files(list(files), open_history(history_path), backend=backend)
+    for _, reason in summary.refused:  # the reason names the file
+        info(f"tracetui: error: {reason}")
+    for path, run_id in summary.skipped:
+        info(f"tracetui: {path} was imported before as run {run_id}")
+    if not summary.imported and not summary.skipped and not summary.refused:
+        fail(f"no pytest-benchmark JSON files in {', '.join(map(str, files))}")
+    click.echo(summary.line())
+    if summary.refused:
+        raise SystemExit(int(ExitCode.USAGE))
 
 
 @cli.command("doctor")

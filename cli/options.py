@@ -9,7 +9,7 @@ one line in :meth:`RunOptions.from_click`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -131,10 +131,15 @@ class RunOptions:
     interleave: bool = False
     profile_regressions: bool = False
     noise_check: bool = True
-    pytest_paths: tuple[str, ...] = field(default_factory=tuple)
+    #: ``--pytest``: ``selection`` holds pytest's arguments (paths, node ids, options).
+    pytest_mode: bool = False
+    #: ``--backend``: the backend label of a ``--pytest`` run.
+    backend: str | None = None
+    #: ``--profile`` given on the command line (a ``--pytest`` run maps only a chosen one).
+    profile_given: bool = False
 
     @classmethod
-    def from_click(cls, values: Mapping[str, Any]) -> RunOptions:
+    def from_click(cls, values: Mapping[str, Any], *, profile_given: bool = False) -> RunOptions:
         """Check and type the values click parsed (a bad one: one line, exit 2)."""
         try:
             get_profile(values["profile"])
@@ -157,7 +162,9 @@ class RunOptions:
             interleave=values["interleave"],
             profile_regressions=values["profile_regressions"],
             noise_check=values["noise_check"],
-            pytest_paths=tuple(values["pytest_paths"]),
+            pytest_mode=values["pytest_mode"],
+            backend=values["backend"],
+            profile_given=profile_given,
         )
 
     def plan_options(self) -> dict[str, Any]:

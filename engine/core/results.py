@@ -45,6 +45,9 @@ class BenchmarkResult:
     metrics: Mapping[str, float] = field(default_factory=dict)
     description: str = ""
     evidence: Mapping[str, str] = field(default_factory=dict)  # main statement and its plan
+    #: What pytest-benchmark wrote for this test (``name``, ``fullname``, ``params``, ``param``,
+    #: ``extra_info``, ``options`` and ``stats`` without ``data``), when it came from pytest.
+    pytest: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.samples:
@@ -118,6 +121,7 @@ class BenchmarkResult:
             "metrics": dict(self.metrics),
             "description": self.description,
             "evidence": dict(self.evidence),
+            **({"pytest": dict(self.pytest)} if self.pytest else {}),
         }
 
     @classmethod
@@ -137,4 +141,10 @@ class BenchmarkResult:
             metrics=dict(data.get("metrics", {})),
             description=data.get("description", ""),
             evidence=dict(data.get("evidence", {})),
+            pytest=dict(data.get("pytest") or {}),
         )
+
+
+def plain_number(value: float) -> int | float:
+    """``value`` as pytest-benchmark's ``extra_info`` shows a count: 11 stays 11, 1.1 stays 1.1."""
+    return int(value) if float(value).is_integer() else float(value)

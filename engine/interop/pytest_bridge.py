@@ -10,10 +10,13 @@ writes there to ``emit``. The events are the engine's own, so verdicts, the
 history and the console's dashboard work unchanged.
 
 pytest's own terminal output goes to ``log`` (a file, appended) or is
-discarded; when pytest stops without a ``RunFinished`` (it crashed, or a
-usage error), one is synthesised with status ``crashed`` and the last line
-pytest printed. Ctrl-C in the caller interrupts pytest (SIGINT), waits
-briefly, then kills its process group: nothing outlives the call.
+discarded. The last event is always a ``RunFinished`` whose status follows
+pytest's exit code: ``completed`` (0, 1: tests ran, some may have failed),
+``failed`` (2 collection errors, 4 usage error, 5 nothing collected) with
+pytest's own reason (:func:`pytest_reason`) in ``error``, ``crashed``
+(3 internal error, a signal), ``cancelled`` on Ctrl-C. Ctrl-C in the caller
+interrupts pytest (SIGINT), waits briefly, then kills its process group:
+nothing outlives the call, and the call returns 130.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from tracetui.engine.core.events import Event, RunFinished, RunStarted, read_events
-from tracetui.engine.interop.pytest_stream import BACKEND_ENV, DEFAULT_BACKEND, FD_ENV, RUN_ID_ENV
+from tracetui.engine.core.profiles import Profile
+from tracetui.engine.interop.pytest_stream import BACKEND_ENV, FD_ENV, RUN_ID_ENV
+from tracetui.engine.recording.importer import DEFAULT_BACKEND
 
 STOP_GRACE_S = 10.0
 # Where another interpreter finds ``tracetui`` when it is not installed there:
@@ -36,6 +41,17 @@ STOP_GRACE_S = 10.0
 # whose import hook lives in the installing environment only).
 _PACKAGE = Path(__file__).resolve().parents[2]
 _TRACETUI_ROOT = str(_PACKAGE.parent) if _PACKAGE.name == "tracetui" else ""
+
+
+def profile_args(profile: Profile) -> list[str]:
+    """A tracetui profile as pytest-benchmark options (rounds, time per round, warm-up)."""
+    return [
+        f"--benchmark-min-rounds={profile.min_rounds}",
+        f"--benchmark-max-time={profile.max_time}",
+        f"--benchmark-min-time={profile.min_round_time}",
+        "--benchmark-warmup=on",
+        f"--benchmark-warmup-iterations={max(1, profile.warmup_rounds)}",
+    ]
 
 
 def pytest_command(
@@ -54,17 +70,61 @@ def pytest_command(
     ]
 
 
-def _tail(log_path: Path) -> str:
-    try:
-        lines = log_path.read_text(errors="replace").strip().splitlines()
-    except OSError:
-        return ""
-    meaningful = [line.strip("= ").strip() for line in lines if line.strip("= ").strip()]
-    errors = [line for line in meaningful if "error" in line.lower()]
+def pytest_reason(output: str) -> str:
+    """The line of pytest's output that says why it failed (a usage or collection error).
+
+    ``pytest: error: unrecognized arguments: --x`` for a usage error,
+    ``ERROR test_x.py - ModuleNotFoundError: …`` for a collection error,
+    ``ERROR: file or directory not found: x`` …; else the last line that says "error".
+    """
+    lines = [line.rstrip() for line in output.splitlines() if line.strip("=_ ").strip()]
+    usage = [line for line in lines if ": error: " in line and not line.startswith("E ")]
+    if usage:  # argparse: "ERROR: usage: ..." then "__main__.py: error: ..."
+        message = usage[-1].partition(": error: ")[2]
+        return f"pytest: error: {message}"[:300]
+    said = [line for line in lines if line.startswith("ERROR: ") and "usage:" not in line]
+    if said:  # "ERROR: file or directory not found: x", a plugin's UsageError
+        return said[-1][:300]
+    summary = [line for line in lines if line.startswith("ERROR ")]  # short test summary
+    raised = [
+        line.removeprefix("INTERNALERROR> ")[1:].strip()
+        for line in lines
+        if line.startswith(("E   ", "INTERNALERROR> E "))
+    ]
+    if summary:
+        first = summary[0]
+        if " - " not in first and raised:
+            first = f"{first} - {raised[-1]}"
+        return first[:300]
+    if raised:
+        return raised[-1][:300]
+    errors = [line.strip("=_ ").strip() for line in lines if "error" in line.lower()]
+    meaningful = [line.strip("=_ ").strip() for line in lines]
     return (errors or meaningful or [""])[-1][:300]
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def _tail(log_path: Path, start: int = 0) -> str:
+    try:
+        with open(log_path, "rb") as handle:
+            handle.seek(start)
+            text = handle.read().decode(errors="replace")
+    except OSError:
+        return ""
+    return pytest_reason(text)
+
+
+#: pytest's exit codes -> the status of the run they end.
+_STATUS_OF_CODE = {
+    0: "completed",
+    1: "completed",
+    2: "failed",
+    3: "crashed",
+    4: "failed",
+    5: "failed",
+}
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
     """SIGINT the pytest process, then SIGKILL its group after a grace period."""
     if process.poll() is not None:
         return
@@ -87,7 +147,8 @@ def run_pytest(
     cwd: str | Path | None = None,
     log: Path | None = None,
     python: str = sys.executable,
-    backend: str = DEFAULT_BACKEND,
+    backend: str | None = None,
+    on_process: Callable[[subprocess.Popen[bytes]], None] | None = None,
 ) -> int:
     """Run pytest-benchmark tests in a subprocess, streaming engine events; return its exit code.
 
@@ -95,16 +156,16 @@ def run_pytest(
     ``--benchmark-min-rounds=...``, ``--benchmark-json=...`` all work).
     ``python`` is the interpreter of the project under test (it needs
     pytest-benchmark; tracetui's ``engine`` is put on its path).
-    ``backend`` labels the run in the history and the baselines.
+    ``backend`` labels the run in the history and the baselines (default: the
+    database backend for tracetui's own benchmarks, else ``pytest``).
+    ``on_process`` receives the pytest process once it runs (to stop it from
+    another thread: :func:`stop`).
     The last event passed to ``emit`` is always a :class:`RunFinished`.
     """
-    env = {
-        **os.environ,
-        FD_ENV: "",
-        RUN_ID_ENV: run_id,
-        BACKEND_ENV: backend,
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = {**os.environ, FD_ENV: "", RUN_ID_ENV: run_id, "PYTHONUNBUFFERED": "1"}
+    env.pop(BACKEND_ENV, None)
+    if backend:
+        env[BACKEND_ENV] = backend
     if python != sys.executable and _TRACETUI_ROOT:
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (env.get("PYTHONPATH", ""), _TRACETUI_ROOT) if p
@@ -118,7 +179,9 @@ def run_pytest(
         log = Path(name)
     else:
         log.parent.mkdir(parents=True, exist_ok=True)
+    log_start = log.stat().st_size if log.exists() else 0
     started = False
+    cancelled = False
     last: RunFinished | None = None
     try:
         with open(log, "ab") as log_file:
@@ -135,6 +198,8 @@ def run_pytest(
                 )
             finally:
                 os.close(write_fd)
+            if on_process is not None:
+                on_process(process)
             try:
                 with os.fdopen(read_fd, "r", encoding="utf-8") as events:
                     read_fd = -1
@@ -145,24 +210,32 @@ def run_pytest(
                         started = started or isinstance(event, RunStarted)
                         emit(event)
                 code = process.wait()
+            except KeyboardInterrupt:  # Ctrl-C: pytest stops, the run ends "cancelled"
+                stop(process)
+                cancelled, code = True, 130
             except BaseException:
-                _stop(process)
+                stop(process)
                 raise
         if not started:
             emit(
                 RunStarted(
-                    run_id=run_id, benchmark_ids=(), profile="pytest", backend=backend, db_url=""
+                    run_id=run_id,
+                    benchmark_ids=(),
+                    profile="pytest",
+                    backend=backend or DEFAULT_BACKEND,
+                    db_url="",
                 )
             )
-        if last is None or last.status == "crashed":
-            reason = _tail(log)
-            error = last.error if last and last.error else f"pytest exited with code {code}"
-            last = RunFinished(
-                run_id=run_id,
-                status="crashed",
-                duration=last.duration if last else 0.0,
-                error=error + (f": {reason}" if reason else ""),
-            )
+        duration = last.duration if last else 0.0
+        if cancelled or (last is not None and last.status == "cancelled"):
+            last = RunFinished(run_id=run_id, status="cancelled", duration=duration)
+        elif last is None or last.status != "completed" or code not in (0, 1):
+            reason = _tail(log, log_start)
+            error = f"pytest exited with code {code}" + (f": {reason}" if reason else "")
+            if code == 5:
+                error = "pytest selected no test" + (f" ({reason})" if reason else "")
+            status = _STATUS_OF_CODE.get(code, "crashed")
+            last = RunFinished(run_id=run_id, status=status, duration=duration, error=error)
         emit(last)
         return code
     finally:

@@ -231,6 +231,13 @@ def _pedantic_rounds(benchmark: Any, bench: Benchmark) -> int:
     return max(1, int(getattr(benchmark, "_min_rounds", 5) or 1))
 
 
+def _pedantic_warmup(benchmark: Any, bench: Benchmark) -> int:
+    """One untimed round first when ``--benchmark-warmup`` is on (never for load runs)."""
+    from tracetui.engine.core.model import Kind
+
+    return 1 if getattr(benchmark, "_warmup", False) and bench.kind != Kind.LOAD else 0
+
+
 def _record_details(info: dict[str, Any], details: list[Any]) -> None:
     """Sum RoundDetail counters, average its metrics, summarise its latencies."""
     from tracetui.engine.judging import stats as statslib
@@ -287,6 +294,7 @@ def _run_pedantic(benchmark: Any, bench: Benchmark, case: Pedantic, info: dict[s
         setup=setup,
         teardown=teardown,
         rounds=_pedantic_rounds(benchmark, bench),
+        warmup_rounds=_pedantic_warmup(benchmark, bench),
         iterations=1,
     )
     _record_details(info, details)
@@ -317,8 +325,9 @@ def run_with_fixture(benchmark: Any, bench: Benchmark, ctx: Context) -> None:
         gen.close()
         raise
     if "sql_statements" in info["counters"]:
-        per_op = info["counters"]["sql_statements"]
-        benchmark.extra_info["sql_statements"] = int(per_op) if per_op.is_integer() else per_op
+        from tracetui.engine.core.results import plain_number
+
+        benchmark.extra_info["sql_statements"] = plain_number(info["counters"]["sql_statements"])
     for _ in gen:
         raise RuntimeError(f"{bench.id}: a benchmark must yield exactly one case")
 

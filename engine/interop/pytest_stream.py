@@ -13,19 +13,22 @@ schema (:mod:`tracetui.engine.core.events`):
   test's teardown either ``BenchmarkFinished`` (a result built from the
   fixture's own stats, samples = ``stats.data``) or ``BenchmarkFailed``
   (setup, call or teardown raised). A skipped test reports nothing;
-- ``RunFinished`` at the end of the session (``completed``, ``cancelled``
-  on Ctrl-C, ``crashed`` when pytest was interrupted by errors).
+- ``RunFinished`` at the end of the session: ``completed`` (tests ran, some
+  may have failed), ``cancelled`` on Ctrl-C, ``failed`` when pytest refused
+  to run (a usage error, a collection error: pytest's exit code is in
+  ``error``), ``crashed`` on an internal error.
 
 Benchmark ids are those :mod:`tracetui.engine.recording.importer` gives the same tests in a
-JSON file. They are fixed when the test starts, from the fullname and any
-``@pytest.mark.benchmark(group=...)``; a group assigned inside the test body
-(``benchmark.group = ...``) is kept on the result but does not change its id.
+JSON file: the node id (pytest-benchmark's ``fullname``) as a dotted path, or
+the engine id tracetui's own tests carry in their marker. The group is not
+part of an id; it is kept on the result.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import os
 import time
 from typing import IO, Any
@@ -41,6 +44,7 @@ from tracetui.engine.core.events import (
     RunStarted,
 )
 from tracetui.engine.recording.importer import (
+    DEFAULT_BACKEND,
     ImportFormatError,
     environment_of,
     identity,
@@ -50,7 +54,6 @@ from tracetui.engine.recording.importer import (
 FD_ENV = "TRACETUI_PYTEST_FD"
 RUN_ID_ENV = "TRACETUI_RUN_ID"
 BACKEND_ENV = "TRACETUI_PYTEST_BACKEND"
-DEFAULT_BACKEND = "pytest"
 #: A marker tracetui's own benchmark tests carry so that their engine ids are known up front.
 MARKER = "tracetui_benchmark"
 PROGRESS_INTERVAL = 0.1
@@ -81,10 +84,30 @@ def planned_identity(item: pytest.Item) -> tuple[str, str, str, str]:
             kw.get("name", kw["id"]),
             (kw.get("kind", "micro")),
         )
-    marker = item.get_closest_marker("benchmark")
-    group = marker.kwargs.get("group") if marker else None
-    bid, suite, name, _ = identity({"fullname": item.nodeid, "group": group})
+    bid, suite, name, _ = identity({"fullname": item.nodeid})
     return bid, suite, name, "micro"
+
+
+def _backend_of(config: pytest.Config) -> str:
+    """The database backend of ``--tracetui-db`` (default SQLite), as ``tracetui run`` says."""
+    url = config.getoption("tracetui_db", None) or "sqlite://"
+    try:
+        from tracetui.engine.core.database import backend_name
+
+        return backend_name(str(url))
+    except Exception:  # a bad URL fails in the suite's own setup, with its own message
+        return DEFAULT_BACKEND
+
+
+def _module_of(bid: str, name: str) -> str:
+    """``tests.test_x`` of ``tests.test_x.TestA.test_f[1]`` (name ``TestA.test_f``)."""
+    head = bid.split("[", 1)[0]
+    return head[: -len(name) - 1] if head.endswith("." + name) else head.rsplit(".", 1)[0]
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` as plain JSON (what pytest-benchmark's own writer would make of it)."""
+    return json.loads(json.dumps(value, default=str))
 
 
 def _one_line(report: pytest.TestReport) -> str:
@@ -98,12 +121,15 @@ def _one_line(report: pytest.TestReport) -> str:
 class EventStream:
     """The plugin object registered when streaming is on."""
 
-    def __init__(self, out: IO[str], run_id: str, backend: str) -> None:
+    def __init__(self, out: IO[str], run_id: str, backend: str | None) -> None:
         self.out: IO[str] | None = out
         self.run_id = run_id
-        self.backend = backend
+        self.backend = backend or ""
+        self.own_benchmarks = False  # any of tracetui's own (marked) benchmark tests planned
         self.started = time.time()
         self.planned: dict[str, tuple[str, str, str, str]] = {}  # nodeid -> identity
+        #: (id, name) of benchmark tests that ``-k``/``-m`` left out (never MISSING then)
+        self.deselected_names: list[tuple[str, str]] = []
         self.run_started = False
         self.interrupted = False
         self._outcome: dict[str, dict[str, Any]] = {}
@@ -122,6 +148,8 @@ class EventStream:
         if self.run_started:
             return
         self.run_started = True
+        if not self.backend:  # tracetui's own benchmarks share `tracetui run`'s baselines
+            self.backend = _backend_of(config) if self.own_benchmarks else DEFAULT_BACKEND
         environment: dict[str, Any] = {}
         session = getattr(config, "_benchmarksession", None)
         if session is not None:
@@ -134,6 +162,16 @@ class EventStream:
                 environment = environment_of(info, "pytest", self.backend)
             except Exception:  # environment is a nicety; never break the user's session
                 environment = {"source": "pytest", "backend": self.backend}
+        scope = {_module_of(ident[0], ident[2]) for ident in self.planned.values()}
+        scope.update(_module_of(bid, name) for bid, name in self.deselected_names)
+        environment = {
+            **environment,
+            "pytest_scope": sorted(scope),
+            "pytest_deselected": [bid for bid, _ in self.deselected_names],
+            "pytest_rootdir": str(config.rootpath),
+            "pytest_node_ids_given": any("::" in str(arg) for arg in config.args),
+            "pytest_nodeids": {ident[0]: nodeid for nodeid, ident in self.planned.items()},
+        }
         self.emit(
             RunStarted(
                 run_id=self.run_id,
@@ -149,15 +187,33 @@ class EventStream:
     # -- pytest hooks ------------------------------------------------------------------
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        self.planned = {
-            item.nodeid: planned_identity(item) for item in items if _uses_benchmark(item)
-        }
+        self.planned = {}
+        taken: set[str] = set()
+        for item in items:
+            if not _uses_benchmark(item):
+                continue
+            bid, suite, name, kind = planned_identity(item)
+            self.own_benchmarks = self.own_benchmarks or item.get_closest_marker(MARKER) is not None
+            base, n = bid, 1
+            while bid in taken:  # two node ids that read alike: never one id for two tests
+                n += 1
+                bid = f"{base}#{n}"
+            taken.add(bid)
+            self.planned[item.nodeid] = (bid, suite, name, kind)
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            if _uses_benchmark(item):
+                bid, _, name, _ = planned_identity(item)
+                self.deselected_names.append((bid, name))
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self._start_run(session.config)
 
-    def pytest_keyboard_interrupt(self) -> None:
-        self.interrupted = True
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        # collection errors end the session with Session.Interrupted (a KeyboardInterrupt)
+        if not isinstance(excinfo.value, pytest.Session.Interrupted | pytest.Session.Failed):
+            self.interrupted = True
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
         if nodeid not in self.planned:
@@ -224,7 +280,7 @@ class EventStream:
             fixture = (getattr(item, "funcargs", None) or {}).get("benchmark")
             meta = getattr(fixture, "stats", None)
             if meta is not None and meta.stats.data:
-                state["entry"] = meta.as_dict(include_data=True)
+                state["entry"] = _json_safe(meta.as_dict(include_data=True))
 
     def pytest_runtest_logfinish(self, nodeid: str) -> None:
         if nodeid not in self.planned:
@@ -251,17 +307,15 @@ class EventStream:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self._start_run(session.config)
         code = int(exitstatus)
-        error = ""
+        error = "" if code in (0, 1) else f"pytest exited with code {code}"
         if code in (0, 1):
             status = "completed"
-        elif code == 5:
-            status, error = "completed", "no tests ran"
         elif self.interrupted:
             status = "cancelled"
+        elif code in (2, 4, 5):  # collection errors, usage error, nothing collected
+            status = "failed"
         else:
             status = "crashed"
-            failed = getattr(session, "testsfailed", 0)
-            error = f"pytest exited with code {code}" + (f" ({failed} errors)" if failed else "")
         self.emit(
             RunFinished(
                 run_id=self.run_id, status=status, duration=time.time() - self.started, error=error
@@ -284,7 +338,7 @@ def pytest_configure(config: pytest.Config) -> None:
     stream = EventStream(
         out,
         run_id=os.environ.get(RUN_ID_ENV) or "pytest",
-        backend=os.environ.get(BACKEND_ENV) or DEFAULT_BACKEND,
+        backend=os.environ.get(BACKEND_ENV) or None,
     )
     config.pluginmanager.register(stream, "tracetui-event-stream")
 

@@ -1,10 +1,9 @@
-"""Importing pytest-benchmark JSON files into the run history.
+"""pytest-benchmark's JSON format as tracetui results: one identity for a test.
 
 This module owns the translation from pytest-benchmark's JSON format (what
 ``--benchmark-json`` and ``--benchmark-autosave`` write, from this project
-or any other) to tracetui's :class:`~tracetui.engine.core.results.BenchmarkResult`, and
-``tracetui import FILE.json``: :func:`import_pytest_benchmark_json` records
-the file as one history run with ``source="import"``.
+or any other) to tracetui's :class:`~tracetui.engine.core.results.BenchmarkResult`
+(:mod:`tracetui.engine.recording.importing` writes files into the history).
 
 Each ``benchmarks[i]`` entry becomes one result:
 
@@ -13,17 +12,20 @@ Each ``benchmarks[i]`` entry becomes one result:
   :data:`MAX_SAMPLES` for very long runs; otherwise a synthetic
   reservoir interpolated through min/q1/median/q3/max that keeps the median
   exact, and the result's description says so;
-- the suite is the benchmark's ``group``, else the module of its
-  ``fullname``; the id is derived from the fullname, so the same test gets
-  the same id in every import (``test_sort.test_sort[100]``, or
-  ``sorting.test_sort.test_sort[100]`` in group ``sorting``). Entries written
-  by tracetui's own pytest plugin carry their engine id in
+- the id is the test's ``fullname`` as a dotted path (:func:`identity`):
+  ``tests/test_sort.py::test_sort[100]`` is ``tests.test_sort.test_sort[100]``
+  in suite ``tests``, whatever its group, in every import, in
+  ``tracetui run --pytest`` and in a re-import of tracetui's own ``--json``.
+  Entries of tracetui's own benchmarks carry their engine id in
   ``extra_info["tracetui"]`` and keep it, so their history lines up with
-  ``tracetui run``.
+  ``tracetui run``;
+- what pytest-benchmark wrote besides the raw data (``name``, ``fullname``,
+  ``params``, ``param``, ``extra_info``, ``options``, ``stats`` with the true
+  ``rounds``) is kept on the result (``result.pytest``), so a report can
+  write the entry back as pytest-benchmark would.
 
 A file that is not what it claims raises :class:`ImportFormatError` with one
-line naming the file and what is missing; nothing is imported then (the
-run and all its results are written in one transaction).
+line naming the file and what is missing.
 
 :func:`result_from_entry` is also used by :mod:`tracetui.engine.interop.pytest_stream` for
 live runs, so an imported file and a streamed run agree on every id.
@@ -35,30 +37,24 @@ import hashlib
 import json
 import math
 import re
-import time
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tracetui.engine.core.database import DatabaseConfigError, mask_url
-from tracetui.engine.core.names import (
-    InvalidName,
-    check_backend,
-    check_benchmark_id,
-    check_suite,
-)
+from tracetui.engine.core.names import InvalidName, check_benchmark_id, check_suite
 from tracetui.engine.core.results import BenchmarkResult
 
 if TYPE_CHECKING:
-    from tracetui.engine.recording.history import History
+    pass
 
 #: Size bound of a synthetic reservoir (odd, so that its median is exact).
 SYNTHETIC_MAX = 63
 SYNTHETIC_NOTE = "imported without raw timings: samples interpolated from min/q1/median/q3/max"
 #: Most samples kept per result; longer ``stats.data`` is thinned evenly (order kept).
 MAX_SAMPLES = 4096
+#: The backend label of pytest-benchmark results (``import`` and ``run --pytest`` alike).
+DEFAULT_BACKEND = "pytest"
 #: Key in ``extra_info`` under which tracetui's pytest plugin stores engine metadata.
 EXTRA_KEY = "tracetui"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
@@ -81,42 +77,70 @@ def _slug(text: str, default: str) -> str:
     return _UNSAFE.sub("_", text).strip("_") or default
 
 
-def split_fullname(fullname: str) -> tuple[str | None, str, str | None]:
-    """``path/test_x.py::Cls::test_f[p]`` -> (``test_x``, ``Cls.test_f``, ``p``)."""
+def split_fullname(fullname: str) -> tuple[tuple[str, ...], str, str | None]:
+    """``pkg/tests/test_x.py::Cls::test_f[p]`` -> (``(pkg, tests, test_x)``, ``Cls.test_f``, ``p``).
+
+    The module is the test file's path, one part per folder, ``.py`` dropped;
+    it is empty when the fullname has no ``::`` (a bare test name).
+    """
     param = None
     base = fullname
     match = re.match(r"^(.*?)\[(.*)\]$", fullname, flags=re.DOTALL)
     if match:
         base, param = match.group(1), match.group(2)
-    module: str | None = None
+    module: tuple[str, ...] = ()
     if "::" in base:
         path, _, rest = base.partition("::")
-        stem = path.replace("\\", "/").rsplit("/", 1)[-1]
-        module = stem[:-3] if stem.endswith(".py") else stem
+        path = path.replace("\\", "/")
+        path = path[:-3] if path.endswith(".py") else path
+        parts = ("up" if part == ".." else _slug(part, "") for part in path.split("/"))
+        module = tuple(part for part in parts if part)
         base = rest
     name = ".".join(part for part in base.split("::") if part) or "benchmark"
     return module, name, param
 
 
+def own_metadata(entry: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``extra_info["tracetui"]`` of an entry (written by tracetui), or an empty mapping."""
+    extra = entry.get("extra_info")
+    own = extra.get(EXTRA_KEY) if isinstance(extra, Mapping) else None
+    return own if isinstance(own, Mapping) else {}
+
+
 def identity(entry: Mapping[str, Any]) -> tuple[str, str, str, str | None]:
-    """(id, suite, name, param) for a pytest-benchmark entry; stable across runs."""
-    own = entry.get("extra_info") or {}
-    own = own.get(EXTRA_KEY) if isinstance(own, Mapping) else None
-    if isinstance(own, Mapping) and isinstance(own.get("id"), str) and own.get("suite"):
+    """(id, suite, name, param) of a pytest-benchmark entry: the same test, the same id.
+
+    tracetui's own benchmarks keep their engine id (``database.item_read``,
+    from ``extra_info["tracetui"]``). Any other test's id is its ``fullname``
+    written as a dotted path: ``tests/test_x.py::TestA::test_f[10]`` is
+    ``tests.test_x.TestA.test_f[10]`` in suite ``tests`` (the first part). The
+    group is not part of the id (pytest-benchmark does not pair by it either,
+    and a test may set it while it runs).
+    """
+    own = own_metadata(entry)
+    if isinstance(own.get("id"), str) and own.get("suite"):
         return own["id"], str(own["suite"]), str(own.get("name") or own["id"]), own.get("param")
     fullname = entry.get("fullname") or entry.get("name") or ""
     module, name, param = split_fullname(str(fullname))
-    group = entry.get("group")
-    if group:
-        suite = _slug(str(group), "pytest")
-        prefix = (
-            f"{suite}." if module is None or _slug(module, "") == suite else (f"{suite}.{module}.")
-        )
-    else:
-        suite = _slug(module or "", "pytest")
-        prefix = f"{suite}."
-    bid = prefix + name + (f"[{param}]" if param is not None else "")
-    return bid, suite, name, param
+    parts = module or ("pytest",)
+    bid = ".".join((*parts, name)) + (f"[{param}]" if param is not None else "")
+    return bid, parts[0], name, param
+
+
+#: The keys of a pytest-benchmark entry a result keeps, to write them back unchanged.
+PYTEST_KEYS = ("name", "fullname", "params", "param", "options")
+
+
+def pytest_origin(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """What a result keeps of the entry pytest-benchmark wrote (all but the raw data)."""
+    origin: dict[str, Any] = {key: entry.get(key) for key in PYTEST_KEYS if key in entry}
+    extra = entry.get("extra_info")
+    if isinstance(extra, Mapping):
+        origin["extra_info"] = {k: v for k, v in extra.items() if k != EXTRA_KEY}
+    stats = entry.get("stats")
+    if isinstance(stats, Mapping):
+        origin["stats"] = {k: v for k, v in stats.items() if k != "data"}
+    return origin
 
 
 def thin(data: Sequence[float], limit: int = MAX_SAMPLES) -> tuple[float, ...]:
@@ -192,9 +216,7 @@ def result_from_entry(entry: Any, where: str) -> BenchmarkResult:
         check_benchmark_id(bid, check_suite(suite))
     except InvalidName as exc:
         raise ImportFormatError(f"{where}: {exc}") from None
-    extra = entry.get("extra_info") or {}
-    own = extra.get(EXTRA_KEY) if isinstance(extra, Mapping) else None
-    own = own if isinstance(own, Mapping) else {}
+    own = own_metadata(entry)
     counters = {str(k): float(v) for k, v in (own.get("counters") or {}).items() if _is_number(v)}
     metrics = {str(k): float(v) for k, v in (own.get("metrics") or {}).items() if _is_number(v)}
     items = own.get("items_per_op", 1)
@@ -211,6 +233,7 @@ def result_from_entry(entry: Any, where: str) -> BenchmarkResult:
         counters=counters,
         metrics=metrics,
         description=description or str(own.get("description") or ""),
+        pytest=pytest_origin(entry),
     )
 
 
@@ -255,24 +278,8 @@ def read_results(path: Path) -> tuple[dict[str, Any], list[BenchmarkResult]]:
     return data, results
 
 
-def _own_values(data: Mapping[str, Any], key: str) -> set[str]:
-    values = set()
-    for entry in data["benchmarks"]:
-        extra = entry.get("extra_info")
-        own = extra.get(EXTRA_KEY) if isinstance(extra, Mapping) else None
-        if isinstance(own, Mapping) and own.get(key):
-            values.add(str(own[key]))
-    return values
-
-
-def _started_at(data: Mapping[str, Any]) -> float:
-    stamp = data.get("datetime")
-    if isinstance(stamp, str):
-        try:
-            return datetime.fromisoformat(stamp).timestamp()
-        except ValueError:
-            pass
-    return time.time()
+def own_values(data: Mapping[str, Any], key: str) -> set[str]:
+    return {str(own[key]) for e in data["benchmarks"] if (own := own_metadata(e)).get(key)}
 
 
 def environment_of(data: Mapping[str, Any], source: str, backend: str) -> dict[str, Any]:
@@ -296,64 +303,6 @@ def environment_of(data: Mapping[str, Any], source: str, backend: str) -> dict[s
         "backend": backend,
         "source": source,
         "pytest_benchmark": data.get("version"),
+        **({"machine_info": dict(machine)} if machine else {}),
+        **({"commit_info": dict(commit)} if commit else {}),
     }
-
-
-def import_pytest_benchmark_json(
-    path: Path, history: History, *, backend: str | None = None
-) -> str:
-    """Record a pytest-benchmark JSON file as one history run; return the new run id.
-
-    ``backend`` labels the run (``sqlite``, ``postgresql``...); without it,
-    the backend tracetui's plugin wrote into the file, else ``unknown``.
-    All or nothing: a bad file raises :class:`ImportFormatError` and the
-    history is unchanged.
-    """
-    from tracetui.engine.core.plan import new_run_id
-    from tracetui.engine.recording.history import results as results_table
-    from tracetui.engine.recording.history import runs as runs_table
-
-    path = Path(path)
-    data, results = read_results(path)
-    backends = _own_values(data, "backend")
-    urls = _own_values(data, "db_url")
-    chosen = backend or (backends.pop() if len(backends) == 1 else "unknown")
-    try:
-        check_backend(chosen)
-        db_url = mask_url(urls.pop()) if len(urls) == 1 else ""
-    except (InvalidName, DatabaseConfigError) as exc:
-        raise ImportFormatError(f"{path}: {exc}") from None
-    environment = environment_of(data, f"import {path.name}", chosen)
-    started = _started_at(data)
-    run_id = new_run_id()
-    with history.engine.begin() as conn:
-        conn.execute(
-            runs_table.insert().values(
-                run_id=run_id,
-                started_at=started,
-                finished_at=started,
-                status="completed",
-                profile="import",
-                backend=chosen,
-                db_url=db_url,
-                commit=environment.get("commit"),
-                source="import",
-                environment=json.dumps(environment, default=str),
-                regressions=0,
-                failures=0,
-            )
-        )
-        conn.execute(
-            results_table.insert(),
-            [
-                {
-                    "run_id": run_id,
-                    "benchmark_id": r.id,
-                    "suite": r.suite,
-                    "median": r.median,
-                    "result": json.dumps(r.to_json()),
-                }
-                for r in results
-            ],
-        )
-    return run_id

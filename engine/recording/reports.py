@@ -1,24 +1,23 @@
 """Reports of a judged run: the verdict table, pytest-benchmark JSON, JUnit XML, Markdown.
 
 Headless output is an API: the table goes to stdout, these files to the
-paths a user asks for. The JSON is pytest-benchmark's own format, so
-``pytest-benchmark compare out.json`` and any tool that reads it work.
+paths a user asks for. The JSON is exactly pytest-benchmark's own format
+(:func:`pytest_benchmark_json`), so ``pytest-benchmark compare``,
+``--benchmark-compare=out.json`` and any tool that reads it work, and pair
+our entries with theirs by ``name``/``fullname``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
-import platform
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from tracetui.engine.core.files import write_atomic
-from tracetui.engine.core.results import BenchmarkResult
 from tracetui.engine.judging.verdicts import Level, Verdict
+from tracetui.engine.recording.benchmark_json import pytest_benchmark_json
 from tracetui.engine.recording.session import RunRecord, count_levels
 
 LEVEL_ORDER = [
@@ -152,83 +151,6 @@ def summary_line(record: RunRecord, verdicts: Sequence[Verdict]) -> str:
 def write_atomically(path: Path, text: str) -> None:
     """Replace ``path`` atomically (the one writer: :mod:`tracetui.engine.core.files`)."""
     write_atomic(path, text)
-
-
-def _stats_dict(result: BenchmarkResult) -> dict[str, Any]:
-    s = result.stats
-    out = {name: getattr(s, name) for name in s.fields}
-    out["data"] = list(result.samples)
-    out["iterations"] = result.iterations
-    return out
-
-
-def pytest_benchmark_json(record: RunRecord, verdicts: Sequence[Verdict]) -> dict[str, Any]:
-    """The run in pytest-benchmark's JSON format (readable by ``pytest-benchmark compare``)."""
-    env = record.environment
-    by_id = {v.benchmark_id: v for v in verdicts}
-    benchmarks = []
-    for result in record.results.values():
-        verdict = by_id.get(result.id)
-        benchmarks.append(
-            {
-                "group": result.group,
-                "name": result.id,
-                "fullname": result.id,
-                "params": None if result.param is None else {"param": result.param},
-                "param": None if result.param is None else str(result.param),
-                "extra_info": {
-                    "kind": result.kind,
-                    "items_per_op": result.items_per_op,
-                    **{k: v for k, v in result.counters.items()},
-                    **{k: v for k, v in result.metrics.items()},
-                    **({"level": str(verdict.level)} if verdict else {}),
-                },
-                "options": {
-                    "disable_gc": False,
-                    "timer": "perf_counter",
-                    "min_rounds": result.rounds,
-                    "max_time": 0,
-                    "min_time": 0,
-                    "warmup": False,
-                },
-                "stats": _stats_dict(result),
-            }
-        )
-    return {
-        "machine_info": {
-            "node": env.get("machine", platform.node()),
-            "processor": platform.processor(),
-            "machine": platform.machine(),
-            "python_compiler": platform.python_compiler(),
-            "python_implementation": platform.python_implementation(),
-            "python_implementation_version": platform.python_version(),
-            "python_version": platform.python_version(),
-            "python_build": list(platform.python_build()),
-            "release": platform.release(),
-            "system": platform.system(),
-            "cpu": {"brand_raw": env.get("cpu", ""), "count": env.get("cpu_count")},
-            "tracetui": {k: v for k, v in env.items() if k not in ("commit", "branch", "dirty")},
-        },
-        "commit_info": {
-            "id": env.get("commit") or "unversioned",
-            "time": None,
-            "author_time": None,
-            "dirty": bool(env.get("dirty")),
-            "project": "tracetui",
-            "branch": env.get("branch") or "(unknown)",
-        },
-        "benchmarks": benchmarks,
-        "datetime": dt.datetime.now(dt.UTC).isoformat(),
-        "version": "5.1.0",
-        "tracetui": {
-            "run_id": record.run_id,
-            "profile": record.profile,
-            "backend": record.backend,
-            "db_url": record.db_url,
-            "status": record.status,
-            "verdicts": [v.to_json() for v in verdicts],
-        },
-    }
 
 
 def junit_xml(record: RunRecord, verdicts: Sequence[Verdict], *, fail_on: Level) -> str:

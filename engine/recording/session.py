@@ -61,6 +61,7 @@ class RunRecorder:
         self.record = RunRecord(run_id=run_id)
         self.history = history
         self.source = source
+        self.started = False
 
     def __call__(self, event: Event) -> None:
         rec = self.record
@@ -68,6 +69,7 @@ class RunRecorder:
             rec.profile, rec.backend, rec.db_url = event.profile, event.backend, event.db_url
             rec.benchmark_ids = event.benchmark_ids
             rec.environment = event.environment
+            self.started = True
             if self.history:
                 self.history.start_run(
                     rec.run_id,
@@ -93,7 +95,8 @@ class RunRecorder:
             rec.duration = event.duration
 
     def finish(self, verdicts: Iterable[Verdict]) -> None:
-        if self.history and self.record.benchmark_ids:
+        """Close the run in the history with its status (an empty run too: never "running")."""
+        if self.history and self.started:
             self.history.finish_run(self.record.run_id, self.record.status, verdicts)
 
 
@@ -107,7 +110,8 @@ def evaluate(
     """A verdict per planned benchmark, plus MISSING for baselines whose benchmark is gone.
 
     Order follows the plan. MISSING is reported only within suites that
-    were planned, for baseline entries no registered benchmark has.
+    were planned, for baseline entries no registered benchmark has (for a
+    pytest run: of modules pytest collected whole, not deselected).
     """
     verdicts: list[Verdict] = []
     for bid in record.benchmark_ids:
@@ -127,7 +131,12 @@ def evaluate(
             suites.discard(name)  # a suite that cannot load cannot say what is missing
     judged = set(record.results) | set(record.failures)
     for bid, entry in references.items():
-        if suite_of(bid) in suites and bid not in known and bid not in judged:
+        if (
+            suite_of(bid) in suites
+            and bid not in known
+            and bid not in judged
+            and _may_be_missing(record.environment, bid)
+        ):
             verdicts.append(missing(bid, entry.reference))
     return verdicts
 
@@ -163,3 +172,19 @@ def count_levels(verdicts: Iterable[Verdict]) -> dict[Level, int]:
     for v in verdicts:
         counts[v.level] = counts.get(v.level, 0) + 1
     return counts
+
+
+def _may_be_missing(environment: Mapping[str, Any], benchmark_id: str) -> bool:
+    """Whether a baselined test not run was asked for (always, unless pytest says otherwise).
+
+    A pytest run's environment says what pytest collected: node ids named
+    (nothing else was asked for), the modules collected and the tests
+    ``-k``/``-m`` deselected.
+    """
+    if "pytest_scope" not in environment:
+        return True
+    if environment.get("pytest_node_ids_given"):
+        return False
+    if benchmark_id in set(environment.get("pytest_deselected") or ()):
+        return False
+    return any(benchmark_id.startswith(f"{module}.") for module in environment["pytest_scope"])

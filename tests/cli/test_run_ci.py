@@ -97,8 +97,10 @@ def test_run_writes_table_json_junit_markdown(toy_env, tmp_path: Path) -> None:
     assert "[1/4] toy.spin" in proc.stderr  # progress goes to stderr, not the report
     assert "[1/4]" not in proc.stdout
     data = json.loads((tmp_path / "o.json").read_text())
-    names = [b["name"] for b in data["benchmarks"]]
-    assert names == ["toy.spin", "toy.sql", "toy.batch[10]", "toy.batch[20]"]
+    ids = ["toy.spin", "toy.sql", "toy.batch[10]", "toy.batch[20]"]
+    # named as `pytest suites/ --benchmark-only` names them, so the two files pair
+    assert [b["name"] for b in data["benchmarks"]] == [f"test_benchmark[{i}]" for i in ids]
+    assert [b["extra_info"]["tracetui"]["id"] for b in data["benchmarks"]] == ids
     for bench in data["benchmarks"]:
         assert {"fullname", "group", "stats"} <= set(bench)
         assert {"median", "iqr", "ops", "data", "iterations", "outliers"} <= set(bench["stats"])
@@ -110,7 +112,7 @@ def test_run_writes_table_json_junit_markdown(toy_env, tmp_path: Path) -> None:
         timeout=60,
     )
     assert compare.returncode == 0, compare.stderr
-    assert "toy.spin" in compare.stdout
+    assert "test_benchmark[toy.spin]" in compare.stdout
     junit = (tmp_path / "j.xml").read_text()
     assert junit.count("<testcase") == 4
     assert "# " not in (tmp_path / "m.md").read_text()[:2]
@@ -373,8 +375,9 @@ def test_interleave_runs_micro_benchmarks_together_and_still_judges_each(
         TOY_BROKEN="1",
     )
     assert proc.returncode == 3  # toy.broken failed, the others were measured
-    names = [b["name"] for b in json.loads((tmp_path / "o.json").read_text())["benchmarks"]]
-    assert names == ["toy.spin", "toy.sql", "toy.batch[10]", "toy.batch[20]"]
+    entries = json.loads((tmp_path / "o.json").read_text())["benchmarks"]
+    ids = [b["extra_info"]["tracetui"]["id"] for b in entries]
+    assert ids == ["toy.spin", "toy.sql", "toy.batch[10]", "toy.batch[20]"]
     assert "toy benchmark broke on purpose" in proc.stdout
 
 

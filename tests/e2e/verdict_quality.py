@@ -73,8 +73,9 @@ def run_once(selection: list[str], profile: str, workdir: Path, patch: Path | No
         text=True,
         timeout=1800,
     )
-    verdicts = json.loads(out.read_text())["tracetui"]["verdicts"]
-    return {v["benchmark_id"]: v["level"] for v in verdicts}
+    entries = json.loads(out.read_text())["benchmarks"]
+    own = [e["extra_info"]["tracetui"] for e in entries]
+    return {o["id"]: o["level"] for o in own if "level" in o}
 
 
 def main() -> int:

@@ -12,9 +12,9 @@ from tracetui.engine.recording.history import History
 from tracetui.engine.recording.importer import (
     SYNTHETIC_NOTE,
     ImportFormatError,
-    import_pytest_benchmark_json,
     read_results,
 )
+from tracetui.engine.recording.importing import AlreadyImported, import_pytest_benchmark_json
 
 from .interop_helpers import FAST, run_pytest_process, write_tests
 
@@ -50,18 +50,18 @@ def test_round_trip_keeps_every_benchmark_and_its_raw_samples(
     run_id = import_pytest_benchmark_json(path, history)
     run = history.get_run(run_id)
     assert run is not None
-    assert (run.source, run.status, run.backend) == ("import", "completed", "unknown")
+    assert (run.source, run.status, run.backend) == ("import", "completed", "pytest")
     assert run.result_count == 3
     assert run.environment["python"] == real_json["machine_info"]["python_version"]
     by_id = {r.id: r for r in history.results(run_id)}
     assert set(by_id) == {
         "test_tiny.test_sum[10]",
         "test_tiny.test_sum[100]",
-        "sleepy.test_tiny.TestSleep.test_sleep",
+        "test_tiny.TestSleep.test_sleep",
     }
-    sleep = by_id["sleepy.test_tiny.TestSleep.test_sleep"]
+    sleep = by_id["test_tiny.TestSleep.test_sleep"]
     source = next(b for b in real_json["benchmarks"] if b["name"] == "test_sleep")
-    assert sleep.suite == "sleepy"
+    assert sleep.suite == "test_tiny"  # the group is kept, but is not part of the id
     assert sleep.group == "sleepy"
     assert list(sleep.samples) == source["stats"]["data"]
     assert sleep.median == pytest.approx(source["stats"]["median"])
@@ -74,7 +74,11 @@ def test_ids_are_stable_across_imports(
 ) -> None:
     path = write_json(tmp_path, real_json)
     first = import_pytest_benchmark_json(path, history)
-    second = import_pytest_benchmark_json(path, history, backend="sqlite")
+    with pytest.raises(AlreadyImported) as again:  # the same bytes are not imported twice
+        import_pytest_benchmark_json(path, history)
+    assert again.value.run_id == first
+    later = write_json(tmp_path, {**real_json, "datetime": "2030-01-01T00:00:00"}, "later.json")
+    second = import_pytest_benchmark_json(later, history, backend="sqlite")
     assert first != second
     assert [r.id for r in history.results(first)] == [r.id for r in history.results(second)]
     assert history.get_run(second).backend == "sqlite"
@@ -92,7 +96,7 @@ def test_without_raw_data_a_synthetic_reservoir_keeps_the_median(
     for bench in data["benchmarks"]:
         result = next(r for r in results.values() if r.name.endswith(bench["name"].split("[")[0]))
         assert result.description == SYNTHETIC_NOTE
-    sleep = results["sleepy.test_tiny.TestSleep.test_sleep"]
+    sleep = results["test_tiny.TestSleep.test_sleep"]
     stats = next(b for b in data["benchmarks"] if b["name"] == "test_sleep")["stats"]
     assert sleep.median == pytest.approx(stats["median"])
     assert min(sleep.samples) == pytest.approx(stats["min"])
@@ -112,8 +116,9 @@ def test_a_minimal_file_from_another_project(tmp_path: Path, history: History) -
     }
     run_id = import_pytest_benchmark_json(write_json(tmp_path, data), history)
     results = {r.id: r for r in history.results(run_id)}
-    assert set(results) == {"test_io.TestRead.test_read[big]", "pytest.test_write"}
-    assert results["test_io.TestRead.test_read[big]"].rounds == 9
+    assert set(results) == {"pkg.tests.test_io.TestRead.test_read[big]", "pytest.test_write"}
+    assert results["pkg.tests.test_io.TestRead.test_read[big]"].suite == "pkg"
+    assert results["pkg.tests.test_io.TestRead.test_read[big]"].rounds == 9
     assert results["pytest.test_write"].median == 0.5
 
 

@@ -17,7 +17,7 @@ from tracetui.engine.core.registry import all_benchmarks
 from tracetui.engine.interop.pytest_bridge import run_pytest
 from tracetui.engine.interop.pytest_plugin import describe
 from tracetui.engine.recording.history import History
-from tracetui.engine.recording.importer import import_pytest_benchmark_json
+from tracetui.engine.recording.importing import import_pytest_benchmark_json
 
 from .interop_helpers import FAST, REPO, run_pytest_process
 

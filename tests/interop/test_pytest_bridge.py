@@ -33,7 +33,7 @@ def test_broken_before_timing(benchmark):
 TINY_IDS = {
     "test_tiny.test_sum[10]",
     "test_tiny.test_sum[100]",
-    "sleepy.test_tiny.TestSleep.test_sleep",
+    "test_tiny.TestSleep.test_sleep",
 }
 
 
@@ -64,7 +64,7 @@ def test_streams_a_finished_result_per_benchmark_test(
     # The streamed samples are pytest-benchmark's own: same ids and data as its JSON file.
     data = json.loads(out.read_text())
     sleep_json = next(b for b in data["benchmarks"] if b["name"] == "test_sleep")
-    sleep = finished["sleepy.test_tiny.TestSleep.test_sleep"]
+    sleep = finished["test_tiny.TestSleep.test_sleep"]
     assert list(sleep.samples) == sleep_json["stats"]["data"]
     assert sleep.rounds == 3
     _, imported = read_results(out)
@@ -91,12 +91,12 @@ def test_failures_become_benchmark_failed_events(tiny_project: Path) -> None:
     )
 
 
-def test_a_usage_error_ends_with_a_crashed_run_naming_it(tiny_project: Path) -> None:
+def test_a_usage_error_ends_with_a_failed_run_naming_it(tiny_project: Path) -> None:
     code, events = _run(tiny_project, "no_such_tests.py")
     assert code == 4
     assert isinstance(events[0], RunStarted)
     assert isinstance(events[-1], RunFinished)
-    assert events[-1].status == "crashed"
+    assert events[-1].status == "failed"
     assert "no_such_tests.py" in events[-1].error
 
 

@@ -72,7 +72,7 @@ def test_pytest_and_tracetui_run_record_the_same_sql_per_operation(tmp_path: Pat
     assert ran.returncode == 0, ran.stderr[-3000:]
 
     pytest_sql = _sql_per_op(via_pytest, lambda b: b["extra_info"]["tracetui"]["id"])
-    run_sql = _sql_per_op(via_run, lambda b: b["name"])
+    run_sql = _sql_per_op(via_run, lambda b: b["extra_info"]["tracetui"]["id"])
     assert len(run_sql) >= 10  # the whole concurrent suite
     assert pytest_sql == run_sql
     assert run_sql["concurrent.create_items[10x10]"] == pytest.approx(1.1)

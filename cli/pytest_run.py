@@ -1,0 +1,160 @@
+"""``tracetui run --pytest``: a user's own pytest-benchmark tests as a judged tracetui run.
+
+Every argument after ``--pytest`` that is not one of ``tracetui run``'s own
+options goes to pytest as written (paths, node ids, ``-k``, ``-m``, ``-x``,
+``--benchmark-*``); after ``--`` everything goes to pytest. pytest runs in a
+subprocess (:mod:`tracetui.engine.interop.pytest_bridge`); its output is kept
+in ``<history folder>/logs/`` when the run does not pass.
+
+Outcomes (the README's exit codes):
+
+- pytest refused to run (usage error, collection error) or selected no
+  benchmark test: pytest's own reason on one line, exit 2, the run ``failed``;
+- pytest crashed (internal error, killed): exit 3, the run ``crashed``;
+- Ctrl-C: exit 130, the run ``cancelled``;
+- otherwise the verdicts decide (a benchmark that raised is FAILED, exit 3).
+
+The run's history row is always closed, whatever happens here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+from tracetui.cli.headless import ExitCode, StderrProgress, conclude, info
+from tracetui.cli.options import RunOptions
+from tracetui.engine.core.profiles import get_profile
+from tracetui.engine.interop.pytest_bridge import profile_args
+from tracetui.engine.judging.baselines import BaselineStore
+from tracetui.engine.recording.history import History
+from tracetui.engine.recording.importer import DEFAULT_BACKEND
+from tracetui.engine.recording.session import RunRecord, RunRecorder, load_references
+
+
+def pytest_args(args: Sequence[str]) -> list[str]:
+    """The user's arguments for pytest: a first ``--`` (the older spelling) is dropped."""
+    out = list(args)
+    if "--" in out:
+        out.remove("--")
+    return [arg for arg in out if arg != "--pytest"]
+
+
+def run_pytest_suite(options: RunOptions, *, store: BaselineStore, history: History) -> ExitCode:
+    """Run pytest with the user's arguments, then :func:`~tracetui.cli.headless.conclude`."""
+    from tracetui.engine.core.plan import new_run_id
+    from tracetui.engine.interop.pytest_bridge import run_pytest
+
+    run_id = new_run_id()
+    log = history.path.parent / "logs" / f"pytest-{run_id}.log"
+    recorder = RunRecorder(run_id, history, source="pytest")
+    progress = StderrProgress()
+    profile = get_profile(options.profile) if options.profile_given else None
+    extra = [*(profile_args(profile) if profile else []), *pytest_args(options.selection)]
+    record = recorder.record
+    finished = False
+    try:
+        code = run_pytest(
+            [],
+            lambda e: (recorder(e), progress(e)),
+            run_id,
+            extra,
+            log=log,
+            backend=options.backend,
+        )
+        if record.status == "completed" and not record.benchmark_ids:
+            record.status = "failed"
+            record.error = "pytest selected no benchmark test (a test that uses `benchmark`)"
+        if record.status != "completed":
+            recorder.finish(())
+            finished = True
+            return _refused(record, code, log)
+        references, policy = load_references(store, record.suites, record.backend)
+        result = conclude(recorder, record.status, options, references, policy)
+        finished = True
+        if result == ExitCode.OK:
+            with contextlib.suppress(OSError):
+                log.unlink()
+        else:
+            info(f"tracetui: pytest's output: {log}")
+        return result
+    except KeyboardInterrupt:
+        record.status = "cancelled" if record.status == "running" else record.status
+        raise
+    finally:
+        if not finished:  # an error of ours: the run must not stay "running"
+            record.status = record.status if record.status != "running" else "crashed"
+            if not recorder.started:
+                history.start_run(
+                    run_id,
+                    profile="pytest",
+                    backend=options.backend or DEFAULT_BACKEND,
+                    db_url="",
+                    environment={},
+                    source="pytest",
+                )
+                recorder.started = True
+            recorder.finish(())
+
+
+def _refused(record: RunRecord, code: int, log: Path) -> ExitCode:
+    """pytest did not run the benchmarks: say why in one line; the exit code by status."""
+    from tracetui.engine.recording.reports import summary_line
+
+    click.echo(summary_line(record, []))
+    if record.status == "cancelled":
+        return ExitCode.INTERRUPTED
+    info(f"tracetui: error: {record.error or f'pytest exited with code {code}'}")
+    if log.exists() and log.stat().st_size:
+        info(f"tracetui: pytest's output: {log}")
+    if record.status == "failed":
+        return ExitCode.USAGE
+    return ExitCode.BENCHMARK_FAILED
+
+
+def launch_pytest(
+    args: Sequence[str], *, store: BaselineStore, history_path: Path, profile: str
+) -> int:
+    """``tracetui launch --pytest ARGS``: collect with pytest, then open the console on it."""
+    from tracetui.engine.interop.pytest_collect import CollectError, collect
+    from tracetui.tui.app import ConsoleApp
+    from tracetui.tui.pytest_catalog import pytest_catalog, pytest_run_factory
+
+    paths, options = split_paths(pytest_args(args))
+    info(f"tracetui: collecting {' '.join(paths) or '.'} with pytest…")
+    try:
+        collected = collect(paths, options)
+    except CollectError as exc:
+        info(f"tracetui: error: {exc}")
+        return int(ExitCode.USAGE)
+    app = ConsoleApp(  # the console of tracetui's suites, on pytest's catalog and runs
+        db_url="sqlite://",
+        baselines_dir=store.root,
+        history_path=history_path,
+        profile=profile,
+        catalog=pytest_catalog(collected),
+        run_factory=pytest_run_factory(collected, history_path.parent / "logs" / "console.log"),
+    )
+    code = app.run()
+    return code if isinstance(code, int) else 0
+
+
+def split_paths(args: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Paths and node ids (arguments that name something on disk) apart from pytest options.
+
+    A value of an option (``-k expr``, ``-p name``) stays with its option.
+    """
+    paths: list[str] = []
+    options: list[str] = []
+    for index, arg in enumerate(args):
+        previous = args[index - 1] if index else ""
+        takes_value = previous.startswith("-") and "=" not in previous and len(previous) == 2
+        target = arg.split("::")[0]
+        looks_like_path = target.endswith(".py") or "::" in arg or Path(target).exists()
+        if not arg.startswith("-") and not takes_value and looks_like_path:
+            paths.append(arg)
+        else:
+            options.append(arg)
+    return paths, options
