@@ -7,16 +7,32 @@ paths here are Core statements built once and reused (insertmanyvalues with
 per chunk for bulk changes), because measured on SQLite the ORM costs 7.8x
 raw sqlite3 for bulk inserts and 45x for reads by primary key.
 
-Thread safety: a :class:`TraceService` holds only its engine and immutable
-statements; every method checks a connection out of the engine's pool and
-returns it before it returns, so one instance may be shared by many threads.
-Every method that writes is one transaction that never reads first (no
-SQLite read-to-write lock upgrade, so the busy timeout always applies).
+Connections: each thread that uses a :class:`TraceService` keeps one pooled
+connection of its own (checked out on first use, returned to the pool when the
+thread ends or :meth:`TraceService.close` runs), in DBAPI autocommit. A
+single-statement operation (every read, ``create_item``, ``update_item``,
+``delete_item``, ``create_link``...) is one statement and no transaction
+round trip: on SQLite no pool checkout and no begin/rollback per call, on
+PostgreSQL one round trip instead of three (``BEGIN``, the statement,
+``COMMIT``). An operation of several statements (bulk work) switches that
+connection to a real transaction for its duration. The statements sent are
+exactly those of a transaction per call (``BEGIN``/``COMMIT`` never pass
+through ``before_cursor_execute`` on either driver), and statements are Core
+constructs built once, so SQLAlchemy's compiled cache serves every call.
+
+Thread safety: a :class:`TraceService` holds its engine, immutable statements
+and a ``threading.local`` of connections, so one instance may be shared by
+many threads. Every method that writes is one statement or one transaction
+that never reads first (no SQLite read-to-write lock upgrade, so the busy
+timeout always applies).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+import weakref
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -165,9 +181,44 @@ def _dicts(result: sa.CursorResult[Any]) -> list[dict[str, Any]]:
     return dicts
 
 
-def _first_dict(result: sa.CursorResult[Any]) -> dict[str, Any] | None:
-    dicts = _dicts(result)
-    return dicts[0] if dicts else None
+def _first_dict(
+    result: sa.CursorResult[Any], keys: tuple[str, ...], timestamps: tuple[str, ...]
+) -> dict[str, Any] | None:
+    """The first row as a dict (timestamps as ISO strings), or None; closes the result.
+
+    ``keys`` are the statement's column names, computed once (not per result).
+    """
+    row = result.first()
+    if row is None:
+        return None
+    entry = dict(zip(keys, row, strict=True))
+    for key in timestamps:
+        value = entry[key]
+        if isinstance(value, datetime):
+            entry[key] = value.isoformat()
+    return entry
+
+
+def _row_shape(statement: sa.Select[Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A select's column names and which of them are timestamps (for :func:`_first_dict`)."""
+    keys = tuple(statement.selected_columns.keys())
+    return keys, tuple(key for key in _TIMESTAMP_KEYS if key in keys)
+
+
+class _ThreadConnection:
+    """One thread's connection; returned to the pool when the thread's locals die."""
+
+    __slots__ = ("__weakref__", "conn")
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def close(self) -> None:
+        with suppress(Exception):  # a dead server or a disposed pool: nothing to return
+            self.conn.close()
+
+    def __del__(self) -> None:
+        self.close()
 
 
 # --- statements built once ----------------------------------------------------------------
@@ -180,6 +231,7 @@ _IDS = sa.bindparam("ids", expanding=True)
 
 _INSERT_PROJECT = sa.insert(projects_table)
 _SELECT_PROJECT = sa.select(projects_table).where(_P.id == sa.bindparam("project_id"))
+_PROJECT_SHAPE = _row_shape(_SELECT_PROJECT)
 _PROJECT_EXISTS = sa.select(_P.id).where(_P.id == sa.bindparam("project_id"))
 _DELETE_PROJECT = sa.delete(projects_table).where(_P.id == sa.bindparam("project_id"))
 
@@ -189,6 +241,7 @@ _INSERT_ITEMS_RETURNING_ORDERED = sa.insert(items_table).returning(
     _I.id, sort_by_parameter_order=True
 )
 _SELECT_ITEM = sa.select(items_table).where(_I.id == sa.bindparam("item_id"))
+_ITEM_SHAPE = _row_shape(_SELECT_ITEM)
 _ITEMS_EXIST = sa.select(_I.id).where(_I.id.in_(_IDS))
 _DELETE_ITEM = sa.delete(items_table).where(_I.id == sa.bindparam("item_id"))
 _DELETE_ITEMS = sa.delete(items_table).where(_I.id.in_(_IDS))
@@ -319,6 +372,9 @@ class TraceService:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._local = threading.local()
+        self._held: weakref.WeakSet[_ThreadConnection] = weakref.WeakSet()
+        self._held_lock = threading.Lock()
         self._ordered_returning = bool(
             engine.dialect.insert_executemany_returning_sort_by_parameter_order
         )
@@ -326,6 +382,68 @@ class TraceService:
         self._sqlite = engine.dialect.name == "sqlite"
         if self._sqlite:
             self._require_sqlite_foreign_keys()
+
+    # --- connections ----------------------------------------------------------------------
+
+    def _connection(self) -> Connection:
+        """This thread's connection (autocommit), opened on first use."""
+        try:
+            return self._local.held.conn
+        except AttributeError:
+            pass
+        conn = self.engine.connect()
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        held = _ThreadConnection(conn)
+        self._local.held = held
+        with self._held_lock:
+            self._held.add(held)
+        return conn
+
+    def _discard(self) -> None:
+        """Drop this thread's connection (after an error that may have broken it)."""
+        held = self._local.__dict__.pop("held", None)
+        if held is not None:
+            held.close()
+
+    def _execute(self, statement: Any, params: Any) -> sa.CursorResult[Any]:
+        """One statement on this thread's connection, committed by the driver."""
+        conn = self._connection()
+        try:
+            return conn.execute(statement, params)
+        except BaseException:
+            try:
+                conn.rollback()  # ends SQLAlchemy's (empty) autobegun transaction
+            except Exception:
+                self._discard()
+            raise
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """This thread's connection in one real transaction (several statements)."""
+        conn = self._connection()
+        try:
+            conn.rollback()
+            conn.execution_options(isolation_level=conn.default_isolation_level)
+        except Exception:
+            self._discard()
+            raise
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            try:
+                conn.execution_options(isolation_level="AUTOCOMMIT")
+            except Exception:
+                self._discard()
+
+    def close(self) -> None:
+        """Return every thread's connection to the pool (call when no thread uses it)."""
+        with self._held_lock:
+            held = list(self._held)
+            self._held.clear()
+        for entry in held:
+            entry.close()
+        self._local = threading.local()
 
     def _require_sqlite_foreign_keys(self) -> None:
         with self.engine.connect() as conn:
@@ -342,26 +460,24 @@ class TraceService:
         """A new project; raises :class:`DuplicateProject` if the name is taken."""
         _check_title(name, "project name")
         try:
-            with self.engine.begin() as conn:
-                result = conn.execute(_INSERT_PROJECT, {"name": name})
+            result = self._execute(_INSERT_PROJECT, {"name": name})
         except sa.exc.IntegrityError:
             raise DuplicateProject(f"a project named {name!r} exists") from None
         return int(result.inserted_primary_key[0])
 
     def get_project(self, project_id: int) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
-            return _first_dict(conn.execute(_SELECT_PROJECT, {"project_id": project_id}))
+        return _first_dict(
+            self._execute(_SELECT_PROJECT, {"project_id": project_id}), *_PROJECT_SHAPE
+        )
 
     def delete_project(self, project_id: int) -> None:
         """Delete a project with its items and their links (ON DELETE CASCADE)."""
-        with self.engine.begin() as conn:
-            deleted = conn.execute(_DELETE_PROJECT, {"project_id": project_id}).rowcount
+        deleted = self._execute(_DELETE_PROJECT, {"project_id": project_id}).rowcount
         if deleted != 1:
             raise UnknownProject(f"no project {project_id}")
 
     def _project_exists(self, project_id: int) -> bool:
-        with self.engine.connect() as conn:
-            return conn.execute(_PROJECT_EXISTS, {"project_id": project_id}).first() is not None
+        return self._execute(_PROJECT_EXISTS, {"project_id": project_id}).first() is not None
 
     # --- items ----------------------------------------------------------------------------
 
@@ -378,36 +494,29 @@ class TraceService:
             project_id, {"type": type, "title": title, "status": status, "priority": priority}
         )
         try:
-            with self.engine.begin() as conn:
-                result = conn.execute(_INSERT_ITEM, values)
+            result = self._execute(_INSERT_ITEM, values)
         except sa.exc.IntegrityError:
             raise UnknownProject(f"no project {project_id}") from None
         return int(result.inserted_primary_key[0])
 
     def get_item(self, item_id: int) -> dict[str, Any] | None:
         """All columns of one item (datetimes as ISO strings), or None."""
-        with self.engine.connect() as conn:
-            return _first_dict(conn.execute(_SELECT_ITEM, {"item_id": item_id}))
+        return _first_dict(self._execute(_SELECT_ITEM, {"item_id": item_id}), *_ITEM_SHAPE)
 
     def find_items_by_title(self, project_id: int, title: str) -> list[dict[str, Any]]:
         """Items of a project with exactly this title (index ``(project_id, title)``)."""
-        with self.engine.connect() as conn:
-            return _dicts(
-                conn.execute(_SELECT_BY_TITLE, {"project_id": project_id, "title": title})
-            )
+        return _dicts(self._execute(_SELECT_BY_TITLE, {"project_id": project_id, "title": title}))
 
     def update_item(self, item_id: int, **fields: object) -> bool:
         """Change some fields and bump ``updated_at``; False if there is no such item."""
         params = {f"v_{name}": value for name, value in _check_fields(fields).items()}
         params["item_id"] = item_id
         statement = _update_statement(tuple(sorted(fields)), False)
-        with self.engine.begin() as conn:
-            return conn.execute(statement, params).rowcount == 1
+        return self._execute(statement, params).rowcount == 1
 
     def delete_item(self, item_id: int) -> bool:
         """Delete one item and its links; False if there is no such item."""
-        with self.engine.begin() as conn:
-            return conn.execute(_DELETE_ITEM, {"item_id": item_id}).rowcount == 1
+        return self._execute(_DELETE_ITEM, {"item_id": item_id}).rowcount == 1
 
     def bulk_create_items(self, project_id: int, rows: Sequence[Mapping[str, Any]]) -> list[int]:
         """Insert many items in one transaction; their new ids, in the order of ``rows``."""
@@ -415,7 +524,7 @@ class TraceService:
         if not params:
             return []
         try:
-            with self.engine.begin() as conn:
+            with self._transaction() as conn:
                 ids = self._insert_items(conn, params)
         except sa.exc.IntegrityError:
             if not self._project_exists(project_id):
@@ -443,7 +552,7 @@ class TraceService:
         params = {f"v_{name}": value for name, value in _check_fields(fields).items()}
         statement = _update_statement(tuple(sorted(fields)), True)
         ids = list(item_ids)
-        with self.engine.begin() as conn:
+        with self._transaction() as conn:
             return sum(
                 conn.execute(statement, {**params, "ids": chunk}).rowcount for chunk in _chunks(ids)
             )
@@ -451,7 +560,7 @@ class TraceService:
     def bulk_delete_items(self, item_ids: Sequence[int]) -> int:
         """Delete many items and their links; rows deleted."""
         ids = list(item_ids)
-        with self.engine.begin() as conn:
+        with self._transaction() as conn:
             return sum(
                 conn.execute(_DELETE_ITEMS, {"ids": chunk}).rowcount for chunk in _chunks(ids)
             )
@@ -465,8 +574,7 @@ class TraceService:
             raise InvalidField(f"an item cannot link to itself ({source_id})")
         values = {"source_id": source_id, "target_id": target_id, "link_type": link_type}
         try:
-            with self.engine.begin() as conn:
-                result = conn.execute(_INSERT_LINK, values)
+            result = self._execute(_INSERT_LINK, values)
         except sa.exc.IntegrityError:
             self._raise_link_conflict([source_id, target_id])
         return int(result.inserted_primary_key[0])
@@ -482,7 +590,7 @@ class TraceService:
         if not params:
             return 0
         try:
-            with self.engine.begin() as conn:
+            with self._transaction() as conn:
                 conn.execute(_INSERT_LINK, params)
         except sa.exc.IntegrityError:
             ids = {p["source_id"] for p in params} | {p["target_id"] for p in params}
@@ -492,22 +600,19 @@ class TraceService:
     def _raise_link_conflict(self, item_ids: list[int]) -> None:
         """After an IntegrityError on links: name the missing item, else the duplicate."""
         existing: set[int] = set()
-        with self.engine.connect() as conn:
-            for chunk in _chunks(item_ids):
-                existing.update(conn.execute(_ITEMS_EXIST, {"ids": list(chunk)}).scalars())
+        for chunk in _chunks(item_ids):
+            existing.update(self._execute(_ITEMS_EXIST, {"ids": list(chunk)}).scalars())
         missing = [item_id for item_id in item_ids if item_id not in existing]
         if missing:
             raise UnknownItem(f"no item {missing[0]}") from None
         raise DuplicateLink("the link exists already") from None
 
     def delete_link(self, link_id: int) -> bool:
-        with self.engine.begin() as conn:
-            return conn.execute(_DELETE_LINK, {"link_id": link_id}).rowcount == 1
+        return self._execute(_DELETE_LINK, {"link_id": link_id}).rowcount == 1
 
     def delete_project_links(self, project_id: int) -> int:
         """Delete every link that touches an item of the project; links deleted."""
-        with self.engine.begin() as conn:
-            return conn.execute(_DELETE_PROJECT_LINKS, {"project_id": project_id}).rowcount
+        return self._execute(_DELETE_PROJECT_LINKS, {"project_id": project_id}).rowcount
 
     # --- queries --------------------------------------------------------------------------
 
@@ -539,8 +644,7 @@ class TraceService:
             params["priority"] = [_check_field("priority", p) for p in priority]
             priority_mode = "in"
         statement = _list_statement(status is not None, type is not None, priority_mode)
-        with self.engine.connect() as conn:
-            return _dicts(conn.execute(statement, params))
+        return _dicts(self._execute(statement, params))
 
     def count_items(
         self,
@@ -555,19 +659,17 @@ class TraceService:
         if type is not None:
             params["type"] = _check_field("type", type)
         statement = _count_statement(status is not None, type is not None)
-        with self.engine.connect() as conn:
-            return int(conn.execute(statement, params).scalar_one())
+        return int(self._execute(statement, params).scalar_one())
 
     def item_with_links(self, item_id: int) -> dict[str, Any] | None:
         """The item and its links, each with the linked item's type, title and status.
 
         Two statements whatever the number of links (no N+1).
         """
-        with self.engine.connect() as conn:
-            item = _first_dict(conn.execute(_SELECT_ITEM, {"item_id": item_id}))
-            if item is None:
-                return None
-            links = conn.execute(_ITEM_LINKS, {"item_id": item_id}).mappings().all()
+        item = _first_dict(self._execute(_SELECT_ITEM, {"item_id": item_id}), *_ITEM_SHAPE)
+        if item is None:
+            return None
+        links = self._execute(_ITEM_LINKS, {"item_id": item_id}).mappings().all()
         item["outgoing"] = []
         item["incoming"] = []
         for link in links:
@@ -581,24 +683,21 @@ class TraceService:
         """A page of items, each with its ``outgoing`` and ``incoming`` link counts."""
         _check_page(limit, offset)
         params = {"project_id": project_id, "limit": limit, "offset": offset}
-        with self.engine.connect() as conn:
-            return _dicts(conn.execute(_ITEMS_WITH_LINK_COUNTS, params))
+        return _dicts(self._execute(_ITEMS_WITH_LINK_COUNTS, params))
 
     def count_by_status(self, project_id: int) -> dict[str, int]:
         """Items per status (every known status, zero included)."""
         counts = dict.fromkeys(STATUSES, 0)
-        with self.engine.connect() as conn:
-            for status, count in conn.execute(_COUNT_BY_STATUS, {"project_id": project_id}):
-                counts[status] = int(count)
+        for status, count in self._execute(_COUNT_BY_STATUS, {"project_id": project_id}):
+            counts[status] = int(count)
         return counts
 
     def count_by_type_and_status(self, project_id: int) -> dict[str, dict[str, int]]:
         """Items per type and status (every known pair, zero included)."""
         counts = {item_type: dict.fromkeys(STATUSES, 0) for item_type in ITEM_TYPES}
-        with self.engine.connect() as conn:
-            rows = conn.execute(_COUNT_BY_TYPE_AND_STATUS, {"project_id": project_id})
-            for item_type, status, count in rows:
-                counts.setdefault(item_type, dict.fromkeys(STATUSES, 0))[status] = int(count)
+        rows = self._execute(_COUNT_BY_TYPE_AND_STATUS, {"project_id": project_id})
+        for item_type, status, count in rows:
+            counts.setdefault(item_type, dict.fromkeys(STATUSES, 0))[status] = int(count)
         return counts
 
     def downstream_trace(self, item_id: int, max_depth: int = 10) -> list[int]:
@@ -609,10 +708,8 @@ class TraceService:
         """
         if type(max_depth) is not int or not 0 < max_depth <= MAX_TRACE_DEPTH:
             raise InvalidField(f"max_depth must be an integer 1..{MAX_TRACE_DEPTH}")
-        with self.engine.connect() as conn:
-            ids = list(
-                conn.execute(_DOWNSTREAM, {"item_id": item_id, "max_depth": max_depth}).scalars()
-            )
-            if not ids and conn.execute(_SELECT_ITEM, {"item_id": item_id}).first() is None:
-                raise UnknownItem(f"no item {item_id}")
+        params = {"item_id": item_id, "max_depth": max_depth}
+        ids = list(self._execute(_DOWNSTREAM, params).scalars())
+        if not ids and self._execute(_SELECT_ITEM, {"item_id": item_id}).first() is None:
+            raise UnknownItem(f"no item {item_id}")
         return ids
