@@ -628,13 +628,34 @@ def launch_command(
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to bind.")
-def serve_command(db_url: str, host: str, port: int) -> None:
-    """Serve the reference trace system's HTTP API (uvicorn)."""
-    connect_or_fail(db_url)
-    from tracetui.suites.api import serve
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Server processes (1 measures best on SQLite here; see README).",
+)
+@click.option(
+    "--token",
+    envvar="TRACETUI_API_TOKEN",
+    default=None,
+    help="Require 'Authorization: Bearer TOKEN' ($TRACETUI_API_TOKEN); needed beyond loopback.",
+)
+def serve_command(db_url: str, host: str, port: int, workers: int, token: str | None) -> None:
+    """Serve the reference trace system's HTTP API (uvicorn, uvloop, httptools)."""
+    from tracetui.suites.api_server import ServeConfigError, check_exposure, check_workers, serve
 
-    info(f"tracetui: serving the trace API on http://{host}:{port} ({mask_url(db_url)})")
-    serve(db_url, host=host, port=port)
+    try:
+        check_exposure(host, token)
+        check_workers(workers)
+    except ServeConfigError as exc:
+        fail(str(exc))
+    connect_or_fail(db_url)
+    info(
+        f"tracetui: serving the trace API on http://{host}:{port} ({mask_url(db_url)}, "
+        f"{workers} worker{'s' if workers != 1 else ''}{', token required' if token else ''})"
+    )
+    serve(db_url, host=host, port=port, workers=workers, token=token)
 
 
 @cli.command("import")

@@ -30,6 +30,7 @@ timeout always applies).
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -54,6 +55,9 @@ from tracetui.suites.trace.schema import (
 ITEM_FIELDS = ("type", "title", "status", "priority")
 MAX_PAGE = 10_000
 MAX_TRACE_DEPTH = 100
+#: The bounded trace (the API's) stops after this many link rows or seconds.
+TRACE_ROW_BUDGET = 50_000
+TRACE_TIME_BUDGET_S = 1.0
 # IN-lists are chunked below SQLite's historic 999-parameter limit.
 IN_CHUNK = 900
 
@@ -96,6 +100,8 @@ def _check_title(title: object, what: str = "title") -> str:
         raise InvalidField(f"{what} must be a non-empty string, got {title!r}")
     if len(title) > TITLE_MAX:
         raise InvalidField(f"{what} is longer than {TITLE_MAX} characters")
+    if "\x00" in title:  # PostgreSQL refuses NUL in text; SQLite would keep it: refuse on both
+        raise InvalidField(f"{what} contains a NUL character")
     return title
 
 
@@ -141,6 +147,7 @@ def _item_row(project_id: int, row: Mapping[str, Any]) -> dict[str, object]:
         and type(title) is str
         and 0 < len(title) <= TITLE_MAX
         and not title.isspace()
+        and "\x00" not in title
         and row.keys() <= _ITEM_FIELDS
     ):
         return values
@@ -326,6 +333,14 @@ def _downstream_statement() -> sa.Select[Any]:
 
 
 _DOWNSTREAM = _downstream_statement()
+_TARGETS_OF = sa.select(_L.target_id).where(_L.source_id.in_(_IDS))
+_ITEM_EXISTS = sa.select(_I.id).where(_I.id == sa.bindparam("item_id"))
+_SELECT_PROJECTS_LIKE = (
+    sa.select(_P.id, _P.name)
+    .where(_P.name.like(sa.bindparam("pattern"), escape="\\"))
+    .order_by(_P.id)
+    .limit(sa.bindparam("limit"))
+)
 
 
 @lru_cache(maxsize=64)
@@ -363,8 +378,9 @@ def _update_statement(fields: tuple[str, ...], many: bool) -> sa.Update:
 
 
 @lru_cache(maxsize=16)
-def _count_statement(has_status: bool, has_type: bool) -> sa.Select[Any]:
-    return sa.select(sa.func.count()).where(*_filter_clauses(has_status, has_type, None))
+def _count_statement(has_status: bool, has_type: bool, has_priority: bool) -> sa.Select[Any]:
+    clauses = _filter_clauses(has_status, has_type, "eq" if has_priority else None)
+    return sa.select(sa.func.count()).where(*clauses)
 
 
 class TraceService:
@@ -652,13 +668,16 @@ class TraceService:
         *,
         status: str | None = None,
         type: str | None = None,
+        priority: int | None = None,
     ) -> int:
         params: dict[str, Any] = {"project_id": project_id}
         if status is not None:
             params["status"] = _check_field("status", status)
         if type is not None:
             params["type"] = _check_field("type", type)
-        statement = _count_statement(status is not None, type is not None)
+        if priority is not None:
+            params["priority"] = _check_field("priority", priority)
+        statement = _count_statement(status is not None, type is not None, priority is not None)
         return int(self._execute(statement, params).scalar_one())
 
     def item_with_links(self, item_id: int) -> dict[str, Any] | None:
@@ -713,3 +732,51 @@ class TraceService:
         if not ids and self._execute(_SELECT_ITEM, {"item_id": item_id}).first() is None:
             raise UnknownItem(f"no item {item_id}")
         return ids
+
+    def bounded_downstream_trace(
+        self,
+        item_id: int,
+        max_depth: int = 10,
+        *,
+        max_rows: int = TRACE_ROW_BUDGET,
+        max_seconds: float = TRACE_TIME_BUDGET_S,
+    ) -> tuple[list[int], bool]:
+        """:meth:`downstream_trace` with bounded work: ``(ids, truncated)``.
+
+        A breadth-first walk, one ``SELECT`` per depth (and per 900 ids of its
+        frontier), every item expanded once: the work is the links of the
+        reachable items, not items x depth x fan-out as in the recursive CTE
+        on a dense graph. It stops, ``truncated`` True, once it has read
+        ``max_rows`` link rows or spent ``max_seconds``; the ids found so far
+        are nearest first, then by id, like the full trace.
+        """
+        if type(max_depth) is not int or not 0 < max_depth <= MAX_TRACE_DEPTH:
+            raise InvalidField(f"max_depth must be an integer 1..{MAX_TRACE_DEPTH}")
+        if self._execute(_ITEM_EXISTS, {"item_id": item_id}).first() is None:
+            raise UnknownItem(f"no item {item_id}")
+        deadline = time.monotonic() + max_seconds
+        seen = {item_id}
+        found: list[int] = []
+        frontier = [item_id]
+        rows = 0
+        for _depth in range(max_depth):
+            reached: set[int] = set()
+            for chunk in _chunks(frontier):
+                targets = self._execute(_TARGETS_OF, {"ids": list(chunk)}).scalars().all()
+                rows += len(targets)
+                reached.update(targets)
+                if rows > max_rows or time.monotonic() > deadline:
+                    found.extend(sorted(reached - seen))
+                    return found, True
+            frontier = sorted(reached - seen)
+            if not frontier:
+                break
+            seen.update(frontier)
+            found.extend(frontier)
+        return found, False
+
+    def projects_named(self, prefix: str, limit: int = 1000) -> list[dict[str, Any]]:
+        """Projects whose name starts with ``prefix`` (``id``, ``name``), in id order."""
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params = {"pattern": escaped + "%", "limit": limit}
+        return [dict(row) for row in self._execute(_SELECT_PROJECTS_LIKE, params).mappings()]
