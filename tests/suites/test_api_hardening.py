@@ -15,7 +15,12 @@ from tracetui.suites.api import create_app
 from tracetui.suites.api_guard import MAX_BODY_BYTES
 from tracetui.suites.trace.service import TraceService
 
-from tests.suites.test_api import client, db_url, new_item, new_project  # noqa: F401
+from tests.suites import test_api
+from tests.suites.test_api import new_item, new_project
+
+# The API tests' fixtures: a fresh database per backend and a client on it.
+db_url = test_api.db_url
+client = test_api.client
 
 NON_FINITE = ("NaN", "Infinity", "-Infinity", "1e400")
 
@@ -141,7 +146,7 @@ def test_projects_can_be_listed_by_prefix_and_deleted(client: TestClient) -> Non
     assert client.get(f"/projects/{keep}/items").status_code == 200
 
 
-def test_with_a_token_only_health_is_open(db_url: str) -> None:  # noqa: F811
+def test_with_a_token_only_health_is_open(db_url: str) -> None:
     with TestClient(create_app(db_url, token="s3cret")) as client:
         assert client.get("/health").status_code == 200
         denied = client.post("/projects", json={"name": "p"})
