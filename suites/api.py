@@ -48,7 +48,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Body, FastAPI, Query, Response
 from tracetui.engine.core.database import DEFAULT_DB_URL, make_engine
 from tracetui.suites.api_checkpoint import Checkpointer
-from tracetui.suites.api_errors import ApiValueError, PathId, not_found, register_error_handlers
+from tracetui.suites.api_errors import ApiError, PathId, not_found, register_error_handlers
 from tracetui.suites.api_guard import Guard
 from tracetui.suites.api_models import (
     OFFSET_MAX,
@@ -134,7 +134,7 @@ def create_app(db_url: str | None = None, *, token: str | None = None) -> FastAP
         version="1.1",
         description="Projects, items and typed links: the system under test of the load suite.",
         lifespan=lifespan,
-        responses=errors(422, 503, *((401,) if token else ()), 413),
+        responses=errors(400, 413, 422, 503, *((401,) if token else ())),
     )
     app.state.engine = engine
     app.state.service = service
@@ -226,9 +226,6 @@ def create_app(db_url: str | None = None, *, token: str | None = None) -> FastAP
     @app.patch("/items/{item_id}", response_model=ItemOut, responses=errors(404))
     async def patch_item(item_id: PathId, body: Annotated[ItemPatch, Body()]) -> dict[str, Any]:
         fields = body.model_dump(exclude_unset=True)
-        nulls = sorted(k for k, v in fields.items() if v is None)
-        if nulls:
-            raise ApiValueError(f"fields cannot be null: {', '.join(nulls)}")
         if fields and not service.update_item(item_id, **fields):
             raise not_found("item", item_id)
         return _item_out(require_item(item_id))
@@ -258,6 +255,8 @@ def create_app(db_url: str | None = None, *, token: str | None = None) -> FastAP
 
     @app.post("/links", status_code=201, response_model=LinkOut, responses=errors(404, 409))
     async def create_link(body: LinkIn) -> dict[str, Any]:
+        if body.source_id == body.target_id:  # valid JSON, but against the graph's rules
+            raise ApiError(409, f"an item cannot link to itself ({body.source_id})")
         link_id = service.create_link(body.source_id, body.target_id, body.link_type)
         return {
             "id": link_id,

@@ -20,6 +20,7 @@ from fastapi import FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from tracetui.suites.api_models import ID_MAX, ID_MIN
 from tracetui.suites.trace.service import (
     DuplicateLink,
@@ -76,6 +77,16 @@ def validation_detail(problems: Sequence[Any]) -> str:
     return _line("; ".join(parts) + (f" (+{more} more)" if more > 0 else "")) or "invalid request"
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method of every route matching the path (Starlette names only the first's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _child = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
 def _reply(status_code: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status_code, headers=headers)
 
@@ -92,8 +103,11 @@ def register_error_handlers(app: FastAPI) -> None:
         return _reply(422, validation_detail(exc.errors()))
 
     @app.exception_handler(HTTPException)
-    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
-        return _reply(exc.status_code, _line(str(exc.detail)), getattr(exc, "headers", None))
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return _reply(exc.status_code, _line(str(exc.detail)), headers or None)
 
     @app.exception_handler(UnknownItem)
     @app.exception_handler(UnknownProject)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from tracetui.suites.trace.schema import TITLE_MAX
 
 ItemType = Literal["requirement", "design", "test", "defect", "task"]
@@ -35,9 +35,9 @@ def _integral(value: object) -> object:
     return value
 
 
-Int = Annotated[StrictInt, BeforeValidator(_integral)]
-Id = Annotated[Int, Field(ge=ID_MIN, le=ID_MAX)]
-Priority = Annotated[Int, Field(ge=1, le=5)]
+# The bounds sit inside the before-validator, so the schema says minimum/maximum.
+Id = Annotated[int, Field(strict=True, ge=ID_MIN, le=ID_MAX), BeforeValidator(_integral)]
+Priority = Annotated[int, Field(strict=True, ge=1, le=5), BeforeValidator(_integral)]
 Text = Annotated[str, Field(min_length=1, max_length=TITLE_MAX, pattern=TEXT_PATTERN)]
 
 
@@ -73,13 +73,21 @@ class ItemIn(_Strict):
     priority: Priority = 3
 
 
-class ItemPatch(_Strict):
-    """Any of the fields; an explicit ``null`` is refused (the columns are required)."""
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
 
-    type: ItemType | None = None
-    title: Text | None = None
-    status: ItemStatus | None = None
-    priority: Priority | None = None
+
+#: Absent means "unchanged"; ``null`` is not in the schema (the columns are required).
+_Unset: Any = Field(default=None, json_schema_extra=_no_default)
+
+
+class ItemPatch(_Strict):
+    """Any of the fields; an explicit ``null`` is refused by the schema itself."""
+
+    type: ItemType = _Unset
+    title: Text = _Unset
+    status: ItemStatus = _Unset
+    priority: Priority = _Unset
 
 
 class ItemOut(BaseModel):
@@ -133,7 +141,7 @@ class Trace(BaseModel):
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries for error codes, all with :class:`ErrorOut` bodies."""
     descriptions = {
-        400: "Bad request",
+        400: "A body that is not UTF-8 JSON",
         401: "Missing or wrong API token",
         404: "Unknown id",
         409: "Duplicate or conflicting data",

@@ -178,3 +178,24 @@ def test_serving_beyond_loopback_without_a_token_is_refused(tmp_path) -> None:
 def test_serve_refuses_a_worker_count_out_of_range(tmp_path) -> None:
     result = _serve("--workers", "0", "--db", f"sqlite:///{tmp_path / 'x.db'}")
     assert result.returncode == 2 and "--workers" in result.stderr
+
+
+def test_a_self_link_is_a_409_conflict_with_the_graph_rules(client: TestClient) -> None:
+    item = new_item(client, new_project(client))["id"]
+    response = client.post(
+        "/links", json={"source_id": item, "target_id": item, "link_type": "verifies"}
+    )
+    assert response.status_code == 409 and "itself" in response.json()["detail"]
+
+
+def test_a_405_names_every_method_of_the_path(client: TestClient) -> None:
+    response = client.request("OPTIONS", "/items/1")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "DELETE, GET, PATCH"
+
+
+def test_an_explicit_null_in_a_patch_is_422(client: TestClient) -> None:
+    item = new_item(client, new_project(client))["id"]
+    response = client.patch(f"/items/{item}", json={"status": None})
+    assert response.status_code == 422
+    assert client.patch(f"/items/{item}", json={"status": "done"}).json()["status"] == "done"
