@@ -51,7 +51,12 @@ def projects_named(prefix: str) -> sa.Select[Any]:
 
 
 def delete_in_database(engine: sa.Engine, prefix: str) -> None:
-    """Delete the projects named ``prefix...`` with their items and links (one transaction)."""
+    """Delete the projects named ``prefix...`` with their items and links (one transaction).
+
+    A database without the trace tables yet (the server creates them) has nothing to delete.
+    """
+    if not all(sa.inspect(engine).has_table(name) for name in ("projects", "items", "links")):
+        return
     run_items = sa.select(_items.c.id).where(_items.c.project_id.in_(projects_named(prefix)))
     with engine.begin() as conn:
         conn.execute(

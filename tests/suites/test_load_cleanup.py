@@ -8,6 +8,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from tracetui.engine.core.database import make_engine
 from tracetui.suites.load import cleanup
 from tracetui.suites.load.process import api_server, run_load
@@ -46,6 +47,12 @@ def test_database_cleanup_removes_only_the_named_runs(tmp_path: Path) -> None:
     assert _names(url) == ["keep", "load-dead2-1-bb", "loadless"]
     cleanup.delete_in_database(make_engine(url), cleanup.PREFIX)
     assert _names(url) == ["keep", "loadless"]
+
+
+def test_a_database_without_tables_has_nothing_to_clean(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    cleanup.delete_in_database(engine, cleanup.PREFIX)
+    assert not sa.inspect(engine).get_table_names()
 
 
 def test_a_run_against_a_token_host_sends_the_token_and_cleans_up_over_http(
