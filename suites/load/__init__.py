@@ -236,6 +236,10 @@ def load_case(ctx: Context, workload: str, profile: str) -> Pedantic:
 
 def round_detail(summary: LoadSummary) -> RoundDetail:
     metrics = {"rps": summary.rps, "failure_ratio": summary.failure_ratio}
+    for key in ("client_cpu", "server_cpu"):  # cores; client_cpu near 1: the client was the limit
+        value = getattr(summary, key)
+        if value is not None:
+            metrics[key] = value
     for key in ("p50", "p95", "p99"):
         value = getattr(summary, key)
         if value is not None:

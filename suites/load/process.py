@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from tracetui.suites.load.cpu import CpuWatch
+
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 PROFILES = ("low", "medium", "high")
 WORKLOADS = {"crud": "Crud", "queries": "Query"}
@@ -91,6 +93,9 @@ class LoadSummary:
     user_classes: tuple[str, ...] = ()
     latencies: tuple[float, ...] = ()
     seconds: tuple[dict[str, Any], ...] = field(default=(), repr=False)  # without "recent"
+    #: Cores the Locust process and the started server used (see tracetui.suites.load.cpu).
+    client_cpu: float | None = None
+    server_cpu: float | None = None
 
     @property
     def items_expected(self) -> int:
@@ -297,6 +302,7 @@ def run_load(
     """
     validate(users, spawn_rate, duration_s, profile, user_class, workload, master, expect_workers)
     run_id = run_id or uuid.uuid4().hex[:8]
+    pids = pids if pids is not None else []  # the server's pid, for its CPU
     if host is not None:
         check_reachable(host)
         return _run_locust(
@@ -435,6 +441,7 @@ def _run_locust(
     env.pop("TRACETUI_LOAD_JSON", None)
     seconds: list[dict[str, Any]] = []
     summary: dict[str, Any] | None = None
+    watch = CpuWatch(pids[0] if started_server and pids else None)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         try:
             proc = subprocess.Popen(
@@ -484,6 +491,7 @@ def _run_locust(
         finally:
             stop_process(proc)
             reader.join(timeout=STOP_GRACE_S)
+        watch.stop()
         if code != 0 or summary is None:
             message = _tail(err) or _tail(out) or "(no output)"
             raise LoadRunError(f"Locust exited with code {code} without a result:\n{message}")
@@ -508,6 +516,8 @@ def _run_locust(
         user_classes=tuple(summary.get("user_classes", ())),
         latencies=tuple(float(x) for x in summary.get("latencies", ())),
         seconds=tuple(seconds),
+        client_cpu=None if master else watch.client_cores,  # a master's users run elsewhere
+        server_cpu=watch.server_cores,
     )
 
 
