@@ -630,10 +630,9 @@ def launch_command(
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to bind.")
 @click.option(
     "--workers",
-    default=1,
-    show_default=True,
+    default=None,
     type=int,
-    help="Server processes (1 measures best on SQLite here; see README).",
+    help="Server processes [default: 1 on SQLite, 2 on PostgreSQL: what measured best].",
 )
 @click.option(
     "--token",
@@ -641,16 +640,26 @@ def launch_command(
     default=None,
     help="Require 'Authorization: Bearer TOKEN' ($TRACETUI_API_TOKEN); needed beyond loopback.",
 )
-def serve_command(db_url: str, host: str, port: int, workers: int, token: str | None) -> None:
+def serve_command(
+    db_url: str, host: str, port: int, workers: int | None, token: str | None
+) -> None:
     """Serve the reference trace system's HTTP API (uvicorn, uvloop, httptools)."""
-    from tracetui.suites.api_server import ServeConfigError, check_exposure, check_workers, serve
+    from tracetui.suites.api_server import (
+        ServeConfigError,
+        check_exposure,
+        check_workers,
+        default_workers,
+        serve,
+    )
 
     try:
         check_exposure(host, token)
-        check_workers(workers)
+        if workers is not None:
+            check_workers(workers)
     except ServeConfigError as exc:
         fail(str(exc))
     connect_or_fail(db_url)
+    workers = workers if workers is not None else default_workers(db_url)
     info(
         f"tracetui: serving the trace API on http://{host}:{port} ({mask_url(db_url)}, "
         f"{workers} worker{'s' if workers != 1 else ''}{', token required' if token else ''})"

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tracetui.suites.api import create_app
 from tracetui.suites.api_guard import MAX_BODY_BYTES
+from tracetui.suites.api_server import default_workers
 from tracetui.suites.trace.service import TraceService
 
 from tests.suites import test_api
@@ -173,6 +174,11 @@ def test_serving_beyond_loopback_without_a_token_is_refused(tmp_path) -> None:
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "--token" in lines[0] and "Traceback" not in result.stderr
+
+
+def test_the_default_worker_count_is_the_measured_best_per_backend() -> None:
+    assert default_workers("sqlite:///x.db") == 1
+    assert default_workers("postgresql+psycopg://u@h/db") == 2
 
 
 def test_serve_refuses_a_worker_count_out_of_range(tmp_path) -> None:
