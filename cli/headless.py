@@ -91,7 +91,7 @@ class StderrProgress:
             info(
                 f"{self.current}: {m.get('rps', 0):.1f} req/s, p50 {format_seconds(m.get('p50'))}"
                 f", p95 {format_seconds(m.get('p95'))}, p99 {format_seconds(m.get('p99'))}, "
-                f"{event.result.counters.get('failures', 0):.0f} failures"
+                f"{event.result.counters.get('failures', 0):.0f} failures" + load_cpu_note(m)
             )
         elif isinstance(event, BenchmarkFinished):
             r = event.result
@@ -103,6 +103,22 @@ class StderrProgress:
             )
         elif isinstance(event, BenchmarkFailed):
             info(f"{self.current}: FAILED {event.error}")
+
+
+def load_cpu_note(metrics: Mapping[str, float]) -> str:
+    """``; CPU client 0.93 / server 0.41 cores`` and a warning when the client was the limit."""
+    from tracetui.suites.load.cpu import client_bound
+
+    client, server = metrics.get("client_cpu"), metrics.get("server_cpu")
+    if client is None and server is None:
+        return ""
+    parts = [f"client {client:.2f}" if client is not None else "client ?"]
+    parts.append(f"server {server:.2f}" if server is not None else "server ?")
+    note = f"; CPU {' / '.join(parts)} cores"
+    if client_bound(client):
+        note += " — WARNING: the load client used nearly all of its core: it, not the server, "
+        note += "set the pace (use Locust workers: --master --expect-workers N)"
+    return note
 
 
 def exit_code_for(verdicts: Sequence[Verdict], status: str, fail_on: Level) -> ExitCode:

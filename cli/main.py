@@ -320,16 +320,46 @@ def launch_command(
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8000, show_default=True, type=PORT, help="Port to bind.")
-def serve_command(db_url: str, host: str, port: int) -> None:
-    """Serve the reference trace system's HTTP API (uvicorn)."""
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Server processes [default: 1 on SQLite, 2 on PostgreSQL: what measured best].",
+)
+@click.option(
+    "--token",
+    envvar="TRACETUI_API_TOKEN",
+    default=None,
+    help="Require 'Authorization: Bearer TOKEN' ($TRACETUI_API_TOKEN); needed beyond loopback.",
+)
+def serve_command(
+    db_url: str, host: str, port: int, workers: int | None, token: str | None
+) -> None:
+    """Serve the reference trace system's HTTP API (uvicorn, uvloop, httptools)."""
     require_extra("load", "tracetui serve")
+    from tracetui.suites.api_server import (
+        ServeConfigError,
+        check_exposure,
+        check_workers,
+        default_workers,
+        serve,
+    )
+
+    try:
+        check_exposure(host, token)
+        if workers is not None:
+            check_workers(workers)
+    except ServeConfigError as exc:
+        fail(str(exc))
     connect_or_fail(db_url)
     ensure_can_serve(host, port)
-    from tracetui.suites.api import serve
-
-    info(f"tracetui: serving the trace API on http://{host}:{port} ({mask_url(db_url)})")
+    workers = workers if workers is not None else default_workers(db_url)
+    info(
+        f"tracetui: serving the trace API on http://{host}:{port} ({mask_url(db_url)}, "
+        f"{workers} worker{'s' if workers != 1 else ''}{', token required' if token else ''})"
+    )
     try:
-        serve(db_url, host=host, port=port)
+        serve(db_url, host=host, port=port, workers=workers, token=token)
     except SystemExit as exc:
         if exc.code:  # uvicorn exits 1 when it cannot start (it logged why): not a regression
             fail(f"the API server on {host}:{port} could not start")

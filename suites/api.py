@@ -1,11 +1,14 @@
 """The reference trace system's HTTP API (the system the load suite drives).
 
 This module owns the FastAPI application over :class:`tracetui.suites.trace.service.TraceService`
-(:func:`create_app`) and the ``tracetui serve`` entry point (:func:`serve`).
-JSON in and out; the contract is::
+(:func:`create_app`); :mod:`tracetui.suites.api_server` serves it (``tracetui serve``),
+:mod:`tracetui.suites.api_models` holds the schema, :mod:`tracetui.suites.api_guard`
+the body limit and token. JSON in and out; the contract is::
 
     GET    /health                         -> 200 {"status": "ok"}
     POST   /projects {"name"}              -> 201 {"id", "name"} | 409 duplicate name
+    GET    /projects?name_prefix=&limit=   -> 200 {"projects": [{"id", "name"}]}
+    DELETE /projects/{id}                  -> 204 (items and links with it) | 404
     GET    /projects/{id}/items?status=&type=&priority=&limit=50&offset=0
                                            -> 200 {"items", "total", "limit", "offset"}
     GET    /projects/{id}/counts           -> 200 {"by_status", "by_type"}
@@ -14,152 +17,80 @@ JSON in and out; the contract is::
     PATCH  /items/{id} {type?, title?, status?, priority?} -> 200 item | 404
     DELETE /items/{id}                     -> 204 | 404
     GET    /items/{id}/links               -> 200 {"outgoing", "incoming"} | 404
-    GET    /items/{id}/trace?max_depth=10  -> 200 {"item_id", "downstream"} | 404
+    GET    /items/{id}/trace?max_depth=10  -> 200 {"item_id", "downstream", "truncated"} | 404
     POST   /links {"source_id", "target_id", "link_type"} -> 201 link | 404 | 409 duplicate
 
-Bad payloads are 422 (pydantic's message; ids must fit the schema's 32-bit
-INTEGER), unknown ids 404, duplicates 409; a locked or unreachable database
-is a 503 with a one-line reason. No input of the caller's can produce a 500.
-``create_app()`` without a URL reads ``$TRACETUI_DB_URL`` (for
+Every error body is ``{"detail": "<one line>"}``: bad payloads 422 (never an
+echo of the input), unknown ids 404, duplicates 409, a body over 64 KiB 413,
+a missing token 401 (when the server has one), a locked or unreachable
+database 503. No input of the caller's can produce a 500. A trace stops at a
+row and time budget and says ``truncated: true``.
+
+Speed: the endpoints are ``async``. On SQLite they call the service directly
+(a single-row operation costs tens of microseconds, less than a hop to a
+thread and back, and SQLite runs one writer at a time anyway); on a server
+database (PostgreSQL) each request makes one hop to :data:`DB_THREADS`
+threads, because a commit waits milliseconds for the server's WAL flush and
+concurrent commits must overlap (measured: inline, ``POST /items`` fell to
+140 req/s). The list, count and trace queries, which can take milliseconds,
+run on a small executor of their own so that they never hold up the event
+loop or the short calls. ``create_app()`` without a URL reads
+``$TRACETUI_DB_URL`` and ``$TRACETUI_API_TOKEN`` (for
 ``uvicorn --factory tracetui.suites.api:create_app``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, Literal
+from functools import partial
+from typing import Annotated, Any, TypeVar
 
-import sqlalchemy as sa
-from fastapi import Body, FastAPI, Path, Query, Request, Response, status
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from fastapi import Body, FastAPI, Query, Response
 from tracetui.engine.core.database import DEFAULT_DB_URL, make_engine
-from tracetui.suites.trace.schema import TITLE_MAX, create_schema, items_table
-from tracetui.suites.trace.service import (
-    MAX_TRACE_DEPTH,
-    DuplicateLink,
-    DuplicateProject,
-    InvalidField,
-    TraceError,
-    TraceService,
-    UnknownItem,
-    UnknownProject,
+from tracetui.suites.api_checkpoint import Checkpointer
+from tracetui.suites.api_errors import ApiError, PathId, not_found, register_error_handlers
+from tracetui.suites.api_guard import Guard
+from tracetui.suites.api_models import (
+    OFFSET_MAX,
+    Counts,
+    ItemIn,
+    ItemLinks,
+    ItemOut,
+    ItemPage,
+    ItemPatch,
+    ItemStatus,
+    ItemType,
+    LinkIn,
+    LinkOut,
+    ProjectIn,
+    ProjectList,
+    ProjectOut,
+    Trace,
+    errors,
 )
+from tracetui.suites.trace.schema import create_schema
+from tracetui.suites.trace.service import MAX_TRACE_DEPTH, TraceService
 
-#: Environment variable read by ``create_app()`` without an argument
-#: (``uvicorn --factory tracetui.suites.api:create_app``).
+#: Environment variables read by ``create_app()`` without arguments.
 DB_URL_ENV = "TRACETUI_DB_URL"
-#: Threads FastAPI runs sync endpoints on (anyio's default) — the pool matches it.
-API_POOL_SIZE = 20
+TOKEN_ENV = "TRACETUI_API_TOKEN"
+#: Threads for the slower queries (lists, counts, traces); each keeps one connection.
+QUERY_THREADS = 4
+#: Threads for the short calls on a server database (PostgreSQL): a commit waits for the
+#: server's WAL flush, and commits of concurrent requests must overlap (group commit).
+DB_THREADS = 16
+API_POOL_SIZE = QUERY_THREADS + DB_THREADS + 2
 
-ItemType = Literal["requirement", "design", "test", "defect", "task"]
-ItemStatus = Literal["open", "in_progress", "review", "done", "closed"]
-LinkType = Literal["implements", "verifies", "depends_on", "relates_to"]
-Priority = Annotated[StrictInt, Field(ge=1, le=5)]
-Title = Annotated[str, Field(min_length=1, max_length=TITLE_MAX)]
-#: Ids are the schema's INTEGER (32-bit on PostgreSQL); beyond is a bad request, not a 500.
-ID_MIN, ID_MAX = -(2**31), 2**31 - 1
-Id = Annotated[StrictInt, Field(ge=ID_MIN, le=ID_MAX)]
-PathId = Annotated[int, Path(ge=ID_MIN, le=ID_MAX)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ProjectIn(_Strict):
-    name: Annotated[str, Field(min_length=1, max_length=TITLE_MAX)]
-
-
-class ProjectOut(BaseModel):
-    id: int
-    name: str
-
-
-class ItemIn(_Strict):
-    project_id: Id
-    type: ItemType
-    title: Title
-    status: ItemStatus = "open"
-    priority: Priority = 3
-
-
-class ItemPatch(_Strict):
-    """Any of the fields; an explicit ``null`` is rejected (the columns are required)."""
-
-    type: ItemType | None = None
-    title: Title | None = None
-    status: ItemStatus | None = None
-    priority: Priority | None = None
-
-
-class ItemOut(BaseModel):
-    id: int
-    project_id: int
-    type: str
-    title: str
-    status: str
-    priority: int
-    created_at: str | None
-    updated_at: str | None
-
-
-class ItemPage(BaseModel):
-    items: list[ItemOut]
-    total: int
-    limit: int
-    offset: int
-
-
-class Counts(BaseModel):
-    by_status: dict[str, int]
-    by_type: dict[str, dict[str, int]]
-
-
-class LinkIn(_Strict):
-    source_id: Id
-    target_id: Id
-    link_type: LinkType
-
-
-class LinkOut(BaseModel):
-    id: int
-    source_id: int
-    target_id: int
-    link_type: str
-
-
-class ItemLinks(BaseModel):
-    outgoing: list[LinkOut]
-    incoming: list[LinkOut]
-
-
-class Trace(BaseModel):
-    item_id: int
-    downstream: list[int]
-
-
-class ApiError(Exception):
-    """An error with an HTTP status and a one-line detail."""
-
-    def __init__(self, status_code: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status_code = status_code
-        self.detail = detail
-
-
-def _not_found(what: str, ident: int) -> ApiError:
-    return ApiError(status.HTTP_404_NOT_FOUND, f"{what} {ident} not found")
+T = TypeVar("T")
+ITEM_KEYS = tuple(ItemOut.model_fields)
 
 
 def _item_out(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: _iso(row.get(key)) for key in ItemOut.model_fields}
-
-
-def _iso(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
+    return {key: row.get(key) for key in ITEM_KEYS}
 
 
 def _link_out(
@@ -174,182 +105,181 @@ def _link_out(
     }
 
 
-def _first_line(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None)
-    text = str(orig if orig is not None else exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _register_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
-
-    @app.exception_handler(UnknownItem)
-    @app.exception_handler(UnknownProject)
-    async def unknown(_request: Request, exc: TraceError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc) or "not found"}, status_code=404)
-
-    @app.exception_handler(DuplicateLink)
-    @app.exception_handler(DuplicateProject)
-    async def duplicate(_request: Request, exc: TraceError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc) or "duplicate link"}, status_code=409)
-
-    @app.exception_handler(InvalidField)
-    async def invalid(_request: Request, exc: TraceError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc) or "invalid field"}, status_code=422)
-
-    @app.exception_handler(TraceError)
-    async def trace_error(_request: Request, exc: TraceError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc) or type(exc).__name__}, status_code=400)
-
-    @app.exception_handler(UnicodeError)
-    async def unencodable(_request: Request, exc: UnicodeError) -> JSONResponse:
-        return JSONResponse({"detail": f"text cannot be stored: {exc}"}, status_code=422)
-
-    @app.exception_handler(sa.exc.DataError)
-    async def bad_value(_request: Request, exc: sa.exc.DataError) -> JSONResponse:
-        return JSONResponse({"detail": f"invalid value: {_first_line(exc)}"}, status_code=422)
-
-    @app.exception_handler(sa.exc.IntegrityError)
-    async def integrity(_request: Request, exc: sa.exc.IntegrityError) -> JSONResponse:
-        return JSONResponse({"detail": f"conflict: {_first_line(exc)}"}, status_code=409)
-
-    @app.exception_handler(sa.exc.OperationalError)
-    async def unavailable(_request: Request, exc: sa.exc.OperationalError) -> JSONResponse:
-        return JSONResponse(
-            {"detail": f"database unavailable: {_first_line(exc)}"}, status_code=503
-        )
-
-
-def create_app(db_url: str | None = None) -> FastAPI:
+def create_app(db_url: str | None = None, *, token: str | None = None) -> FastAPI:
     """The API over the database at ``db_url`` (schema created if missing).
 
-    Without an argument the URL comes from ``$TRACETUI_DB_URL`` or the
-    default trace database, so ``uvicorn --factory tracetui.suites.api:create_app``
-    works too.
+    Without arguments the URL comes from ``$TRACETUI_DB_URL`` (or the default
+    trace database) and the token from ``$TRACETUI_API_TOKEN``. With a token
+    every request but ``GET /health`` needs ``Authorization: Bearer <token>``.
     """
     url = db_url or os.environ.get(DB_URL_ENV) or DEFAULT_DB_URL
+    token = token if token is not None else (os.environ.get(TOKEN_ENV) or None)
     engine = make_engine(url, pool_size=API_POOL_SIZE)
+    checkpointer = Checkpointer.attach(engine)
     create_schema(engine)
     service = TraceService(engine)
+    queries = ThreadPoolExecutor(QUERY_THREADS, thread_name_prefix="trace-api-query")
+    inline = engine.dialect.name == "sqlite"
+    writes = None if inline else ThreadPoolExecutor(DB_THREADS, thread_name_prefix="trace-api-db")
+
+    async def off_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a slower query on the query threads (the event loop stays free)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(queries, partial(fn, *args, **kwargs))
+
+    async def db(fn: Callable[[], T]) -> T:
+        """A short database call: inline on SQLite, on the database threads elsewhere."""
+        if writes is None:
+            return fn()
+        return await asyncio.get_running_loop().run_in_executor(writes, fn)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if checkpointer is not None:
+            checkpointer.start()
         yield
+        queries.shutdown(wait=True)
+        if writes is not None:
+            writes.shutdown(wait=True)
+        if checkpointer is not None:
+            checkpointer.stop()
+        service.close()
         engine.dispose()
 
     app = FastAPI(
         title="tracetui reference trace API",
-        version="1.0",
+        version="1.1",
         description="Projects, items and typed links: the system under test of the load suite.",
         lifespan=lifespan,
+        responses=errors(400, 413, 422, 503, *((401,) if token else ())),
     )
     app.state.engine = engine
     app.state.service = service
-    _register_error_handlers(app)
+    register_error_handlers(app)
+    app.add_middleware(Guard, token=token)
 
     def require_item(item_id: int) -> dict[str, Any]:
         row = service.get_item(item_id)
         if row is None:
-            raise _not_found("item", item_id)
+            raise not_found("item", item_id)
         return row
 
     def require_project(project_id: int) -> None:
         if service.get_project(project_id) is None:
-            raise _not_found("project", project_id)
+            raise not_found("project", project_id)
 
     @app.get("/health")
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.post("/projects", status_code=201, response_model=ProjectOut)
-    def create_project(body: ProjectIn) -> dict[str, Any]:
-        project_id = service.create_project(body.name)
+    @app.post("/projects", status_code=201, response_model=ProjectOut, responses=errors(409))
+    async def create_project(body: ProjectIn) -> dict[str, Any]:
+        project_id = await db(lambda: service.create_project(body.name))
         return {"id": project_id, "name": body.name}
 
-    @app.get("/projects/{project_id}/items", response_model=ItemPage)
-    def list_items(
+    @app.get("/projects", response_model=ProjectList)
+    async def list_projects(
+        name_prefix: Annotated[str, Query(max_length=200, pattern=r"^[^\x00]*$")] = "",
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> dict[str, Any]:
+        return {"projects": await off_loop(service.projects_named, name_prefix, limit)}
+
+    @app.delete(
+        "/projects/{project_id}", status_code=204, response_class=Response, responses=errors(404)
+    )
+    async def delete_project(project_id: PathId) -> Response:
+        await off_loop(service.delete_project, project_id)  # UnknownProject: 404
+        return Response(status_code=204)
+
+    @app.get("/projects/{project_id}/items", response_model=ItemPage, responses=errors(404))
+    async def list_items(
         project_id: PathId,
         status: ItemStatus | None = None,
         type: ItemType | None = None,
         priority: Annotated[int | None, Query(ge=1, le=5)] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=OFFSET_MAX)] = 0,
     ) -> dict[str, Any]:
-        require_project(project_id)
-        rows = service.list_items(
-            project_id, status=status, type=type, priority=priority, limit=limit, offset=offset
-        )
-        if priority is None:
-            total = service.count_items(project_id, status=status, type=type)
-        else:
-            total = _count_with_priority(engine, project_id, status, type, priority)
-        return {
-            "items": [_item_out(r) for r in rows],
-            "total": total,
-            "limit": limit,
-            "offset": offset,
-        }
+        def page() -> dict[str, Any]:
+            require_project(project_id)
+            rows = service.list_items(
+                project_id, status=status, type=type, priority=priority, limit=limit, offset=offset
+            )
+            total = service.count_items(project_id, status=status, type=type, priority=priority)
+            return {"items": [_item_out(r) for r in rows], "total": total}
 
-    @app.get("/projects/{project_id}/counts", response_model=Counts)
-    def counts(project_id: PathId) -> dict[str, Any]:
-        require_project(project_id)
-        return {
-            "by_status": service.count_by_status(project_id),
-            "by_type": service.count_by_type_and_status(project_id),
-        }
+        return {**await off_loop(page), "limit": limit, "offset": offset}
 
-    @app.post("/items", status_code=201, response_model=ItemOut)
-    def create_item(body: ItemIn) -> dict[str, Any]:
-        item_id = service.create_item(
-            body.project_id,
-            type=body.type,
-            title=body.title,
-            status=body.status,
-            priority=body.priority,
-        )
-        return _item_out(require_item(item_id))
+    @app.get("/projects/{project_id}/counts", response_model=Counts, responses=errors(404))
+    async def counts(project_id: PathId) -> dict[str, Any]:
+        def both() -> dict[str, Any]:
+            require_project(project_id)
+            return {
+                "by_status": service.count_by_status(project_id),
+                "by_type": service.count_by_type_and_status(project_id),
+            }
 
-    @app.get("/items/{item_id}", response_model=ItemOut)
-    def get_item(item_id: PathId) -> dict[str, Any]:
-        return _item_out(require_item(item_id))
+        return await off_loop(both)
 
-    @app.patch("/items/{item_id}", response_model=ItemOut)
-    def patch_item(item_id: PathId, body: Annotated[ItemPatch, Body()]) -> dict[str, Any]:
+    @app.post("/items", status_code=201, response_model=ItemOut, responses=errors(404))
+    async def create_item(body: ItemIn) -> dict[str, Any]:
+        def create() -> dict[str, Any]:
+            item_id = service.create_item(
+                body.project_id,
+                type=body.type,
+                title=body.title,
+                status=body.status,
+                priority=body.priority,
+            )
+            return _item_out(require_item(item_id))
+
+        return await db(create)
+
+    @app.get("/items/{item_id}", response_model=ItemOut, responses=errors(404))
+    async def get_item(item_id: PathId) -> dict[str, Any]:
+        return _item_out(await db(lambda: require_item(item_id)))
+
+    @app.patch("/items/{item_id}", response_model=ItemOut, responses=errors(404))
+    async def patch_item(item_id: PathId, body: Annotated[ItemPatch, Body()]) -> dict[str, Any]:
         fields = body.model_dump(exclude_unset=True)
-        nulls = sorted(k for k, v in fields.items() if v is None)
-        if nulls:
-            raise ApiError(422, f"fields cannot be null: {', '.join(nulls)}")
-        if fields and not service.update_item(item_id, **fields):
-            raise _not_found("item", item_id)
-        return _item_out(require_item(item_id))
 
-    @app.delete("/items/{item_id}", status_code=204, response_class=Response)
-    def delete_item(item_id: PathId) -> Response:
-        if not service.delete_item(item_id):
-            raise _not_found("item", item_id)
+        def patch() -> dict[str, Any]:
+            if fields and not service.update_item(item_id, **fields):
+                raise not_found("item", item_id)
+            return require_item(item_id)
+
+        return _item_out(await db(patch))
+
+    @app.delete("/items/{item_id}", status_code=204, response_class=Response, responses=errors(404))
+    async def delete_item(item_id: PathId) -> Response:
+        if not await db(lambda: service.delete_item(item_id)):
+            raise not_found("item", item_id)
         return Response(status_code=204)
 
-    @app.get("/items/{item_id}/links", response_model=ItemLinks)
-    def item_links(item_id: PathId) -> dict[str, Any]:
-        row = service.item_with_links(item_id)
+    @app.get("/items/{item_id}/links", response_model=ItemLinks, responses=errors(404))
+    async def item_links(item_id: PathId) -> dict[str, Any]:
+        row = await db(lambda: service.item_with_links(item_id))
         if row is None:
-            raise _not_found("item", item_id)
+            raise not_found("item", item_id)
         return {
             "outgoing": [_link_out(link, source=item_id) for link in row["outgoing"]],
             "incoming": [_link_out(link, target=item_id) for link in row["incoming"]],
         }
 
-    @app.get("/items/{item_id}/trace", response_model=Trace)
-    def trace(
+    @app.get("/items/{item_id}/trace", response_model=Trace, responses=errors(404))
+    async def trace(
         item_id: PathId, max_depth: Annotated[int, Query(ge=1, le=MAX_TRACE_DEPTH)] = 10
     ) -> dict[str, Any]:
-        return {"item_id": item_id, "downstream": service.downstream_trace(item_id, max_depth)}
+        ids, truncated = await off_loop(service.bounded_downstream_trace, item_id, max_depth)
+        return {"item_id": item_id, "downstream": ids, "truncated": truncated}
 
-    @app.post("/links", status_code=201, response_model=LinkOut)
-    def create_link(body: LinkIn) -> dict[str, Any]:
-        link_id = service.create_link(body.source_id, body.target_id, body.link_type)
+    @app.post("/links", status_code=201, response_model=LinkOut, responses=errors(404, 409))
+    async def create_link(body: LinkIn) -> dict[str, Any]:
+        if body.source_id == body.target_id:  # valid JSON, but against the graph's rules
+            raise ApiError(409, f"an item cannot link to itself ({body.source_id})")
+        link_id = await db(
+            lambda: service.create_link(body.source_id, body.target_id, body.link_type)
+        )
         return {
             "id": link_id,
             "source_id": body.source_id,
@@ -358,28 +288,3 @@ def create_app(db_url: str | None = None) -> FastAPI:
         }
 
     return app
-
-
-def _count_with_priority(
-    engine: sa.Engine, project_id: int, status: str | None, type: str | None, priority: int
-) -> int:
-    """``count_items`` has no priority filter; the page total needs one."""
-    items = items_table
-    query = (
-        sa.select(sa.func.count())
-        .select_from(items)
-        .where(items.c.project_id == project_id, items.c.priority == priority)
-    )
-    if status is not None:
-        query = query.where(items.c.status == status)
-    if type is not None:
-        query = query.where(items.c.type == type)
-    with engine.connect() as conn:
-        return int(conn.execute(query).scalar_one())
-
-
-def serve(db_url: str, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the API with uvicorn until interrupted (``tracetui serve``)."""
-    import uvicorn
-
-    uvicorn.run(create_app(db_url), host=host, port=port, log_level="warning")

@@ -30,6 +30,7 @@ from tracetui.suites.trace.fixtures import (
     seed_project,
     service_of,
     suite_setup,
+    suite_teardown,
 )
 from tracetui.suites.trace.generator import DataGenerator
 from tracetui.suites.trace.service import UnknownProject
@@ -38,6 +39,7 @@ SUITE = Suite(
     "bulk",
     "Bulk inserts, updates, deletes and links on the reference trace system",
     setup=suite_setup,
+    teardown=suite_teardown,
 )
 
 LINK_ITEMS = 500

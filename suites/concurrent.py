@@ -302,6 +302,7 @@ def _rounds(
     try:
         yield Pedantic(call, setup=setup, teardown=teardown)
     finally:
+        pool.service.close()  # the main thread's connection, too
         pool.engine.dispose()
 
 

@@ -37,6 +37,7 @@ from tracetui.suites.trace.fixtures import (
     seed_project,
     service_of,
     suite_setup,
+    suite_teardown,
 )
 from tracetui.suites.trace.generator import FILTER_STATUS, DataGenerator, expected_filter_count
 
@@ -44,6 +45,7 @@ SUITE = Suite(
     "database",
     "Single-item operations and queries on the reference trace system",
     setup=suite_setup,
+    teardown=suite_teardown,
 )
 
 

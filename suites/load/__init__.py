@@ -45,6 +45,7 @@ from tracetui.engine.core.model import (
     RoundDetail,
     Suite,
 )
+from tracetui.suites.load import cleanup as cleanup_module
 from tracetui.suites.load.process import LoadOptions, LoadSummary, api_server, run_load
 
 PROFILES = ["low", "medium", "high"]
@@ -126,6 +127,7 @@ def ramp_case(ctx: Context, workload: str) -> Pedantic:
 
     def run() -> RoundDetail:
         opts = load_options(ctx.options, ctx.profile.name, workload=workload)
+        cleanup_module.remove(ctx.engine, opts.host, cleanup_module.PREFIX)  # killed runs'
         steps, seconds = RAMP_STEPS.get(ctx.profile.name, RAMP_STEPS["standard"])
         if "users" in (ctx.options or {}):  # --users caps the ramp
             steps = tuple(u for u in steps if u <= opts.users) or (opts.users,)
@@ -166,8 +168,9 @@ def ramp_case(ctx: Context, workload: str) -> Pedantic:
         )
 
     def cleanup() -> None:
+        host = load_options(ctx.options, ctx.profile.name, workload=workload).host
         for summary in summaries:
-            delete_run_projects(ctx.engine, summary.run_id)
+            cleanup_module.remove(ctx.engine, host, cleanup_module.run_prefix(summary.run_id))
 
     return Pedantic(fn=run, teardown=cleanup)
 
@@ -224,6 +227,8 @@ def load_case(ctx: Context, workload: str, profile: str) -> Pedantic:
 
     def run() -> RoundDetail:
         opts = load_options(ctx.options, ctx.profile.name, workload=workload, profile=profile)
+        if not runs:  # what a killed run left (only a killed run leaves any)
+            cleanup_module.remove(ctx.engine, opts.host, cleanup_module.PREFIX)
         summary = run_load(opts, ctx.db_url, on_second)
         runs.append(summary)
         check_outcome(ctx, summary)
@@ -231,14 +236,18 @@ def load_case(ctx: Context, workload: str, profile: str) -> Pedantic:
 
     def cleanup() -> None:
         for summary in runs:
-            if summary.started_server:
-                delete_run_projects(ctx.engine, summary.run_id)
+            host = None if summary.started_server else summary.host
+            cleanup_module.remove(ctx.engine, host, cleanup_module.run_prefix(summary.run_id))
 
     return Pedantic(fn=run, teardown=cleanup)
 
 
 def round_detail(summary: LoadSummary) -> RoundDetail:
     metrics = {"rps": summary.rps, "failure_ratio": summary.failure_ratio}
+    for key in ("client_cpu", "server_cpu"):  # cores; client_cpu near 1: the client was the limit
+        value = getattr(summary, key)
+        if value is not None:
+            metrics[key] = value
     for key in ("p50", "p95", "p99"):
         value = getattr(summary, key)
         if value is not None:
@@ -258,8 +267,7 @@ def round_detail(summary: LoadSummary) -> RoundDetail:
 
 
 def _run_projects(run_id: str) -> sa.Select[Any]:
-    projects = sa.table("projects", sa.column("id"), sa.column("name"))
-    return sa.select(projects.c.id).where(projects.c.name.like(f"load-{run_id}-%"))
+    return cleanup_module.projects_named(cleanup_module.run_prefix(run_id))
 
 
 def count_run_items(engine: sa.Engine, run_id: str) -> int:
@@ -276,18 +284,7 @@ def count_run_items(engine: sa.Engine, run_id: str) -> int:
 
 def delete_run_projects(engine: sa.Engine, run_id: str) -> None:
     """Remove a run's projects with their items and links (leave the database as found)."""
-    projects = sa.table("projects", sa.column("id"), sa.column("name"))
-    items = sa.table("items", sa.column("id"), sa.column("project_id"))
-    links = sa.table("links", sa.column("source_id"), sa.column("target_id"))
-    run_items = sa.select(items.c.id).where(items.c.project_id.in_(_run_projects(run_id)))
-    with engine.begin() as conn:
-        conn.execute(
-            sa.delete(links).where(
-                sa.or_(links.c.source_id.in_(run_items), links.c.target_id.in_(run_items))
-            )
-        )
-        conn.execute(sa.delete(items).where(items.c.project_id.in_(_run_projects(run_id))))
-        conn.execute(sa.delete(projects).where(projects.c.name.like(f"load-{run_id}-%")))
+    cleanup_module.delete_in_database(engine, cleanup_module.run_prefix(run_id))
 
 
 def check_outcome(ctx: Context, summary: LoadSummary) -> None:

@@ -21,6 +21,8 @@ Environment:
 - ``TRACETUI_LOAD_RUN_ID`` — tag for project names ``load-<run id>-<n>``, so
   that the run's data can be counted and removed afterwards (workers take
   their master's).
+- ``TRACETUI_API_TOKEN`` — sent as ``Authorization: Bearer <token>`` on every
+  request (a server bound beyond loopback requires one).
 
 Every user creates its own project on start. Successful ``POST /items`` and
 ``DELETE /items/{id}`` requests are counted by :mod:`tracetui.suites.load.locust_bridge`,
@@ -45,6 +47,9 @@ except ModuleNotFoundError as exc:  # plain `locust -f` from a checkout that is 
     ) from exc
 
 CLIENT_ENV = "TRACETUI_LOAD_CLIENT"
+TOKEN_ENV = "TRACETUI_API_TOKEN"
+_token = os.environ.get(TOKEN_ENV)
+AUTH_HEADERS: dict[str, str] | None = {"Authorization": f"Bearer {_token}"} if _token else None
 CLIENTS: dict[str, type] = {"fast": FastHttpUser, "http": HttpUser}
 
 ITEM_TYPES = ("requirement", "design", "test", "defect", "task")
@@ -79,6 +84,8 @@ class TraceUser(BaseUser):
     ) -> Any:
         """One request, a failure unless the status is ``expected``; JSON or None."""
         kwargs: dict[str, Any] = {"name": name, "catch_response": True}
+        if AUTH_HEADERS is not None:
+            kwargs["headers"] = AUTH_HEADERS
         if payload is not None:
             kwargs["json"] = payload
         with self.client.request(method, url, **kwargs) as response:

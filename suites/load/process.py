@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tracetui.engine.core.events import Event, LoadFinished, LoadSecond, read_events
+from tracetui.suites.load.cpu import CpuWatch
 from tracetui.suites.load.serving import (
     STOP_GRACE_S,
     LoadCancelled,
@@ -152,6 +153,9 @@ class LoadSummary:
     user_classes: tuple[str, ...] = ()
     latencies: tuple[float, ...] = ()
     seconds: tuple[LoadSecond, ...] = field(default=(), repr=False)  # without "recent"
+    #: Cores the Locust process and the started server used (see tracetui.suites.load.cpu).
+    client_cpu: float | None = None
+    server_cpu: float | None = None
 
     @classmethod
     def of(
@@ -163,6 +167,8 @@ class LoadSummary:
         started_server: bool,
         users: int,
         seconds: tuple[LoadSecond, ...] = (),
+        client_cpu: float | None = None,
+        server_cpu: float | None = None,
     ) -> LoadSummary:
         return cls(
             host=host,
@@ -185,6 +191,8 @@ class LoadSummary:
             user_classes=finished.user_classes,
             latencies=finished.latencies,
             seconds=seconds,
+            client_cpu=client_cpu,
+            server_cpu=server_cpu,
         )
 
     @property
@@ -217,6 +225,7 @@ def run_load(
     collects the ids of the processes started, for callers that audit them.
     """
     run_id = run_id or uuid.uuid4().hex[:8]
+    pids = pids if pids is not None else []  # the server's pid, for its CPU
     if options.host is not None:
         check_reachable(options.host)
         return _run_locust(options, options.host, False, on_second, cancel, run_id, pids)
@@ -286,6 +295,7 @@ def _run_locust(
     seconds: list[LoadSecond] = []
     finished: LoadFinished | None = None
     duration_s = options.duration_s
+    watch = CpuWatch(pids[0] if started_server and pids else None)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         try:
             proc = subprocess.Popen(
@@ -335,6 +345,7 @@ def _run_locust(
         finally:
             stop_process(proc)
             reader.join(timeout=STOP_GRACE_S)
+        watch.stop()
         if code != 0 or finished is None:
             message = output_tail(err) or output_tail(out) or "(no output)"
             raise LoadRunError(f"Locust exited with code {code} without a result:\n{message}")
@@ -345,6 +356,8 @@ def _run_locust(
         started_server=started_server,
         users=options.users,
         seconds=tuple(seconds),
+        client_cpu=None if options.master else watch.client_cores,  # a master's users: elsewhere
+        server_cpu=watch.server_cores,
     )
 
 

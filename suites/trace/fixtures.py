@@ -32,6 +32,13 @@ def suite_setup(ctx: Context) -> None:
     ctx.state["service"] = TraceService(ctx.engine)
 
 
+def suite_teardown(ctx: Context) -> None:
+    """The database and bulk suites' teardown: return the service's connections."""
+    service = ctx.state.pop("service", None)
+    if service is not None:
+        service.close()
+
+
 def service_of(ctx: Context) -> TraceService:
     """The suite's service (created on first use when a caller skipped the setup hook)."""
     service = ctx.state.get("service")

@@ -7,311 +7,104 @@ paths here are Core statements built once and reused (insertmanyvalues with
 per chunk for bulk changes), because measured on SQLite the ORM costs 7.8x
 raw sqlite3 for bulk inserts and 45x for reads by primary key.
 
-Thread safety: a :class:`TraceService` holds only its engine and immutable
-statements; every method checks a connection out of the engine's pool and
-returns it before it returns, so one instance may be shared by many threads.
-Every method that writes is one transaction that never reads first (no
-SQLite read-to-write lock upgrade, so the busy timeout always applies).
+Connections: each thread that uses a :class:`TraceService` keeps one pooled
+connection of its own (checked out on first use, returned to the pool when the
+thread ends or :meth:`TraceService.close` runs), in DBAPI autocommit. A
+single-statement operation (every read, ``create_item``, ``update_item``,
+``delete_item``, ``create_link``...) is one statement and no transaction
+round trip: on SQLite no pool checkout and no begin/rollback per call, on
+PostgreSQL one round trip instead of three (``BEGIN``, the statement,
+``COMMIT``). An operation of several statements (bulk work) switches that
+connection to a real transaction for its duration. The statements sent are
+exactly those of a transaction per call (``BEGIN``/``COMMIT`` never pass
+through ``before_cursor_execute`` on either driver), and statements are Core
+constructs built once, so SQLAlchemy's compiled cache serves every call.
+
+Thread safety: a :class:`TraceService` holds its engine, immutable statements
+and a ``threading.local`` of connections, so one instance may be shared by
+many threads. Every method that writes is one statement or one transaction
+that never reads first (no SQLite read-to-write lock upgrade, so the busy
+timeout always applies).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
-from functools import lru_cache
+import threading
+import time
+import weakref
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from tracetui.suites.trace.schema import (
-    ITEM_TYPES,
-    LINK_TYPES,
-    PRIORITIES,
-    STATUSES,
-    TITLE_MAX,
-    items_table,
-    links_table,
-    projects_table,
-    utcnow,
+from tracetui.suites.trace.rules import (
+    MAX_TRACE_DEPTH,
+    TRACE_ROW_BUDGET,
+    TRACE_TIME_BUDGET_S,
+    DuplicateLink,
+    DuplicateProject,
+    InvalidField,
+    TraceError,
+    UnknownItem,
+    UnknownProject,
+    _check_field,
+    _check_fields,
+    _check_link_type,
+    _check_page,
+    _check_title,
+    _chunks,
+    _item_row,
 )
-
-ITEM_FIELDS = ("type", "title", "status", "priority")
-MAX_PAGE = 10_000
-MAX_TRACE_DEPTH = 100
-# IN-lists are chunked below SQLite's historic 999-parameter limit.
-IN_CHUNK = 900
-
-_TYPES = frozenset(ITEM_TYPES)
-_STATUSES = frozenset(STATUSES)
-_LINK_TYPES = frozenset(LINK_TYPES)
-_PRIORITIES = frozenset(PRIORITIES)
-_ITEM_FIELDS = frozenset(ITEM_FIELDS)
-
-
-class TraceError(Exception):
-    """Base of every error the trace service raises on purpose."""
-
-
-class UnknownItem(TraceError, LookupError):
-    """An item id that does not exist."""
-
-
-class UnknownProject(TraceError, LookupError):
-    """A project id that does not exist."""
-
-
-class DuplicateLink(TraceError):
-    """A link (source, target, link type) that already exists."""
-
-
-class DuplicateProject(TraceError):
-    """A project name that is already taken."""
-
-
-class InvalidField(TraceError, ValueError):
-    """A field value outside the vocabulary (status, type, priority, title...)."""
-
-
-# --- validation ---------------------------------------------------------------------------
-
-
-def _check_title(title: object, what: str = "title") -> str:
-    if not isinstance(title, str) or not title.strip():
-        raise InvalidField(f"{what} must be a non-empty string, got {title!r}")
-    if len(title) > TITLE_MAX:
-        raise InvalidField(f"{what} is longer than {TITLE_MAX} characters")
-    return title
-
-
-def _check_field(name: str, value: object) -> object:
-    if name == "type":
-        if value not in _TYPES:
-            raise InvalidField(f"unknown item type {value!r} (one of {', '.join(ITEM_TYPES)})")
-    elif name == "status":
-        if value not in _STATUSES:
-            raise InvalidField(f"unknown status {value!r} (one of {', '.join(STATUSES)})")
-    elif name == "priority":
-        if type(value) is not int or value not in _PRIORITIES:
-            raise InvalidField(f"priority must be an integer 1..5, got {value!r}")
-    elif name == "title":
-        _check_title(value)
-    else:
-        raise InvalidField(f"unknown item field {name!r} (one of {', '.join(ITEM_FIELDS)})")
-    return value
-
-
-def _check_fields(fields: Mapping[str, object]) -> dict[str, object]:
-    return {name: _check_field(name, value) for name, value in fields.items()}
-
-
-def _item_row(project_id: int, row: Mapping[str, Any]) -> dict[str, object]:
-    """One validated insert parameter set (fast path first, precise error second)."""
-    try:
-        values = {
-            "project_id": project_id,
-            "type": row["type"],
-            "title": row["title"],
-            "status": row.get("status", "open"),
-            "priority": row.get("priority", 3),
-        }
-    except KeyError as exc:
-        raise InvalidField(f"item field {exc.args[0]!r} is required") from None
-    title = values["title"]
-    if (
-        values["type"] in _TYPES
-        and values["status"] in _STATUSES
-        and type(values["priority"]) is int
-        and values["priority"] in _PRIORITIES
-        and type(title) is str
-        and 0 < len(title) <= TITLE_MAX
-        and not title.isspace()
-        and row.keys() <= _ITEM_FIELDS
-    ):
-        return values
-    _check_fields(row)
-    raise InvalidField(f"invalid item {dict(row)!r}")  # pragma: no cover - _check_fields raised
-
-
-def _check_link_type(link_type: object) -> None:
-    if link_type not in _LINK_TYPES:
-        raise InvalidField(f"unknown link type {link_type!r} (one of {', '.join(LINK_TYPES)})")
-
-
-def _check_page(limit: int, offset: int) -> None:
-    if type(limit) is not int or not 0 < limit <= MAX_PAGE:
-        raise InvalidField(f"limit must be an integer 1..{MAX_PAGE}, got {limit!r}")
-    if type(offset) is not int or offset < 0:
-        raise InvalidField(f"offset must be a non-negative integer, got {offset!r}")
-
-
-def _chunks(ids: Sequence[int], size: int = IN_CHUNK) -> Iterable[Sequence[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
-
-
-_TIMESTAMP_KEYS = ("created_at", "updated_at")
-
-
-def _dicts(result: sa.CursorResult[Any]) -> list[dict[str, Any]]:
-    """All rows as plain dicts, timestamps as ISO strings (keys looked up once per result)."""
-    keys = list(result.keys())
-    timestamps = [key for key in _TIMESTAMP_KEYS if key in keys]
-    dicts = [dict(zip(keys, row, strict=True)) for row in result.all()]
-    for entry in dicts:
-        for key in timestamps:
-            value = entry[key]
-            if isinstance(value, datetime):
-                entry[key] = value.isoformat()
-    return dicts
-
-
-def _first_dict(result: sa.CursorResult[Any]) -> dict[str, Any] | None:
-    dicts = _dicts(result)
-    return dicts[0] if dicts else None
-
-
-# --- statements built once ----------------------------------------------------------------
-
-_I = items_table.c
-_L = links_table.c
-_P = projects_table.c
-
-_IDS = sa.bindparam("ids", expanding=True)
-
-_INSERT_PROJECT = sa.insert(projects_table)
-_SELECT_PROJECT = sa.select(projects_table).where(_P.id == sa.bindparam("project_id"))
-_PROJECT_EXISTS = sa.select(_P.id).where(_P.id == sa.bindparam("project_id"))
-_DELETE_PROJECT = sa.delete(projects_table).where(_P.id == sa.bindparam("project_id"))
-
-_INSERT_ITEM = sa.insert(items_table)
-_INSERT_ITEMS_RETURNING = sa.insert(items_table).returning(_I.id)
-_INSERT_ITEMS_RETURNING_ORDERED = sa.insert(items_table).returning(
-    _I.id, sort_by_parameter_order=True
-)
-_SELECT_ITEM = sa.select(items_table).where(_I.id == sa.bindparam("item_id"))
-_ITEMS_EXIST = sa.select(_I.id).where(_I.id.in_(_IDS))
-_DELETE_ITEM = sa.delete(items_table).where(_I.id == sa.bindparam("item_id"))
-_DELETE_ITEMS = sa.delete(items_table).where(_I.id.in_(_IDS))
-_SELECT_BY_TITLE = (
-    sa.select(items_table)
-    .where(_I.project_id == sa.bindparam("project_id"), _I.title == sa.bindparam("title"))
-    .order_by(_I.id)
-)
-
-_INSERT_LINK = sa.insert(links_table)
-_DELETE_LINK = sa.delete(links_table).where(_L.id == sa.bindparam("link_id"))
-_PROJECT_ITEM_IDS = sa.select(_I.id).where(_I.project_id == sa.bindparam("project_id"))
-_DELETE_PROJECT_LINKS = sa.delete(links_table).where(
-    sa.or_(_L.source_id.in_(_PROJECT_ITEM_IDS), _L.target_id.in_(_PROJECT_ITEM_IDS))
-)
-
-_LINKED_ITEM_COLUMNS = (
-    _L.id.label("link_id"),
-    _L.link_type,
-    _I.id.label("item_id"),
-    _I.type,
-    _I.title,
-    _I.status,
-)
-_ITEM_LINKS = sa.union_all(
-    sa.select(sa.literal("outgoing").label("direction"), *_LINKED_ITEM_COLUMNS)
-    .join_from(links_table, items_table, _I.id == _L.target_id)
-    .where(_L.source_id == sa.bindparam("item_id")),
-    sa.select(sa.literal("incoming").label("direction"), *_LINKED_ITEM_COLUMNS)
-    .join_from(links_table, items_table, _I.id == _L.source_id)
-    .where(_L.target_id == sa.bindparam("item_id")),
-)
-
-_COUNT_BY_STATUS = (
-    sa.select(_I.status, sa.func.count())
-    .where(_I.project_id == sa.bindparam("project_id"))
-    .group_by(_I.status)
-)
-_COUNT_BY_TYPE_AND_STATUS = (
-    sa.select(_I.type, _I.status, sa.func.count())
-    .where(_I.project_id == sa.bindparam("project_id"))
-    .group_by(_I.type, _I.status)
-)
-
-_OUTGOING_COUNT = (
-    sa.select(sa.func.count()).where(_L.source_id == _I.id).scalar_subquery().label("outgoing")
-)
-_INCOMING_COUNT = (
-    sa.select(sa.func.count()).where(_L.target_id == _I.id).scalar_subquery().label("incoming")
-)
-_ITEMS_WITH_LINK_COUNTS = (
-    sa.select(items_table, _OUTGOING_COUNT, _INCOMING_COUNT)
-    .where(_I.project_id == sa.bindparam("project_id"))
-    .order_by(_I.id)
-    .limit(sa.bindparam("limit"))
-    .offset(sa.bindparam("offset"))
+from tracetui.suites.trace.schema import ITEM_TYPES, STATUSES
+from tracetui.suites.trace.statements import (
+    _COUNT_BY_STATUS,
+    _COUNT_BY_TYPE_AND_STATUS,
+    _DELETE_ITEM,
+    _DELETE_ITEMS,
+    _DELETE_LINK,
+    _DELETE_PROJECT,
+    _DELETE_PROJECT_LINKS,
+    _DOWNSTREAM,
+    _INSERT_ITEM,
+    _INSERT_ITEMS_RETURNING,
+    _INSERT_ITEMS_RETURNING_ORDERED,
+    _INSERT_LINK,
+    _INSERT_PROJECT,
+    _ITEM_EXISTS,
+    _ITEM_LINKS,
+    _ITEM_SHAPE,
+    _ITEMS_EXIST,
+    _ITEMS_WITH_LINK_COUNTS,
+    _PROJECT_EXISTS,
+    _PROJECT_SHAPE,
+    _SELECT_BY_TITLE,
+    _SELECT_ITEM,
+    _SELECT_PROJECT,
+    _SELECT_PROJECTS_LIKE,
+    _TARGETS_OF,
+    _count_statement,
+    _dicts,
+    _first_dict,
+    _list_statement,
+    _update_statement,
 )
 
 
-def _downstream_statement() -> sa.Select[Any]:
-    """Ids reachable from ``:item_id`` by outgoing links, nearest first (a recursive CTE).
+class _ThreadConnection:
+    """One thread's connection; returned to the pool when the thread's locals die."""
 
-    ``UNION`` (not ``UNION ALL``) drops repeated (id, depth) pairs, so cycles
-    and diamonds cost at most one row per item and depth.
-    """
-    start = sa.select(_L.target_id.label("id"), sa.literal(1).label("depth")).where(
-        _L.source_id == sa.bindparam("item_id")
-    )
-    reach = start.cte("reach", recursive=True)
-    step = (
-        sa.select(_L.target_id, (reach.c.depth + 1).label("depth"))
-        .join_from(reach, links_table, _L.source_id == reach.c.id)
-        .where(reach.c.depth < sa.bindparam("max_depth"))
-    )
-    reach = reach.union(step)
-    return (
-        sa.select(reach.c.id)
-        .where(reach.c.id != sa.bindparam("item_id"))
-        .group_by(reach.c.id)
-        .order_by(sa.func.min(reach.c.depth), reach.c.id)
-    )
+    __slots__ = ("__weakref__", "conn")
 
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
 
-_DOWNSTREAM = _downstream_statement()
+    def close(self) -> None:
+        with suppress(Exception):  # a dead server or a disposed pool: nothing to return
+            self.conn.close()
 
-
-@lru_cache(maxsize=64)
-def _filter_clauses(has_status: bool, has_type: bool, priority: str | None) -> tuple[Any, ...]:
-    clauses: list[Any] = [_I.project_id == sa.bindparam("project_id")]
-    if has_status:
-        clauses.append(_I.status == sa.bindparam("status"))
-    if has_type:
-        clauses.append(_I.type == sa.bindparam("type"))
-    if priority == "eq":
-        clauses.append(_I.priority == sa.bindparam("priority"))
-    elif priority == "in":
-        clauses.append(_I.priority.in_(sa.bindparam("priority", expanding=True)))
-    return tuple(clauses)
-
-
-@lru_cache(maxsize=64)
-def _list_statement(has_status: bool, has_type: bool, priority: str | None) -> sa.Select[Any]:
-    return (
-        sa.select(items_table)
-        .where(*_filter_clauses(has_status, has_type, priority))
-        .order_by(_I.id)
-        .limit(sa.bindparam("limit"))
-        .offset(sa.bindparam("offset"))
-    )
-
-
-@lru_cache(maxsize=64)
-def _update_statement(fields: tuple[str, ...], many: bool) -> sa.Update:
-    """``UPDATE items SET <fields> = :v_<field>, updated_at = now WHERE id = :item_id``
-    (or ``id IN :ids``), built once per field set."""
-    where = _I.id.in_(_IDS) if many else _I.id == sa.bindparam("item_id")
-    values: dict[str, Any] = {name: sa.bindparam(f"v_{name}") for name in fields}
-    return sa.update(items_table).where(where).values(**values, updated_at=utcnow())
-
-
-@lru_cache(maxsize=16)
-def _count_statement(has_status: bool, has_type: bool) -> sa.Select[Any]:
-    return sa.select(sa.func.count()).where(*_filter_clauses(has_status, has_type, None))
+    def __del__(self) -> None:
+        self.close()
 
 
 class TraceService:
@@ -319,6 +112,9 @@ class TraceService:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._local = threading.local()
+        self._held: weakref.WeakSet[_ThreadConnection] = weakref.WeakSet()
+        self._held_lock = threading.Lock()
         self._ordered_returning = bool(
             engine.dialect.insert_executemany_returning_sort_by_parameter_order
         )
@@ -326,6 +122,68 @@ class TraceService:
         self._sqlite = engine.dialect.name == "sqlite"
         if self._sqlite:
             self._require_sqlite_foreign_keys()
+
+    # --- connections ----------------------------------------------------------------------
+
+    def _connection(self) -> Connection:
+        """This thread's connection (autocommit), opened on first use."""
+        try:
+            return self._local.held.conn
+        except AttributeError:
+            pass
+        conn = self.engine.connect()
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        held = _ThreadConnection(conn)
+        self._local.held = held
+        with self._held_lock:
+            self._held.add(held)
+        return conn
+
+    def _discard(self) -> None:
+        """Drop this thread's connection (after an error that may have broken it)."""
+        held = self._local.__dict__.pop("held", None)
+        if held is not None:
+            held.close()
+
+    def _execute(self, statement: Any, params: Any) -> sa.CursorResult[Any]:
+        """One statement on this thread's connection, committed by the driver."""
+        conn = self._connection()
+        try:
+            return conn.execute(statement, params)
+        except BaseException:
+            try:
+                conn.rollback()  # ends SQLAlchemy's (empty) autobegun transaction
+            except Exception:
+                self._discard()
+            raise
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """This thread's connection in one real transaction (several statements)."""
+        conn = self._connection()
+        try:
+            conn.rollback()
+            conn.execution_options(isolation_level=conn.default_isolation_level)
+        except Exception:
+            self._discard()
+            raise
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            try:
+                conn.execution_options(isolation_level="AUTOCOMMIT")
+            except Exception:
+                self._discard()
+
+    def close(self) -> None:
+        """Return every thread's connection to the pool (call when no thread uses it)."""
+        with self._held_lock:
+            held = list(self._held)
+            self._held.clear()
+        for entry in held:
+            entry.close()
+        self._local = threading.local()
 
     def _require_sqlite_foreign_keys(self) -> None:
         with self.engine.connect() as conn:
@@ -342,26 +200,24 @@ class TraceService:
         """A new project; raises :class:`DuplicateProject` if the name is taken."""
         _check_title(name, "project name")
         try:
-            with self.engine.begin() as conn:
-                result = conn.execute(_INSERT_PROJECT, {"name": name})
+            result = self._execute(_INSERT_PROJECT, {"name": name})
         except sa.exc.IntegrityError:
             raise DuplicateProject(f"a project named {name!r} exists") from None
         return int(result.inserted_primary_key[0])
 
     def get_project(self, project_id: int) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
-            return _first_dict(conn.execute(_SELECT_PROJECT, {"project_id": project_id}))
+        return _first_dict(
+            self._execute(_SELECT_PROJECT, {"project_id": project_id}), *_PROJECT_SHAPE
+        )
 
     def delete_project(self, project_id: int) -> None:
         """Delete a project with its items and their links (ON DELETE CASCADE)."""
-        with self.engine.begin() as conn:
-            deleted = conn.execute(_DELETE_PROJECT, {"project_id": project_id}).rowcount
+        deleted = self._execute(_DELETE_PROJECT, {"project_id": project_id}).rowcount
         if deleted != 1:
             raise UnknownProject(f"no project {project_id}")
 
     def _project_exists(self, project_id: int) -> bool:
-        with self.engine.connect() as conn:
-            return conn.execute(_PROJECT_EXISTS, {"project_id": project_id}).first() is not None
+        return self._execute(_PROJECT_EXISTS, {"project_id": project_id}).first() is not None
 
     # --- items ----------------------------------------------------------------------------
 
@@ -378,36 +234,29 @@ class TraceService:
             project_id, {"type": type, "title": title, "status": status, "priority": priority}
         )
         try:
-            with self.engine.begin() as conn:
-                result = conn.execute(_INSERT_ITEM, values)
+            result = self._execute(_INSERT_ITEM, values)
         except sa.exc.IntegrityError:
             raise UnknownProject(f"no project {project_id}") from None
         return int(result.inserted_primary_key[0])
 
     def get_item(self, item_id: int) -> dict[str, Any] | None:
         """All columns of one item (datetimes as ISO strings), or None."""
-        with self.engine.connect() as conn:
-            return _first_dict(conn.execute(_SELECT_ITEM, {"item_id": item_id}))
+        return _first_dict(self._execute(_SELECT_ITEM, {"item_id": item_id}), *_ITEM_SHAPE)
 
     def find_items_by_title(self, project_id: int, title: str) -> list[dict[str, Any]]:
         """Items of a project with exactly this title (index ``(project_id, title)``)."""
-        with self.engine.connect() as conn:
-            return _dicts(
-                conn.execute(_SELECT_BY_TITLE, {"project_id": project_id, "title": title})
-            )
+        return _dicts(self._execute(_SELECT_BY_TITLE, {"project_id": project_id, "title": title}))
 
     def update_item(self, item_id: int, **fields: object) -> bool:
         """Change some fields and bump ``updated_at``; False if there is no such item."""
         params = {f"v_{name}": value for name, value in _check_fields(fields).items()}
         params["item_id"] = item_id
         statement = _update_statement(tuple(sorted(fields)), False)
-        with self.engine.begin() as conn:
-            return conn.execute(statement, params).rowcount == 1
+        return self._execute(statement, params).rowcount == 1
 
     def delete_item(self, item_id: int) -> bool:
         """Delete one item and its links; False if there is no such item."""
-        with self.engine.begin() as conn:
-            return conn.execute(_DELETE_ITEM, {"item_id": item_id}).rowcount == 1
+        return self._execute(_DELETE_ITEM, {"item_id": item_id}).rowcount == 1
 
     def bulk_create_items(self, project_id: int, rows: Sequence[Mapping[str, Any]]) -> list[int]:
         """Insert many items in one transaction; their new ids, in the order of ``rows``."""
@@ -415,7 +264,7 @@ class TraceService:
         if not params:
             return []
         try:
-            with self.engine.begin() as conn:
+            with self._transaction() as conn:
                 ids = self._insert_items(conn, params)
         except sa.exc.IntegrityError:
             if not self._project_exists(project_id):
@@ -443,7 +292,7 @@ class TraceService:
         params = {f"v_{name}": value for name, value in _check_fields(fields).items()}
         statement = _update_statement(tuple(sorted(fields)), True)
         ids = list(item_ids)
-        with self.engine.begin() as conn:
+        with self._transaction() as conn:
             return sum(
                 conn.execute(statement, {**params, "ids": chunk}).rowcount for chunk in _chunks(ids)
             )
@@ -451,7 +300,7 @@ class TraceService:
     def bulk_delete_items(self, item_ids: Sequence[int]) -> int:
         """Delete many items and their links; rows deleted."""
         ids = list(item_ids)
-        with self.engine.begin() as conn:
+        with self._transaction() as conn:
             return sum(
                 conn.execute(_DELETE_ITEMS, {"ids": chunk}).rowcount for chunk in _chunks(ids)
             )
@@ -465,8 +314,7 @@ class TraceService:
             raise InvalidField(f"an item cannot link to itself ({source_id})")
         values = {"source_id": source_id, "target_id": target_id, "link_type": link_type}
         try:
-            with self.engine.begin() as conn:
-                result = conn.execute(_INSERT_LINK, values)
+            result = self._execute(_INSERT_LINK, values)
         except sa.exc.IntegrityError:
             self._raise_link_conflict([source_id, target_id])
         return int(result.inserted_primary_key[0])
@@ -482,7 +330,7 @@ class TraceService:
         if not params:
             return 0
         try:
-            with self.engine.begin() as conn:
+            with self._transaction() as conn:
                 conn.execute(_INSERT_LINK, params)
         except sa.exc.IntegrityError:
             ids = {p["source_id"] for p in params} | {p["target_id"] for p in params}
@@ -492,22 +340,19 @@ class TraceService:
     def _raise_link_conflict(self, item_ids: list[int]) -> None:
         """After an IntegrityError on links: name the missing item, else the duplicate."""
         existing: set[int] = set()
-        with self.engine.connect() as conn:
-            for chunk in _chunks(item_ids):
-                existing.update(conn.execute(_ITEMS_EXIST, {"ids": list(chunk)}).scalars())
+        for chunk in _chunks(item_ids):
+            existing.update(self._execute(_ITEMS_EXIST, {"ids": list(chunk)}).scalars())
         missing = [item_id for item_id in item_ids if item_id not in existing]
         if missing:
             raise UnknownItem(f"no item {missing[0]}") from None
         raise DuplicateLink("the link exists already") from None
 
     def delete_link(self, link_id: int) -> bool:
-        with self.engine.begin() as conn:
-            return conn.execute(_DELETE_LINK, {"link_id": link_id}).rowcount == 1
+        return self._execute(_DELETE_LINK, {"link_id": link_id}).rowcount == 1
 
     def delete_project_links(self, project_id: int) -> int:
         """Delete every link that touches an item of the project; links deleted."""
-        with self.engine.begin() as conn:
-            return conn.execute(_DELETE_PROJECT_LINKS, {"project_id": project_id}).rowcount
+        return self._execute(_DELETE_PROJECT_LINKS, {"project_id": project_id}).rowcount
 
     # --- queries --------------------------------------------------------------------------
 
@@ -539,8 +384,7 @@ class TraceService:
             params["priority"] = [_check_field("priority", p) for p in priority]
             priority_mode = "in"
         statement = _list_statement(status is not None, type is not None, priority_mode)
-        with self.engine.connect() as conn:
-            return _dicts(conn.execute(statement, params))
+        return _dicts(self._execute(statement, params))
 
     def count_items(
         self,
@@ -548,26 +392,27 @@ class TraceService:
         *,
         status: str | None = None,
         type: str | None = None,
+        priority: int | None = None,
     ) -> int:
         params: dict[str, Any] = {"project_id": project_id}
         if status is not None:
             params["status"] = _check_field("status", status)
         if type is not None:
             params["type"] = _check_field("type", type)
-        statement = _count_statement(status is not None, type is not None)
-        with self.engine.connect() as conn:
-            return int(conn.execute(statement, params).scalar_one())
+        if priority is not None:
+            params["priority"] = _check_field("priority", priority)
+        statement = _count_statement(status is not None, type is not None, priority is not None)
+        return int(self._execute(statement, params).scalar_one())
 
     def item_with_links(self, item_id: int) -> dict[str, Any] | None:
         """The item and its links, each with the linked item's type, title and status.
 
         Two statements whatever the number of links (no N+1).
         """
-        with self.engine.connect() as conn:
-            item = _first_dict(conn.execute(_SELECT_ITEM, {"item_id": item_id}))
-            if item is None:
-                return None
-            links = conn.execute(_ITEM_LINKS, {"item_id": item_id}).mappings().all()
+        item = _first_dict(self._execute(_SELECT_ITEM, {"item_id": item_id}), *_ITEM_SHAPE)
+        if item is None:
+            return None
+        links = self._execute(_ITEM_LINKS, {"item_id": item_id}).mappings().all()
         item["outgoing"] = []
         item["incoming"] = []
         for link in links:
@@ -581,24 +426,21 @@ class TraceService:
         """A page of items, each with its ``outgoing`` and ``incoming`` link counts."""
         _check_page(limit, offset)
         params = {"project_id": project_id, "limit": limit, "offset": offset}
-        with self.engine.connect() as conn:
-            return _dicts(conn.execute(_ITEMS_WITH_LINK_COUNTS, params))
+        return _dicts(self._execute(_ITEMS_WITH_LINK_COUNTS, params))
 
     def count_by_status(self, project_id: int) -> dict[str, int]:
         """Items per status (every known status, zero included)."""
         counts = dict.fromkeys(STATUSES, 0)
-        with self.engine.connect() as conn:
-            for status, count in conn.execute(_COUNT_BY_STATUS, {"project_id": project_id}):
-                counts[status] = int(count)
+        for status, count in self._execute(_COUNT_BY_STATUS, {"project_id": project_id}):
+            counts[status] = int(count)
         return counts
 
     def count_by_type_and_status(self, project_id: int) -> dict[str, dict[str, int]]:
         """Items per type and status (every known pair, zero included)."""
         counts = {item_type: dict.fromkeys(STATUSES, 0) for item_type in ITEM_TYPES}
-        with self.engine.connect() as conn:
-            rows = conn.execute(_COUNT_BY_TYPE_AND_STATUS, {"project_id": project_id})
-            for item_type, status, count in rows:
-                counts.setdefault(item_type, dict.fromkeys(STATUSES, 0))[status] = int(count)
+        rows = self._execute(_COUNT_BY_TYPE_AND_STATUS, {"project_id": project_id})
+        for item_type, status, count in rows:
+            counts.setdefault(item_type, dict.fromkeys(STATUSES, 0))[status] = int(count)
         return counts
 
     def downstream_trace(self, item_id: int, max_depth: int = 10) -> list[int]:
@@ -609,10 +451,56 @@ class TraceService:
         """
         if type(max_depth) is not int or not 0 < max_depth <= MAX_TRACE_DEPTH:
             raise InvalidField(f"max_depth must be an integer 1..{MAX_TRACE_DEPTH}")
-        with self.engine.connect() as conn:
-            ids = list(
-                conn.execute(_DOWNSTREAM, {"item_id": item_id, "max_depth": max_depth}).scalars()
-            )
-            if not ids and conn.execute(_SELECT_ITEM, {"item_id": item_id}).first() is None:
-                raise UnknownItem(f"no item {item_id}")
+        params = {"item_id": item_id, "max_depth": max_depth}
+        ids = list(self._execute(_DOWNSTREAM, params).scalars())
+        if not ids and self._execute(_SELECT_ITEM, {"item_id": item_id}).first() is None:
+            raise UnknownItem(f"no item {item_id}")
         return ids
+
+    def bounded_downstream_trace(
+        self,
+        item_id: int,
+        max_depth: int = 10,
+        *,
+        max_rows: int = TRACE_ROW_BUDGET,
+        max_seconds: float = TRACE_TIME_BUDGET_S,
+    ) -> tuple[list[int], bool]:
+        """:meth:`downstream_trace` with bounded work: ``(ids, truncated)``.
+
+        A breadth-first walk, one ``SELECT`` per depth (and per 900 ids of its
+        frontier), every item expanded once: the work is the links of the
+        reachable items, not items x depth x fan-out as in the recursive CTE
+        on a dense graph. It stops, ``truncated`` True, once it has read
+        ``max_rows`` link rows or spent ``max_seconds``; the ids found so far
+        are nearest first, then by id, like the full trace.
+        """
+        if type(max_depth) is not int or not 0 < max_depth <= MAX_TRACE_DEPTH:
+            raise InvalidField(f"max_depth must be an integer 1..{MAX_TRACE_DEPTH}")
+        if self._execute(_ITEM_EXISTS, {"item_id": item_id}).first() is None:
+            raise UnknownItem(f"no item {item_id}")
+        deadline = time.monotonic() + max_seconds
+        seen = {item_id}
+        found: list[int] = []
+        frontier = [item_id]
+        rows = 0
+        for _depth in range(max_depth):
+            reached: set[int] = set()
+            for chunk in _chunks(frontier):
+                targets = self._execute(_TARGETS_OF, {"ids": list(chunk)}).scalars().all()
+                rows += len(targets)
+                reached.update(targets)
+                if rows > max_rows or time.monotonic() > deadline:
+                    found.extend(sorted(reached - seen))
+                    return found, True
+            frontier = sorted(reached - seen)
+            if not frontier:
+                break
+            seen.update(frontier)
+            found.extend(frontier)
+        return found, False
+
+    def projects_named(self, prefix: str, limit: int = 1000) -> list[dict[str, Any]]:
+        """Projects whose name starts with ``prefix`` (``id``, ``name``), in id order."""
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params = {"pattern": escaped + "%", "limit": limit}
+        return [dict(row) for row in self._execute(_SELECT_PROJECTS_LIKE, params).mappings()]
