@@ -31,7 +31,8 @@ class BenchmarkResult:
     ``counters`` are deterministic (``sql_per_op``, ``peak_memory_bytes``,
     ``retries``...); ``metrics`` are measured values that are not times of a
     call (``rps``, ``failure_ratio``...); ``evidence`` holds the main SQL
-    statement and its query plan.
+    statement and its query plan; ``windows`` are named series of replicates
+    measured within the run (a load run's per-second ``p95`` and ``rps``).
     """
 
     id: str
@@ -48,6 +49,7 @@ class BenchmarkResult:
     metrics: Mapping[str, float] = field(default_factory=dict)
     description: str = ""
     evidence: Mapping[str, str] = field(default_factory=dict)  # main statement and its plan
+    windows: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.samples:
@@ -121,6 +123,7 @@ class BenchmarkResult:
             "metrics": dict(self.metrics),
             "description": self.description,
             "evidence": dict(self.evidence),
+            **({"windows": {k: list(v) for k, v in self.windows.items()}} if self.windows else {}),
         }
 
     @classmethod
@@ -140,4 +143,7 @@ class BenchmarkResult:
             metrics=dict(data.get("metrics", {})),
             description=data.get("description", ""),
             evidence=dict(data.get("evidence", {})),
+            windows={
+                str(k): tuple(float(x) for x in v) for k, v in data.get("windows", {}).items()
+            },
         )
