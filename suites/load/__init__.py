@@ -8,7 +8,9 @@ steps users up and reports the saturation point). Each is one pedantic round tha
 :class:`~tracetui.suites.load.process.LoadOptions`), streams each
 :class:`~tracetui.engine.core.events.LoadSecond` through ``ctx.reporter``
 (it reaches the front ends as ``Progress.load``) and returns exact latencies, RPS and
-failure counts. The Locust users themselves are in ``locustfile.py`` (loaded
+failure counts, with the steady seconds' p95 and RPS as ``windows`` (the
+replicates :mod:`tracetui.engine.judging.load_verdicts` tests). The Locust
+users themselves are in ``locustfile.py`` (loaded
 only by Locust: importing this package never imports ``locust``/``gevent``).
 
 Run options (``ctx.options``): ``users`` (default 10), ``spawn_rate``
