@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from tracetui.suites.load.process import LoadRunError, api_server
 
 FAULTS = Path(__file__).resolve().parents[1] / "fixtures" / "api_faults"
 BENCH = "load.crud[medium]"
@@ -84,3 +87,11 @@ def test_the_api_killed_mid_run_is_a_failed_benchmark_exit_3(tmp_path: Path) -> 
     assert killed.returncode == 3, killed.stdout + killed.stderr
     assert "was killed by SIGKILL during the load run" in killed.stderr
     assert "FAILED" in killed.stdout
+
+
+def test_a_server_that_died_under_the_caller_is_an_error(tmp_path: Path) -> None:
+    pids: list[int] = []
+    dying = api_server(f"sqlite:///{tmp_path / 'trace.db'}", pids=pids)
+    with pytest.raises(LoadRunError, match="was killed by SIGKILL during the load run"), dying:
+        os.kill(pids[0], signal.SIGKILL)
+        time.sleep(0.5)  # the signal is delivered; the server's parent reaps it
