@@ -25,7 +25,6 @@ from typing import Any
 
 import tomli_w
 from tracetui.engine.core.results import BenchmarkResult
-from tracetui.engine.judging import load_verdicts
 from tracetui.engine.judging.stats import run_spread
 from tracetui.engine.judging.verdicts import Reference, Thresholds
 
@@ -140,9 +139,11 @@ class BaselineEntry:
         }
         values = {k: v for k, v in pooled.summary().items() if math.isfinite(v)}
         if len(runs) >= MIN_RUNS_FOR_SPREAD:
+            from tracetui.engine.judging.load_verdicts import typical
+
             # Of what the benchmark is judged on: a load run's typical p95, else its median.
             values["run_spread"] = run_spread(
-                [load_verdicts.typical(r) if r.kind == "load" else r.median for r in runs]
+                [typical(r) if r.kind == "load" else r.median for r in runs]
             )
         return cls(
             benchmark_id=result.id,
@@ -157,31 +158,6 @@ class BaselineEntry:
             evidence=dict(result.evidence),
             windows=windows,
         )
-
-
-def _pooled(per_run: Sequence[Sequence[float]], *, rng: random.Random) -> tuple[float, ...]:
-    """Every run's windows, at most RESERVOIR_SIZE in all with every run represented."""
-    if sum(len(run) for run in per_run) <= RESERVOIR_SIZE:
-        return tuple(x for run in per_run for x in run)
-    share = max(1, RESERVOIR_SIZE // len(per_run))
-    return tuple(x for run in per_run for x in rng.sample(list(run), min(share, len(run))))[
-        :RESERVOIR_SIZE
-    ]
-
-
-def _windows(raw: Any) -> dict[str, tuple[float, ...]]:
-    """A baseline's window series: a table of lists of positive finite numbers."""
-    if not isinstance(raw, Mapping):
-        raise ValueError("'windows' must be a table of lists")
-    out: dict[str, tuple[float, ...]] = {}
-    for name, series in raw.items():
-        if not isinstance(series, list):
-            raise ValueError(f"windows.{name} must be a list of numbers")
-        values = tuple(float(x) for x in series)
-        if not all(math.isfinite(x) and x > 0 for x in values):
-            raise ValueError(f"windows.{name} must hold positive finite numbers")
-        out[str(name)] = values
-    return out
 
 
 PROVENANCE_KEYS = ("commit", "machine", "python", "sqlalchemy")
@@ -373,3 +349,28 @@ class BaselineStore:
 
     def all_files(self) -> list[Path]:
         return sorted(p for p in self.root.glob("*.*.toml"))
+
+
+def _pooled(per_run: Sequence[Sequence[float]], *, rng: random.Random) -> tuple[float, ...]:
+    """Every run's windows, at most RESERVOIR_SIZE in all with every run represented."""
+    if sum(len(run) for run in per_run) <= RESERVOIR_SIZE:
+        return tuple(x for run in per_run for x in run)
+    share = max(1, RESERVOIR_SIZE // len(per_run))
+    return tuple(x for run in per_run for x in rng.sample(list(run), min(share, len(run))))[
+        :RESERVOIR_SIZE
+    ]
+
+
+def _windows(raw: Any) -> dict[str, tuple[float, ...]]:
+    """A baseline's window series: a table of lists of positive finite numbers."""
+    if not isinstance(raw, Mapping):
+        raise ValueError("'windows' must be a table of lists")
+    out: dict[str, tuple[float, ...]] = {}
+    for name, series in raw.items():
+        if not isinstance(series, list):
+            raise ValueError(f"windows.{name} must be a list of numbers")
+        values = tuple(float(x) for x in series)
+        if not all(math.isfinite(x) and x > 0 for x in values):
+            raise ValueError(f"windows.{name} must hold positive finite numbers")
+        out[str(name)] = values
+    return out
