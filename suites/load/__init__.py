@@ -238,7 +238,8 @@ def steady_seconds(summary: LoadSummary) -> list[LoadSecond]:
     ends while users are still being spawned; the last window ends when
     Locust stops its users (it reports none), and counts when it is whole.
     A second in which nothing answered has no p95 and is left out. Locust
-    ends a ``-t 5s`` run about 4 s after its users start: four windows.
+    ends a ``-t 5s`` run 3.5–4 s after its users start (measured): three or
+    four windows.
     """
     steady, previous_t = [], 0.0
     last = len(summary.seconds) - 1
