@@ -64,13 +64,16 @@ class RoundDetail:
     ``latencies`` are per-operation seconds measured inside the round (the
     concurrent and load suites); ``counters`` are summed over rounds
     (retries, failures); ``metrics`` are round values averaged over rounds
-    (requests per second...).
+    (requests per second...); ``windows`` are named series of replicates
+    measured inside the round (a load run's steady seconds: ``p95``,
+    ``rps``), concatenated over rounds.
     """
 
     ops: int | None = None
     latencies: Sequence[float] = ()
     counters: Mapping[str, float] = field(default_factory=dict)
     metrics: Mapping[str, float] = field(default_factory=dict)
+    windows: Mapping[str, Sequence[float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ class BenchmarkResult:
     ``counters`` are deterministic (``sql_per_op``, ``peak_memory_bytes``,
     ``retries``...); ``metrics`` are measured values that are not times of a
     call (``rps``, ``failure_ratio``...); ``evidence`` holds the main SQL
-    statement and its query plan.
+    statement and its query plan; ``windows`` are named series of replicates
+    measured within the run (a load run's per-second ``p95`` and ``rps``).
     """
 
     id: str
@@ -48,6 +49,7 @@ class BenchmarkResult:
     #: What pytest-benchmark wrote for this test (``name``, ``fullname``, ``params``, ``param``,
     #: ``extra_info``, ``options`` and ``stats`` without ``data``), when it came from pytest.
     pytest: Mapping[str, Any] = field(default_factory=dict)
+    windows: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.samples:
@@ -122,6 +124,7 @@ class BenchmarkResult:
             "description": self.description,
             "evidence": dict(self.evidence),
             **({"pytest": dict(self.pytest)} if self.pytest else {}),
+            **({"windows": {k: list(v) for k, v in self.windows.items()}} if self.windows else {}),
         }
 
     @classmethod
@@ -142,6 +145,9 @@ class BenchmarkResult:
             description=data.get("description", ""),
             evidence=dict(data.get("evidence", {})),
             pytest=dict(data.get("pytest") or {}),
+            windows={
+                str(k): tuple(float(x) for x in v) for k, v in data.get("windows", {}).items()
+            },
         )
 
 

@@ -62,6 +62,7 @@ class BaselineEntry:
     counters: Mapping[str, float] = field(default_factory=dict)
     provenance: Mapping[str, Any] = field(default_factory=dict)
     evidence: Mapping[str, str] = field(default_factory=dict)
+    windows: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
 
     @property
     def reference(self) -> Reference:
@@ -71,6 +72,7 @@ class BaselineEntry:
             counters=self.counters,
             plan=self.evidence.get("plan"),
             method=self.evidence.get("method", "sequential"),
+            windows=self.windows,
         )
 
     def to_toml(self) -> dict[str, Any]:
@@ -84,6 +86,11 @@ class BaselineEntry:
             "counters": dict(sorted(self.counters.items())),
             "provenance": dict(sorted(self.provenance.items())),
             "evidence": dict(sorted(self.evidence.items())),
+            **(
+                {"windows": {k: list(v) for k, v in sorted(self.windows.items())}}
+                if self.windows
+                else {}
+            ),
         }
 
     @classmethod
@@ -102,6 +109,7 @@ class BaselineEntry:
             counters={str(k): float(v) for k, v in data.get("counters", {}).items()},
             provenance=dict(data.get("provenance", {})),
             evidence={str(k): str(v) for k, v in data.get("evidence", {}).items()},
+            windows=_windows(data.get("windows", {})),
         )
 
     @classmethod
@@ -118,7 +126,8 @@ class BaselineEntry:
         Pooling several runs puts the run-to-run noise (another process, another
         memory layout, another moment of the machine) into the reservoir and
         records its size as ``values.run_spread`` (robust sigma of the run
-        medians, relative), which verdicts use as a noise floor.
+        medians, relative; of a load run's typical p95), which verdicts use as
+        a noise floor. A load run's per-second ``windows`` are pooled likewise.
         """
         runs = [result, *earlier]
         pooled = replace(
@@ -133,9 +142,18 @@ class BaselineEntry:
             share = max(1, RESERVOIR_SIZE // len(per_run))  # every run is represented
             samples = [s for run in per_run for s in rng.sample(run, min(share, len(run)))]
             samples = sorted(samples[:RESERVOIR_SIZE])
+        windows = {
+            name: _pooled([r.windows.get(name, ()) for r in runs], rng=random.Random(seed))
+            for name in sorted({name for r in runs for name in r.windows})
+        }
         values = {k: v for k, v in pooled.summary().items() if math.isfinite(v)}
         if len(runs) >= MIN_RUNS_FOR_SPREAD:
-            values["run_spread"] = run_spread([r.median for r in runs])
+            from tracetui.engine.judging.load_verdicts import typical
+
+            # Of what the benchmark is judged on: a load run's typical p95, else its median.
+            values["run_spread"] = run_spread(
+                [typical(r) if r.kind == "load" else r.median for r in runs]
+            )
         return cls(
             benchmark_id=result.id,
             kind=result.kind,
@@ -147,6 +165,7 @@ class BaselineEntry:
             counters=dict(result.counters),
             provenance=dict(provenance),
             evidence=dict(result.evidence),
+            windows=windows,
         )
 
 
@@ -412,3 +431,28 @@ class BaselineStore:
             and NAME_RE.fullmatch(parts[0])
             and NAME_RE.fullmatch(parts[1])
         )
+
+
+def _pooled(per_run: Sequence[Sequence[float]], *, rng: random.Random) -> tuple[float, ...]:
+    """Every run's windows, at most RESERVOIR_SIZE in all with every run represented."""
+    if sum(len(run) for run in per_run) <= RESERVOIR_SIZE:
+        return tuple(x for run in per_run for x in run)
+    share = max(1, RESERVOIR_SIZE // len(per_run))
+    return tuple(x for run in per_run for x in rng.sample(list(run), min(share, len(run))))[
+        :RESERVOIR_SIZE
+    ]
+
+
+def _windows(raw: Any) -> dict[str, tuple[float, ...]]:
+    """A baseline's window series: a table of lists of positive finite numbers."""
+    if not isinstance(raw, Mapping):
+        raise ValueError("'windows' must be a table of lists")
+    out: dict[str, tuple[float, ...]] = {}
+    for name, series in raw.items():
+        if not isinstance(series, list):
+            raise ValueError(f"windows.{name} must be a list of numbers")
+        values = tuple(float(x) for x in series)
+        if not all(math.isfinite(x) and x > 0 for x in values):
+            raise ValueError(f"windows.{name} must hold positive finite numbers")
+        out[str(name)] = values
+    return out

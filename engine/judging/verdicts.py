@@ -71,6 +71,7 @@ class Thresholds:
     improvement: float = 0.10
     noise_sigmas: float = 2.8
     min_effect: float = 0.05
+    max_failure_ratio: float = 0.01
 
     def merged(self, overrides: Mapping[str, Any]) -> Thresholds:
         allowed = {
@@ -81,6 +82,7 @@ class Thresholds:
             "improvement",
             "noise_sigmas",
             "min_effect",
+            "max_failure_ratio",
         }
         unknown = set(overrides) - allowed
         if unknown:
@@ -100,6 +102,7 @@ class Reference:
     counters: Mapping[str, float] = field(default_factory=dict)
     plan: str | None = None
     method: str = "sequential"  # how the samples were taken (interleaved rounds or not)
+    windows: Mapping[str, Sequence[float]] = field(default_factory=dict)  # load: per second
 
     def reference_samples(self, metric: str) -> list[float]:
         """The reservoir, scaled so that its median is the recorded metric value.
@@ -257,6 +260,12 @@ class RegressionCheck:
             budget=budget_value,
             budget_broken=broken,
         )
+        if result.kind == "load":  # failures first, then p95 and RPS on per-second windows
+            from tracetui.engine.judging.load_verdicts import judge_load
+
+            judged = judge_load(result, reference, self.thresholds, base)
+            if judged is not None:
+                return judged
         if reference is None or metric not in reference.values:
             return base
         baseline = float(reference.values[metric])

@@ -148,6 +148,7 @@ class _Run:
         self.latencies: list[float] = []
         self.counter_sums: dict[str, float] = {}
         self.metric_sums: dict[str, float] = {}
+        self.windows: dict[str, list[float]] = {}
         self.ops_total = 0
         self.spent = 0.0
         self.round_started = timer()
@@ -202,6 +203,8 @@ class _Run:
             self.counter_sums[k] = self.counter_sums.get(k, 0.0) + float(v)
         for k, v in detail.metrics.items():
             self.metric_sums[k] = self.metric_sums.get(k, 0.0) + float(v)
+        for k, series in detail.windows.items():
+            self.windows.setdefault(k, []).extend(float(x) for x in series)
 
     def _progress(self, measured: Round, spent: float) -> Progress:
         ops = measured.ops(self.bench.items_per_op)
@@ -244,6 +247,7 @@ class _Run:
             latencies=latencies,
             metrics=metrics,
             evidence=dict(self.probe.evidence),
+            windows=self.windows,
         )
 
 
@@ -345,6 +349,7 @@ def _result(
     latencies: list[float] | None = None,
     metrics: dict[str, float] | None = None,
     evidence: dict[str, str] | None = None,
+    windows: Mapping[str, Sequence[float]] | None = None,
 ) -> BenchmarkResult:
     return BenchmarkResult(
         id=bench.id,
@@ -361,4 +366,5 @@ def _result(
         metrics=metrics or {},
         description=bench.description,
         evidence=evidence or {},
+        windows={k: tuple(v) for k, v in (windows or {}).items()},
     )

@@ -8,7 +8,9 @@ steps users up and reports the saturation point). Each is one pedantic round tha
 :class:`~tracetui.suites.load.process.LoadOptions`), streams each
 :class:`~tracetui.engine.core.events.LoadSecond` through ``ctx.reporter``
 (it reaches the front ends as ``Progress.load``) and returns exact latencies, RPS and
-failure counts. The Locust users themselves are in ``locustfile.py`` (loaded
+failure counts, with the steady seconds' p95 and RPS as ``windows`` (the
+replicates :mod:`tracetui.engine.judging.load_verdicts` tests). The Locust
+users themselves are in ``locustfile.py`` (loaded
 only by Locust: importing this package never imports ``locust``/``gevent``).
 
 Run options (``ctx.options``): ``users`` (default 10), ``spawn_rate``
@@ -51,6 +53,7 @@ from tracetui.suites.load.process import LoadOptions, LoadSummary, api_server, r
 PROFILES = ["low", "medium", "high"]
 DEFAULT_USERS = 10
 DEFAULT_DURATION_S = {"smoke": 5.0, "standard": 10.0, "thorough": 30.0}
+MIN_WINDOW_S = 0.9  # a shorter window (Locust stopping early) is not a replicate
 
 
 def _require_load_stack(_ctx: Context) -> None:
@@ -242,7 +245,29 @@ def load_case(ctx: Context, workload: str, profile: str) -> Pedantic:
     return Pedantic(fn=run, teardown=cleanup)
 
 
+def steady_seconds(summary: LoadSummary) -> list[LoadSecond]:
+    """The seconds a run is judged on: whole windows with every user running.
+
+    A window shorter than ``MIN_WINDOW_S`` is left out, and so is one that
+    ends while users are still being spawned; the last window ends when
+    Locust stops its users (it reports none), and counts when it is whole.
+    A second in which nothing answered has no p95 and is left out. Locust
+    ends a ``-t 5s`` run 3.5–4 s after its users start (measured): three or
+    four windows.
+    """
+    steady, previous_t = [], 0.0
+    last = len(summary.seconds) - 1
+    for index, second in enumerate(summary.seconds):
+        span, previous_t = second.t - previous_t, second.t
+        if span < MIN_WINDOW_S or (second.users < summary.users and index != last):
+            continue
+        if second.p95 is not None and second.p95 > 0 and second.rps > 0:
+            steady.append(second)
+    return steady
+
+
 def round_detail(summary: LoadSummary) -> RoundDetail:
+    steady = steady_seconds(summary)
     metrics = {"rps": summary.rps, "failure_ratio": summary.failure_ratio}
     for key in ("client_cpu", "server_cpu"):  # cores; client_cpu near 1: the client was the limit
         value = getattr(summary, key)
@@ -263,6 +288,13 @@ def round_detail(summary: LoadSummary) -> RoundDetail:
             "deletes_ok": summary.deletes_ok,
         },
         metrics=metrics,
+        # Per-second replicates: verdicts test p95 and RPS on these (judging.load_verdicts).
+        windows={
+            "p95": [s.p95 for s in steady if s.p95 is not None],
+            "rps": [s.rps for s in steady],
+        }
+        if steady
+        else {},
     )
 
 

@@ -101,6 +101,8 @@ def api_server(
     """Serve ``tracetui.suites.api:create_app`` for ``db_url`` on a free loopback port.
 
     Yields the base URL once ``GET /health`` answers; always stops the server.
+    A server that is gone when the caller is done (killed, crashed) raises
+    :class:`LoadRunError`: a load run against a dead server measured nothing.
     """
     port = free_port()
     host = f"http://127.0.0.1:{port}"
@@ -134,8 +136,20 @@ def api_server(
         try:
             _wait_healthy(proc, host, timeout_s, log)
             yield host
+            if proc.poll() is not None:  # it died under load: nothing measured is the API's
+                raise LoadRunError(
+                    f"the API server at {host} {_exit_reason(proc.returncode)} during the "
+                    f"load run:\n{output_tail(log) or '(no output)'}"
+                )
         finally:
             stop_process(proc)
+
+
+def _exit_reason(code: int) -> str:
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"was killed by {signal.Signals(-code).name}"
+    return f"exited ({code})"
 
 
 def _wait_healthy(proc: subprocess.Popen[Any], host: str, timeout_s: float, log: IO[bytes]) -> None:
