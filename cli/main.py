@@ -263,6 +263,13 @@ LOAD_DURATION_RANGE = (1.0, 3600.0)
     help="Measure this machine's noise for 0.3 s first and say what it can detect.",
 )
 @click.option(
+    "--against",
+    "against_rev",
+    default=None,
+    metavar="REV",
+    help="Measure git revision REV beside the working tree (paired A/B) and judge the ratio.",
+)
+@click.option(
     "--pytest",
     "pytest_paths",
     multiple=True,
@@ -292,6 +299,7 @@ def run_command(
     interleave: bool,
     profile_regressions: bool,
     noise_check: bool,
+    against_rev: str | None,
     pytest_paths: tuple[str, ...],
 ) -> None:
     """Run suites or benchmarks headless, judge them against baselines, exit by verdict.
@@ -317,6 +325,8 @@ def run_command(
         fail("--master-bind-host and --master-port go with --master")
     fail_level = Level[fail_on.upper()]
     store = resolve_baselines(baselines_dir)
+    if pytest_paths and against_rev is not None:
+        fail("--against with --pytest is not supported yet")
     if pytest_paths:
         code = _run_pytest(
             pytest_paths,
@@ -349,6 +359,15 @@ def run_command(
         references, policy = load_references(store, suites, backend)
     except BaselineError as exc:
         fail(str(exc))
+    if against_rev is not None:  # paired A/B against a git revision: tracetui.cli.against
+        from tracetui.cli.against import run_against
+
+        code = run_against(
+            against_rev, ids, profile=profile, db_url=db_url, options=options, policy=policy,
+            history=open_history(history_path), fail_level=fail_level,
+            paths=(json_path, junit_path, markdown_path),
+        )  # fmt: skip
+        raise SystemExit(int(code))
     plan = Plan(benchmark_ids=tuple(ids), profile=profile, db_url=db_url, options=options)
     if noise_check:
         from tracetui.engine.measuring.doctor import measure

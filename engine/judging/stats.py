@@ -9,6 +9,7 @@ import random
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 def percentile(data: Sequence[float], q: float) -> float:
@@ -93,14 +94,26 @@ def run_spread(medians: Sequence[float]) -> float:
     return 1.4826 * statistics.median(abs(m - center) for m in medians) / center
 
 
+@lru_cache(maxsize=512)
+def median_ci_ranks(n: int, confidence: float = 0.95) -> tuple[int, int]:
+    """0-based order-statistic indices of the median's distribution-free interval.
+
+    Exactly scipy's ``quantile_test(x, p=0.5).confidence_interval(confidence)``
+    (binomial ranks). Below 6 samples no pair of order statistics reaches 95 %
+    (scipy answers nan): the extremes are returned, the widest interval there is.
+    """
+    from scipy.stats import binom
+
+    tail = (1 - confidence) / 2
+    lo = int(binom.ppf(tail, n, 0.5)) - 1
+    hi = int(binom.isf(tail, n, 0.5))
+    return max(0, lo), min(n - 1, hi)
+
+
 def median_ci(data: Sequence[float], confidence: float = 0.95) -> tuple[float, float]:
-    """Distribution-free interval for the median (order statistics, normal approx)."""
+    """Distribution-free interval for the median (order statistics, binomial ranks)."""
     ordered = sorted(data)
-    n = len(ordered)
-    if n < 3:
-        return float(ordered[0]), float(ordered[-1])
-    z = statistics.NormalDist().inv_cdf(0.5 + confidence / 2)
-    half = z * math.sqrt(n) / 2
-    lo = max(0, math.floor(n / 2 - half))
-    hi = min(n - 1, math.ceil(n / 2 + half) - 1)
+    if not ordered:
+        raise ValueError("median interval of no data")
+    lo, hi = median_ci_ranks(len(ordered), confidence)
     return float(ordered[lo]), float(ordered[hi])

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -153,11 +154,7 @@ class Verdict:
 
     @property
     def plan_changed(self) -> bool:
-        return (
-            self.plan_baseline is not None
-            and self.plan_current is not None
-            and self.plan_baseline != self.plan_current
-        )
+        return plans_differ(self.plan_baseline, self.plan_current)
 
     def fails(self, fail_on: Level = Level.CRITICAL) -> bool:
         """Whether this verdict fails a CI gate set at ``fail_on``."""
@@ -271,16 +268,7 @@ class RegressionCheck:
             level = Level.INCONCLUSIVE
         sql_baseline = reference.counters.get("sql_statements")
         plan_current = result.evidence.get("plan")
-        exact_regression = (
-            sql_baseline is not None and sql_current is not None and sql_current > sql_baseline
-        ) or (
-            reference.plan is not None
-            and plan_current is not None
-            and reference.plan != plan_current
-        )
-        if exact_regression and SEVERITY.get(level, 0) < SEVERITY[Level.WARNING]:
-            # An added statement or a changed plan is a regression with no noise at all.
-            level = Level.WARNING
+        level = exact_level(level, sql_baseline, sql_current, reference.plan, plan_current)
         return replace(
             base,
             level=level,
@@ -314,18 +302,89 @@ class RegressionCheck:
             low = high = None
             p_worse = p_better = 0.0
         floor = t.noise_sigmas * reference.values.get("run_spread", 0.0)
-        # Evidence: the rank test, and an interval of the change that excludes every
-        # change too small to matter (not merely zero).
-        slower_evident = p_worse < t.alpha and (low is None or low > t.min_effect)
-        faster_evident = p_better < t.alpha and (high is None or high < -t.min_effect)
-        if change > t.warning:
-            if not slower_evident or change <= floor:
-                return Level.INCONCLUSIVE, p_worse, low, high
-            level = Level.CRITICAL if change > t.critical else Level.WARNING
-            return level, p_worse, low, high
-        if change < -t.improvement and faster_evident and -change > floor:
-            return Level.IMPROVED, p_better, low, high
-        return Level.INFO, min(p_worse, p_better) if ref_samples else None, low, high
+        level, p_value = level_for(change, low, high, p_worse, p_better, t, floor=floor)
+        if level == Level.INFO and not ref_samples:
+            p_value = None
+        return level, p_value, low, high
+
+
+def level_for(
+    change: float,
+    low: float | None,
+    high: float | None,
+    p_worse: float,
+    p_better: float,
+    t: Thresholds,
+    *,
+    floor: float = 0.0,
+) -> tuple[Level, float]:
+    """The level of a change (positive = worse) given its interval and p-values.
+
+    A slowdown beyond ``warning`` counts only with evidence: the test's p-value
+    below ``alpha`` and an interval of the change that excludes every change too
+    small to matter (``min_effect``), not merely zero; and beyond ``floor`` (a
+    noise floor from run-to-run spread). Otherwise it is INCONCLUSIVE.
+    """
+    slower_evident = p_worse < t.alpha and (low is None or low > t.min_effect)
+    faster_evident = p_better < t.alpha and (high is None or high < -t.min_effect)
+    if change > t.warning:
+        if not slower_evident or change <= floor:
+            return Level.INCONCLUSIVE, p_worse
+        return (Level.CRITICAL if change > t.critical else Level.WARNING), p_worse
+    if change < -t.improvement and faster_evident and -change > floor:
+        return Level.IMPROVED, p_better
+    return Level.INFO, min(p_worse, p_better)
+
+
+#: An added statement per call is at least this many more statements per operation.
+#: (Concurrent rounds count statements per operation; a retry adds a fraction.)
+WHOLE_STATEMENT = 0.5
+
+_PLAN_LITERAL = re.compile(r"'(?:[^']|'')*'|\b\d+(?:\.\d+)?\b")
+
+
+def normalize_plan(plan: str) -> str:
+    """A plan with its literals and parameters replaced by ``?``.
+
+    PostgreSQL prints the values a statement ran with (``id = ANY
+    ('{56901,…}'::integer[])``, ``project_id = 12``); SQLite prints ``?``.
+    Only the shape of the plan is evidence.
+    """
+    return _PLAN_LITERAL.sub("?", plan)
+
+
+def plans_differ(baseline: str | None, current: str | None) -> bool:
+    return (
+        baseline is not None
+        and current is not None
+        and normalize_plan(baseline) != normalize_plan(current)
+    )
+
+
+def exact_level(
+    level: Level,
+    sql_baseline: float | None,
+    sql_current: float | None,
+    plan_baseline: str | None,
+    plan_current: str | None,
+) -> Level:
+    """Raise ``level`` for evidence without noise.
+
+    One more SQL statement per operation (an N+1) is CRITICAL: it fails the
+    default gate, since no noise needs guarding against. A smaller rise
+    (retries in a concurrent round) or a changed plan is at least a WARNING.
+    """
+    if sql_baseline is not None and sql_current is not None:
+        if sql_current >= sql_baseline + WHOLE_STATEMENT:
+            return Level.CRITICAL
+        if sql_current > sql_baseline and SEVERITY.get(level, 0) < SEVERITY[Level.WARNING]:
+            level = Level.WARNING
+    if (
+        plans_differ(plan_baseline, plan_current)
+        and SEVERITY.get(level, 0) < SEVERITY[Level.WARNING]
+    ):
+        level = Level.WARNING
+    return level
 
 
 def failed(benchmark_id: str, error: str) -> Verdict:
