@@ -9,6 +9,7 @@ import random
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 
 
@@ -98,16 +99,32 @@ def run_spread(medians: Sequence[float]) -> float:
 def median_ci_ranks(n: int, confidence: float = 0.95) -> tuple[int, int]:
     """0-based order-statistic indices of the median's distribution-free interval.
 
-    Exactly scipy's ``quantile_test(x, p=0.5).confidence_interval(confidence)``
-    (binomial ranks). Below 6 samples no pair of order statistics reaches 95 %
-    (scipy answers nan): the extremes are returned, the widest interval there is.
+    Exactly scipy's ``quantile_test(x, p=0.5).confidence_interval(confidence)``:
+    binomial ranks, low = ppf(tail) − 1 and high = isf(tail) of Binomial(n, ½),
+    computed here in exact integer arithmetic (importing scipy.stats costs a
+    worker most of a second). Below 6 samples no pair of order statistics
+    reaches 95 % (scipy answers nan): the extremes are returned, the widest
+    interval there is.
     """
-    from scipy.stats import binom
-
-    tail = (1 - confidence) / 2
-    lo = int(binom.ppf(tail, n, 0.5)) - 1
-    hi = int(binom.isf(tail, n, 0.5))
-    return max(0, lo), min(n - 1, hi)
+    if n < 1:
+        raise ValueError("median interval of no data")
+    tail = Fraction((1 - confidence) / 2).limit_denominator(10**9)
+    total = 2**n
+    cdf = 0
+    ppf = n
+    for k in range(n + 1):  # ppf: the smallest k with P(X <= k) >= tail
+        cdf += math.comb(n, k)
+        if Fraction(cdf, total) >= tail:
+            ppf = k
+            break
+    isf = n  # isf: the smallest k with P(X > k) <= tail; by symmetry n − ppf
+    sf = total
+    for k in range(n + 1):
+        sf -= math.comb(n, k)
+        if Fraction(sf, total) <= tail:
+            isf = k
+            break
+    return max(0, ppf - 1), min(n - 1, isf)
 
 
 def median_ci(data: Sequence[float], confidence: float = 0.95) -> tuple[float, float]:

@@ -99,15 +99,18 @@ class SideWorker:
             raise SideError(f"{self.side.name} worker exited with code {code}")
         return json.loads(line)
 
+    def end_input(self) -> None:
+        with contextlib.suppress(OSError):
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+
     def ask(self, message: dict[str, Any]) -> dict[str, Any]:
         self.send(message)
         return self.recv()
 
     def close(self) -> None:
         """End of input: the worker tears down; killed if it does not within a grace period."""
-        with contextlib.suppress(OSError):
-            if self.process.stdin is not None:
-                self.process.stdin.close()
+        self.end_input()
         try:
             self.process.wait(timeout=CLOSE_GRACE_SECONDS)
         except subprocess.TimeoutExpired:
@@ -253,6 +256,8 @@ def run_paired(
                 measure_pair(bid, workers, k % 2, profile, budget, item)
                 say(_progress_line(k, k_pairs, index, len(ids), item))
         finally:
+            for worker in workers:
+                worker.end_input()  # both tear down at once
             for worker in workers:
                 worker.close()
     return out, environment
