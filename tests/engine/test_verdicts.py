@@ -85,8 +85,9 @@ def test_a_fraction_more_sql_per_op_is_a_warning() -> None:
 def test_plans_compare_with_literals_normalized() -> None:
     from tracetui.engine.judging.verdicts import normalize_plan, plans_differ
 
-    a = "Index Scan using items_pkey on items\n  Index Cond: (id = ANY ('{56901,56902}'::integer[]))"
-    b = "Index Scan using items_pkey on items\n  Index Cond: (id = ANY ('{152401,152402}'::integer[]))"
+    scan = "Index Scan using items_pkey on items\n  Index Cond: "
+    a = scan + "(id = ANY ('{56901,56902}'::integer[]))"
+    b = scan + "(id = ANY ('{152401,152402}'::integer[]))"
     assert not plans_differ(a, b)
     assert not plans_differ("Filter: (project_id = 12)", "Filter: (project_id = 7)")
     assert plans_differ(a, "Seq Scan on items\n  Filter: (id = ANY ('{1,2}'::integer[]))")
