@@ -141,7 +141,7 @@ class BaselineEntry:
         )
 
 
-PROVENANCE_KEYS = ("commit", "machine", "python", "sqlalchemy")
+PROVENANCE_KEYS = ("commit", "machine", "fingerprint", "python", "sqlalchemy")
 
 
 def provenance_of(run_id: str, environment: Mapping[str, Any], **extra: Any) -> dict[str, Any]:

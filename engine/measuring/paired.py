@@ -238,7 +238,7 @@ def run_paired(
     # max_time in total over the K pairs.
     budget = 2 * profile.max_time / k_pairs
     for k in range(k_pairs):
-        workers = _start([base, head], plan, stderr)
+        workers = _start([base, head], {**plan, "cpu": k}, stderr)
         try:
             if k == 0:
                 known = set(workers[0].ready["ids"])  # type: ignore[attr-defined]

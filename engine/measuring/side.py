@@ -94,6 +94,7 @@ class _Session:
 
         bench = self.benchmarks[bid]
         suite = self.suites[bench.suite]
+        _pin(self.plan.get("cpu"), bench.kind)
         if suite.name not in self.contexts:
             ctx = Context(
                 db_url=self.plan["db_url"],
@@ -143,6 +144,28 @@ class _Session:
                 except Exception as exc:
                     print(f"tracetui: suite {name} teardown failed: {exc}", file=sys.stderr)
         self.engine.dispose()
+
+
+def _pin(cpu: int | None, kind: object) -> None:
+    """Both workers of a pair share one CPU (rotated from pair to pair), so that a busy
+    neighbour on one core cannot sit on one side only; concurrent benchmarks keep
+    every CPU (their threads are what they measure)."""
+    if cpu is None or not hasattr(os, "sched_setaffinity"):
+        return
+    from tracetui.engine.core.model import Kind
+
+    allowed = sorted(os.sched_getaffinity(0) | _ALL_CPUS)
+    _ALL_CPUS.update(allowed)
+    try:
+        if kind == Kind.CONCURRENT:
+            os.sched_setaffinity(0, allowed)
+        else:
+            os.sched_setaffinity(0, {allowed[cpu % len(allowed)]})
+    except OSError:
+        pass
+
+
+_ALL_CPUS: set[int] = set()
 
 
 def _error(exc: BaseException) -> dict[str, str]:

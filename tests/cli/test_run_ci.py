@@ -108,7 +108,7 @@ def test_unchanged_code_passes_and_a_halved_baseline_is_critical(toy_env, tmp_pa
     assert "<failure" in (tmp_path / "j.xml").read_text()
 
 
-def test_fail_on_warning_and_sql_regression(toy_env, tmp_path: Path) -> None:
+def test_an_added_sql_statement_fails_the_default_gate(toy_env, tmp_path: Path) -> None:
     accept(toy_env, tmp_path)
     # Time may double with the statements; only the exact statement count should speak here.
     (tmp_path / "baselines" / "policy.toml").write_text(
@@ -117,15 +117,10 @@ def test_fail_on_warning_and_sql_regression(toy_env, tmp_path: Path) -> None:
     default = tracetui(
         ["run", "toy.sql", "--ci", "--profile", "smoke"], toy_env, tmp_path, TOY_QUERIES="2"
     )
-    assert "WARNING" in default.stdout and "1→2" in default.stdout
-    assert default.returncode == 0  # default gate is critical
-    strict = tracetui(
-        ["run", "toy.sql", "--ci", "--profile", "smoke", "--fail-on", "warning"],
-        toy_env,
-        tmp_path,
-        TOY_QUERIES="2",
-    )
-    assert strict.returncode == 1
+    assert "CRITICAL" in line_of_table(default.stdout, "toy.sql") and "1→2" in default.stdout
+    assert default.returncode == 1  # an N+1 is exact: the default gate (critical) fails it
+    same = tracetui(["run", "toy.sql", "--ci", "--profile", "smoke"], toy_env, tmp_path)
+    assert same.returncode == 0, same.stdout
 
 
 def test_a_broken_benchmark_fails_alone_with_exit_3(toy_env, tmp_path: Path) -> None:
@@ -370,7 +365,7 @@ def test_a_regression_must_show_again_in_a_fresh_run(toy_env, tmp_path: Path) ->
     lasting = tracetui(
         ["run", "toy.spin", "--ci", "--profile", "smoke"], toy_env, tmp_path, TOY_SLOWDOWN="3"
     )
-    assert lasting.returncode == 1
+    assert lasting.returncode == 1, lasting.stdout + lasting.stderr
     assert "CRITICAL" in line_of_table(lasting.stdout, "toy.spin")
 
 
