@@ -25,6 +25,7 @@ from typing import Any
 
 import tomli_w
 from tracetui.engine.core.results import BenchmarkResult
+from tracetui.engine.judging import validate
 from tracetui.engine.judging.stats import run_spread
 from tracetui.engine.judging.verdicts import Reference, Thresholds
 
@@ -86,10 +87,10 @@ class BaselineEntry:
             benchmark_id=benchmark_id,
             kind=str(data.get("kind", "micro")),
             unit=str(data.get("unit", "s")),
-            values={str(k): float(v) for k, v in values.items()},
+            values=validate.values(values, "values"),
             rounds=int(data.get("rounds", 0)),
             iterations=int(data.get("iterations", 1)),
-            samples=tuple(float(x) for x in data.get("samples", ())),
+            samples=validate.samples(data.get("samples", ())),
             counters={str(k): float(v) for k, v in data.get("counters", {}).items()},
             provenance=dict(data.get("provenance", {})),
             evidence={str(k): str(v) for k, v in data.get("evidence", {}).items()},
@@ -272,10 +273,7 @@ class BaselineStore:
                 thresholds=global_t,
                 suite_thresholds=suites,
                 benchmark_thresholds=benchmarks,
-                budgets={
-                    bid: {str(k): float(v) for k, v in b.items()}
-                    for bid, b in data.get("budgets", {}).items()
-                },
+                budgets=validate.budgets(data.get("budgets", {})),
             )
             for name in [*suites, *benchmarks]:
                 policy.thresholds_for(name if "." in name else f"{name}.x")

@@ -371,3 +371,33 @@ def test_a_regression_must_show_again_in_a_fresh_run(toy_env, tmp_path: Path) ->
 
 def line_of_table(stdout: str, benchmark_id: str) -> str:
     return next(ln for ln in stdout.splitlines() if ln.startswith(benchmark_id + " "))
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-0.0002", "0.0"])
+def test_a_malformed_baseline_number_is_exit_2_naming_file_and_key(
+    toy_env, tmp_path: Path, value: str
+) -> None:
+    (tmp_path / "baselines").mkdir()
+    path = tmp_path / "baselines" / "toy.sqlite.toml"
+    path.write_text(
+        'schema = 1\n[benchmarks."toy.spin"]\nkind = "micro"\nrounds = 3\n'
+        f'samples = [0.0002, 0.0002, 0.0002]\n[benchmarks."toy.spin".values]\nmedian = {value}\n'
+    )
+    before = path.read_bytes()
+    proc = tracetui(["run", "toy.spin", "--ci", "--profile", "smoke"], toy_env, tmp_path)
+    assert proc.returncode == 2, proc.stdout
+    assert str(path.name) in proc.stderr and "values.median" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert path.read_bytes() == before
+    assert not (tmp_path / "history.db").exists()
+
+
+def test_an_unknown_budget_metric_is_exit_2_naming_file_and_key(toy_env, tmp_path: Path) -> None:
+    (tmp_path / "baselines").mkdir()
+    (tmp_path / "baselines" / "policy.toml").write_text(
+        'schema = 1\n[budgets."toy.spin"]\nmedain = 0.01\n'
+    )
+    proc = tracetui(["run", "toy.spin", "--ci", "--profile", "smoke"], toy_env, tmp_path)
+    assert proc.returncode == 2, proc.stdout
+    assert "policy.toml" in proc.stderr and "'medain'" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
