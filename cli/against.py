@@ -117,7 +117,8 @@ def _valid_worktree(tree: Path, commit: str) -> bool:
 
 
 def side_url(db_url: str, side: str) -> str:
-    """Each side its own SQLite file (schemas may differ between revisions)."""
+    """Each side its own SQLite file next to the run's (schemas may differ between
+    revisions); created empty for every process pair and removed with it."""
     prefix = "sqlite:///"
     if not db_url.startswith(prefix) or db_url.endswith(":memory:") or db_url == prefix:
         return db_url
@@ -156,8 +157,10 @@ def run_against(
     k = pairs_for(prof)
     info(f"tracetui: paired A/B, {describe(base_checkout)}: {len(ids)} benchmarks × {k} pairs")
     plan = Plan(benchmark_ids=tuple(ids), profile=profile, db_url=db_url, options=options)
-    base = Side("base", base_checkout.tree, side_url(db_url, "base"))
-    head = Side("head", base_checkout.top, side_url(db_url, "head"))
+    base_url, head_url = side_url(db_url, "base"), side_url(db_url, "head")
+    own = base_url != db_url  # a SQLite file of our own per side: fresh for every pair
+    base = Side("base", base_checkout.tree, base_url, fresh_sqlite=own)
+    head = Side("head", base_checkout.top, head_url, fresh_sqlite=own)
     status = "completed"
     measured: dict[str, Any] = {}
     environment: dict[str, Any] = {}

@@ -42,6 +42,9 @@ class Side:
     name: str  # "base" or "head"
     tree: Path
     db_url: str
+    #: The SQLite file is this side's own: start every pair from an empty one, so both
+    #: sides begin alike (a file's history of inserts and deletes changes its speed).
+    fresh_sqlite: bool = False
 
 
 class SideError(RuntimeError):
@@ -119,6 +122,15 @@ class SideWorker:
             self.process.wait()
         if self.process.stdout is not None:
             self.process.stdout.close()
+
+
+def _remove_sqlite(url: str) -> None:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.endswith(":memory:"):
+        path = Path(url[len(prefix) :])
+        for extra in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                Path(str(path) + extra).unlink()
 
 
 def pairs_for(profile: Profile) -> int:
@@ -238,6 +250,9 @@ def run_paired(
     # max_time in total over the K pairs.
     budget = 2 * profile.max_time / k_pairs
     for k in range(k_pairs):
+        for side in (base, head):
+            if side.fresh_sqlite:
+                _remove_sqlite(side.db_url)
         workers = _start([base, head], {**plan, "cpu": k}, stderr)
         try:
             if k == 0:
@@ -260,6 +275,9 @@ def run_paired(
                 worker.end_input()  # both tear down at once
             for worker in workers:
                 worker.close()
+    for side in (base, head):
+        if side.fresh_sqlite:
+            _remove_sqlite(side.db_url)
     return out, environment
 
 
