@@ -84,6 +84,40 @@ def compare_samples(current: Sequence[float], reference: Sequence[float]) -> Com
     return Comparison(ratio=ratio, low=low, high=high, p_slower=p_slower, p_faster=p_faster)
 
 
+def compare_quantile(
+    current: Sequence[float],
+    reference: Sequence[float],
+    q: float,
+    *,
+    resamples: int = 1000,
+    seed: int = 0,
+) -> Comparison:
+    """Ratio of the ``q``-th percentiles with a bootstrap interval and bootstrap p-values.
+
+    A test of the quantile itself (a p95 verdict must not be a rank test of the
+    whole distribution): ``p_slower`` is the share of resampled ratios at or
+    below 1, ``p_faster`` the share at or above 1.
+    """
+    rng = random.Random(seed)
+    ref_q = percentile(reference, q)
+    ratio = percentile(current, q) / ref_q if ref_q > 0 else math.inf
+    ratios = []
+    for _ in range(resamples):
+        c = percentile(rng.choices(current, k=len(current)), q)
+        r = percentile(rng.choices(reference, k=len(reference)), q)
+        ratios.append(c / r if r > 0 else math.inf)
+    p_slower = (sum(1 for x in ratios if x <= 1) + 1) / (resamples + 1)
+    p_faster = (sum(1 for x in ratios if x >= 1) + 1) / (resamples + 1)
+    low, high = percentile(ratios, 2.5), percentile(ratios, 97.5)
+    return Comparison(ratio=ratio, low=low, high=high, p_slower=p_slower, p_faster=p_faster)
+
+
+def smallest_rank_p(n: int, m: int) -> float:
+    """The smallest one-sided p-value an exact Mann–Whitney U test of n and m samples
+    can give: 1 / C(n + m, n). At or above alpha, no evidence can ever be significant."""
+    return 1 / math.comb(n + m, n) if n and m else 1.0
+
+
 def run_spread(medians: Sequence[float]) -> float:
     """Robust relative sigma of per-run medians (1.4826 × MAD / median).
 

@@ -20,13 +20,18 @@ from __future__ import annotations
 
 import enum
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tracetui.engine.core.results import BenchmarkResult
-from tracetui.engine.judging.stats import compare_samples
+from tracetui.engine.judging.plans import normalize_plan, plans_differ  # noqa: F401
+from tracetui.engine.judging.stats import (
+    compare_quantile,
+    compare_samples,
+    percentile,
+    smallest_rank_p,
+)
 
 #: Metrics where a larger number is better (budgets on them are floors).
 HIGHER_IS_BETTER = frozenset({"rps", "ops", "items_per_s", "peak_rps", "saturation_users"})
@@ -72,6 +77,7 @@ class Thresholds:
     improvement: float = 0.10
     noise_sigmas: float = 2.8
     min_effect: float = 0.05
+    max_failure_ratio: float = 0.01
 
     def merged(self, overrides: Mapping[str, Any]) -> Thresholds:
         allowed = {
@@ -82,6 +88,7 @@ class Thresholds:
             "improvement",
             "noise_sigmas",
             "min_effect",
+            "max_failure_ratio",
         }
         unknown = set(overrides) - allowed
         if unknown:
@@ -110,12 +117,13 @@ class Reference:
         """
         if not self.samples or metric not in self.values:
             return []
-        ordered = sorted(self.samples)
-        mid = (
-            ordered[len(ordered) // 2]
-            if len(ordered) % 2
-            else (ordered[len(ordered) // 2 - 1] + ordered[len(ordered) // 2]) / 2
-        )
+        # Scale by the metric's own statistic: a p95 baseline moves the reservoir's p95.
+        if metric in ("p95", "p99"):
+            mid = percentile(self.samples, float(metric[1:]))
+        elif metric == "mean":
+            mid = sum(self.samples) / len(self.samples)
+        else:
+            mid = percentile(self.samples, 50)
         if mid <= 0:
             return list(self.samples)
         target = self.values[metric]
@@ -254,6 +262,15 @@ class RegressionCheck:
             budget=budget_value,
             budget_broken=broken,
         )
+        failures = result.metrics.get("failure_ratio") if result.kind == "load" else None
+        if failures is not None and failures > self.thresholds.max_failure_ratio:
+            # Judge failures before latency: failed requests can make p95 look better.
+            limit = self.thresholds.max_failure_ratio
+            return replace(
+                base,
+                level=Level.FAILED,
+                error=f"failure ratio {failures:.1%} above the policy's limit {limit:.1%}",
+            )
         if reference is None or metric not in reference.values:
             return base
         baseline = float(reference.values[metric])
@@ -293,8 +310,18 @@ class RegressionCheck:
         t = self.thresholds
         ref_samples = reference.reference_samples(metric)
         cur_samples = compared_samples(result, metric)
-        if ref_samples and len(cur_samples) >= 1 and metric not in HIGHER_IS_BETTER:
-            cmp = compare_samples(cur_samples, ref_samples)
+        testable = ref_samples and cur_samples and metric not in HIGHER_IS_BETTER
+        if testable and smallest_rank_p(len(cur_samples), len(ref_samples)) >= t.alpha:
+            # Too few samples for any test to reach alpha (a 1-round pedantic benchmark):
+            # not a free pass, the size of the change speaks alone.
+            testable = False
+        if testable:
+            quantile = metric in ("p95", "p99") and result.kind == "load"
+            cmp = (
+                compare_quantile(cur_samples, ref_samples, float(metric[1:]))
+                if quantile
+                else compare_samples(cur_samples, ref_samples)
+            )
             low, high = cmp.low - 1, cmp.high - 1
             p_worse, p_better = cmp.p_slower, cmp.p_faster
         else:
@@ -339,26 +366,6 @@ def level_for(
 #: An added statement per call is at least this many more statements per operation.
 #: (Concurrent rounds count statements per operation; a retry adds a fraction.)
 WHOLE_STATEMENT = 0.5
-
-_PLAN_LITERAL = re.compile(r"'(?:[^']|'')*'|\b\d+(?:\.\d+)?\b")
-
-
-def normalize_plan(plan: str) -> str:
-    """A plan with its literals and parameters replaced by ``?``.
-
-    PostgreSQL prints the values a statement ran with (``id = ANY
-    ('{56901,…}'::integer[])``, ``project_id = 12``); SQLite prints ``?``.
-    Only the shape of the plan is evidence.
-    """
-    return _PLAN_LITERAL.sub("?", plan)
-
-
-def plans_differ(baseline: str | None, current: str | None) -> bool:
-    return (
-        baseline is not None
-        and current is not None
-        and normalize_plan(baseline) != normalize_plan(current)
-    )
 
 
 def exact_level(
