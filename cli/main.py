@@ -325,8 +325,19 @@ def run_command(
         fail("--master-bind-host and --master-port go with --master")
     fail_level = Level[fail_on.upper()]
     store = resolve_baselines(baselines_dir)
-    if pytest_paths and against_rev is not None:
-        fail("--against with --pytest is not supported yet")
+    if pytest_paths and against_rev is not None:  # tracetui.cli.against_pytest
+        from tracetui.cli.against_pytest import run_pytest_against
+
+        try:
+            policy = store.load_policy()
+        except BaselineError as exc:
+            fail(str(exc))
+        code = run_pytest_against(
+            against_rev, pytest_paths, selection, profile=profile, policy=policy,
+            history=open_history(history_path), fail_level=fail_level,
+            reports=(json_path, junit_path, markdown_path),
+        )  # fmt: skip
+        raise SystemExit(int(code))
     if pytest_paths:
         code = _run_pytest(
             pytest_paths,

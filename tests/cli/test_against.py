@@ -155,3 +155,72 @@ def test_a_base_before_the_tracetui_layout_is_too_old(repo: Path, env: dict[str,
     assert proc.returncode == 2
     assert "base too old" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+PEDANTIC_TEST = """
+import time
+
+FACTOR = 1.0
+
+
+def spin(seconds):
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def test_one_round(benchmark):
+    benchmark.pedantic(spin, args=(0.02 * FACTOR,), rounds=1, iterations=1)
+"""
+
+
+@pytest.fixture
+def pytest_repo(tmp_path: Path) -> Path:
+    root = tmp_path / "users_project"
+    root.mkdir()
+    (root / "test_bench.py").write_text(PEDANTIC_TEST)
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "benchmarks")
+    return root
+
+
+def run_pytest(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*TRACETUI, "run", "--pytest", "test_bench.py", "--ci", "--profile", "standard", *args],
+        cwd=repo,
+        env={k: v for k, v in env.items() if k != "TRACETUI_SUITES"},
+        capture_output=True,
+        text=True,
+        timeout=200,
+    )
+
+
+def test_pytest_one_round_pedantic_against_a_revision(
+    pytest_repo: Path, env: dict[str, str]
+) -> None:
+    same = run_pytest(pytest_repo, env, "--against", "HEAD")
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert "4 pairs of pytest runs" in same.stdout
+    path = pytest_repo / "test_bench.py"
+    path.write_text(PEDANTIC_TEST.replace("FACTOR = 1.0", "FACTOR = 3.0"))
+    slower = run_pytest(pytest_repo, env, "--against", "HEAD")
+    assert slower.returncode == 1, slower.stdout + slower.stderr
+    line = next(x for x in slower.stdout.splitlines() if "test_one_round" in x)
+    assert "CRITICAL" in line
+
+
+def test_pytest_against_a_base_without_the_path_is_exit_2(
+    pytest_repo: Path, env: dict[str, str]
+) -> None:
+    (pytest_repo / "test_new.py").write_text(PEDANTIC_TEST)
+    proc = subprocess.run(
+        [*TRACETUI, "run", "--pytest", "test_new.py", "--ci", "--against", "HEAD"],
+        cwd=pytest_repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "base has no test_new.py" in proc.stderr
