@@ -54,7 +54,7 @@ class MachineFactor:
         head = (
             "baseline measured on another machine"
             if self.other_machine
-            else "this machine is not as fast as when the baseline was measured"
+            else "the floors moved since the baseline was measured"
         )
         return (
             f"{head}: this one ×{self.factor:.2f} on the floors ({self.floors} raw sqlite3 "
