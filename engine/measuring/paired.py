@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
+import statistics
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -138,14 +140,18 @@ def pairs_for(profile: Profile) -> int:
 
 
 def _enough(ratios: list[float], spent: float, budget: float, profile: Profile) -> bool:
+    """Stop on an even count of round pairs (A B + B A), like the sequential stop rule."""
     rounds = len(ratios)
+    if rounds % 2:
+        return False
     if rounds >= profile.max_rounds:
         return True
     if rounds < profile.min_rounds:
         return False
     if profile.precision is not None:
-        low, high = median_ci(ratios)
-        mid = sorted(ratios)[rounds // 2]
+        balanced = [math.sqrt(ratios[i] * ratios[i + 1]) for i in range(0, rounds - 1, 2)]
+        low, high = median_ci(balanced)
+        mid = statistics.median(balanced)
         if mid > 0 and (high - low) / 2 / mid <= profile.precision:
             return True
     return spent >= budget

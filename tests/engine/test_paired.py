@@ -20,9 +20,12 @@ def side(sql: float = 1.0, plan: str | None = None) -> BenchmarkResult:
     )
 
 
-def test_pair_statistic_is_the_median_of_round_ratios() -> None:
-    assert pair_statistic([2.0, 4.0, 9.0], [1.0, 2.0, 3.0]) == 2.0
-    assert pair_statistic([1.0, 3.0], [1.0, 1.0]) == 2.0
+def test_pair_statistic_is_the_median_of_balanced_round_ratios() -> None:
+    # ratios 2, 2, 3, 3 -> balanced sqrt(2*2), sqrt(3*3) = 2, 3 -> median 2.5
+    assert pair_statistic([2.0, 4.0, 9.0, 3.0], [1.0, 2.0, 3.0, 1.0]) == 2.5
+    # an order effect that zig-zags (second of a round pair ×2) cancels: 2, 0.5 -> 1
+    assert pair_statistic([2.0, 1.0, 2.0, 1.0], [1.0, 2.0, 1.0, 2.0]) == 1.0
+    assert pair_statistic([3.0], [1.0]) == 3.0
 
 
 def test_compare_pairs_is_a_log_ratio_t_interval_over_pairs() -> None:
