@@ -1,7 +1,7 @@
 """``tracetui run --pytest PATH --against REV``: a user's pytest-benchmark tests, A/B.
 
 pytest-benchmark runs a test's rounds inside one pytest process, so the
-pairing here is by whole runs: K pairs of runs (smoke 2, standard 4,
+pairing here is by whole runs: K pairs of runs (smoke 3, standard 4,
 thorough 6), base and head next to each other in time, the first side
 flipping from pair to pair (B H, H B, …). Each run is pytest in that side's
 tree (``python -m pytest`` puts the tree first on ``sys.path``; a package

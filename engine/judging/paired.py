@@ -1,9 +1,9 @@
 """The paired A/B statistic and its verdict.
 
 Inside one process pair, round i of the head is set against round i of the
-base (they ran next to each other, A B B A …); consecutive round ratios are
-taken two by two (A B with the B A after it, so the order effect cancels) and
-the pair's statistic is the median of these balanced ratios head/base. The K
+base (they ran next to each other, A B B A …); the pair's statistic is the
+geometric mean of the median ratio head/base of each order (so the order
+effect cancels). The K
 pairs are the independent replicates: the change is their geometric mean
 minus one, its interval a t-interval on the log ratios with K − 1 degrees of
 freedom, and the p-values one-sided t-tests of the same. Rounds are never pooled across
@@ -35,23 +35,20 @@ def round_ratios(head: Sequence[float], base: Sequence[float]) -> list[float]:
     return [h / b if b > 0 else math.inf for h, b in zip(head, base, strict=False)]
 
 
-def balanced_ratios(head: Sequence[float], base: Sequence[float]) -> list[float]:
-    """Round ratios two by two (an A B and the B A after it), geometric mean of each.
+def pair_statistic(head: Sequence[float], base: Sequence[float]) -> float:
+    """One process pair's statistic: the geometric mean of the median round ratio of
+    each order (A B rounds and B A rounds, alternating).
 
     Whichever side runs second in a round pair follows the other process on the
-    CPU: measured here, its round was up to ×2.7 slower (cold caches), so single
-    round ratios zig-zag with the order. An A B pair and the following B A pair
-    have the same order effect with opposite signs: their geometric mean cancels it.
+    CPU: measured here, its round could be up to ×2.7 slower, so single round
+    ratios zig-zag with the order. The two orders carry that effect with opposite
+    signs; the medians keep one preempted round from moving the statistic.
     """
     ratios = round_ratios(head, base)
     if len(ratios) < 2:
-        return ratios
-    return [math.sqrt(ratios[i] * ratios[i + 1]) for i in range(0, len(ratios) - 1, 2)]
-
-
-def pair_statistic(head: Sequence[float], base: Sequence[float]) -> float:
-    """The median of one process pair's balanced round ratios."""
-    return statistics.median(balanced_ratios(head, base))
+        return statistics.median(ratios)
+    first, second = statistics.median(ratios[0::2]), statistics.median(ratios[1::2])
+    return math.sqrt(first * second)
 
 
 @dataclass(frozen=True)

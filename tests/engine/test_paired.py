@@ -20,10 +20,12 @@ def side(sql: float = 1.0, plan: str | None = None) -> BenchmarkResult:
     )
 
 
-def test_pair_statistic_is_the_median_of_balanced_round_ratios() -> None:
-    # ratios 2, 2, 3, 3 -> balanced sqrt(2*2), sqrt(3*3) = 2, 3 -> median 2.5
-    assert pair_statistic([2.0, 4.0, 9.0, 3.0], [1.0, 2.0, 3.0, 1.0]) == 2.5
-    # an order effect that zig-zags (second of a round pair ×2) cancels: 2, 0.5 -> 1
+def test_pair_statistic_balances_the_two_orders() -> None:
+    # even positions (A B) ratios 2, 3, 2 -> median 2; odd (B A) 3, 8 -> median 5.5
+    assert pair_statistic([2.0, 3.0, 6.0, 8.0, 2.0], [1.0, 1.0, 2.0, 1.0, 1.0]) == pytest.approx(
+        (2 * 5.5) ** 0.5
+    )
+    # an order effect that zig-zags (the second of a round pair ×2) cancels: 2, 0.5 -> 1
     assert pair_statistic([2.0, 1.0, 2.0, 1.0], [1.0, 2.0, 1.0, 2.0]) == 1.0
     assert pair_statistic([3.0], [1.0]) == 3.0
 
