@@ -7,7 +7,7 @@ their timed rounds alternate, A B B A …, the first side flipping from one
 pair to the next. Only one side times at any moment; the other waits on
 its pipe. A pair stops a benchmark after ``min_rounds`` once the median of
 its round ratios is precise enough, or when its time share
-(``2 × max_time / K`` for both sides together) is spent, or at
+(``max_time / K`` for both sides together) is spent, or at
 ``max_rounds``. Machine drift (a VM's slow phase, a neighbour burning a
 core) lands on both sides of a round pair alike, and the K pairs sample
 the variation between processes, which rounds of one process cannot.
@@ -252,9 +252,10 @@ def run_paired(
     plan = {"ids": list(ids), "profile": profile.name, "options": options, "seed": seed}
     out = {bid: PairedBenchmark(bid) for bid in ids}
     environment: dict[str, Any] = {}
-    # A pair's time share for both sides together: each side gets the plain run's
-    # max_time in total over the K pairs.
-    budget = 2 * profile.max_time / k_pairs
+    # A pair's time share for both sides together: over the K pairs the benchmark
+    # gets the plain run's max_time (half for each side), so that a paired smoke run
+    # stays within twice a plain one (process starts and set-ups are the rest).
+    budget = profile.max_time / k_pairs
     for k in range(k_pairs):
         for side in (base, head):
             if side.fresh_sqlite:
