@@ -86,6 +86,7 @@ class _Session:
         self.gen: Any = None
         self.steps: Any = None
         self.bench: Any = None
+        self.pinned = False
 
     def open(self, bid: str) -> None:
         from tracetui.engine.core.model import Context, Pedantic, Timed
@@ -94,7 +95,8 @@ class _Session:
 
         bench = self.benchmarks[bid]
         suite = self.suites[bench.suite]
-        _pin(self.plan.get("cpu"), bench.kind)
+        _pin(None, bench.kind)  # set-up, probe and warm-up of both sides run in parallel
+        self.pinned = False
         if suite.name not in self.contexts:
             ctx = Context(
                 db_url=self.plan["db_url"],
@@ -119,6 +121,9 @@ class _Session:
 
     def round(self) -> dict[str, float]:
         """Time one round: the per-call sample and the round's own seconds."""
+        if not self.pinned:
+            _pin(self.plan.get("cpu"), self.bench.kind)
+            self.pinned = True
         if hasattr(self.steps, "fn"):
             self.steps.fn()  # untimed: the other side just ran on this CPU; re-warm caches
         t0 = time.perf_counter()
@@ -149,17 +154,18 @@ class _Session:
 
 
 def _pin(cpu: int | None, kind: object) -> None:
-    """Both workers of a pair share one CPU (rotated from pair to pair), so that a busy
-    neighbour on one core cannot sit on one side only; concurrent benchmarks keep
-    every CPU (their threads are what they measure)."""
-    if cpu is None or not hasattr(os, "sched_setaffinity"):
+    """Both workers of a pair time on one CPU (rotated from pair to pair), so that a
+    busy neighbour on one core cannot sit on one side only; ``cpu`` None (set-ups,
+    which run in parallel) and concurrent benchmarks (their threads are what they
+    measure) get every CPU."""
+    if not hasattr(os, "sched_setaffinity"):
         return
     from tracetui.engine.core.model import Kind
 
     allowed = sorted(os.sched_getaffinity(0) | _ALL_CPUS)
     _ALL_CPUS.update(allowed)
     try:
-        if kind == Kind.CONCURRENT:
+        if cpu is None or kind == Kind.CONCURRENT:
             os.sched_setaffinity(0, allowed)
         else:
             os.sched_setaffinity(0, {allowed[cpu % len(allowed)]})
