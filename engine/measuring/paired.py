@@ -166,7 +166,8 @@ def _start(
         if "error" in hello:
             for w in workers:
                 w.close()
-            raise SideError(f"{worker.side.name} ({worker.side.tree}): {hello['error']}")
+            error = MissingBenchmarks if hello.get("selection") else SideError
+            raise error(f"{worker.side.name} ({worker.side.tree}): {hello['error']}")
         worker.ready = hello  # type: ignore[attr-defined]
     return workers
 

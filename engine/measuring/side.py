@@ -185,8 +185,13 @@ def _error(exc: BaseException) -> dict[str, str]:
 def serve(commands: TextIO, say: Callable[[dict[str, Any]], None]) -> None:
     """Answer the plan and every command until the input ends."""
     plan = json.loads(commands.readline())
+    from tracetui.engine.core.registry import SuiteLoadError, UnknownSelection
+
     try:
         session = _Session(plan)
+    except (SuiteLoadError, UnknownSelection) as exc:  # this tree lacks the selection
+        say({**_error(exc), "selection": True})
+        return
     except Exception as exc:
         say(_error(exc))
         return

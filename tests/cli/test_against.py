@@ -224,3 +224,11 @@ def test_pytest_against_a_base_without_the_path_is_exit_2(
     )
     assert proc.returncode == 2
     assert "base has no test_new.py" in proc.stderr
+
+
+def test_base_without_the_suite_module_is_exit_2(repo: Path, env: dict[str, str]) -> None:
+    git(repo, "rm", "-q", "--cached", "tests/fixtures/toy_suite.py")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "no suite yet")
+    proc = run(repo, env, "toy.spin", "--against", "HEAD")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "toy" in proc.stderr and "Traceback" not in proc.stderr
