@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tracetui.engine.core.results import BenchmarkResult
-from tracetui.engine.judging.plans import normalize_plan, plans_differ  # noqa: F401
+from tracetui.engine.judging.plans import plans_differ
 from tracetui.engine.judging.stats import (
     compare_quantile,
     compare_samples,
@@ -345,13 +345,9 @@ def level_for(
     *,
     floor: float = 0.0,
 ) -> tuple[Level, float]:
-    """The level of a change (positive = worse) given its interval and p-values.
-
-    A slowdown beyond ``warning`` counts only with evidence: the test's p-value
-    below ``alpha`` and an interval of the change that excludes every change too
-    small to matter (``min_effect``), not merely zero; and beyond ``floor`` (a
-    noise floor from run-to-run spread). Otherwise it is INCONCLUSIVE.
-    """
+    """The level of a change (positive = worse): beyond ``warning`` it counts only with
+    p < ``alpha``, an interval beyond ``min_effect`` and a change beyond ``floor`` (the
+    run-to-run noise floor); otherwise it is INCONCLUSIVE."""
     slower_evident = p_worse < t.alpha and (low is None or low > t.min_effect)
     faster_evident = p_better < t.alpha and (high is None or high < -t.min_effect)
     if change > t.warning:

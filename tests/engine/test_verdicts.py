@@ -83,7 +83,7 @@ def test_a_fraction_more_sql_per_op_is_a_warning() -> None:
 
 
 def test_plans_compare_with_literals_normalized() -> None:
-    from tracetui.engine.judging.verdicts import normalize_plan, plans_differ
+    from tracetui.engine.judging.plans import normalize_plan, plans_differ
 
     scan = "Index Scan using items_pkey on items\n  Index Cond: "
     a = scan + "(id = ANY ('{56901,56902}'::integer[]))"
