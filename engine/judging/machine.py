@@ -8,7 +8,9 @@ SQLAlchemy, no service, only the machine) moved beyond their noise, the
 machine factor is estimated from the floors (geometric mean of their
 current/baseline medians) and divided out of the time references, and the
 user is told so first. On another machine without floors to measure it, time
-verdicts cannot fail the build (they are reported, capped at INCONCLUSIVE);
+verdicts cannot fail the build (they are reported, capped at INCONCLUSIVE),
+and likewise when the floors disagree among themselves (a busy machine whose
+reads and writes slowed by different factors);
 exact evidence (SQL statements per operation, plans) gates as always.
 """
 
@@ -27,6 +29,8 @@ from tracetui.engine.judging.verdicts import Level, Reference, Verdict
 FLOOR_MARK = "raw_sqlite3"
 #: Floors move this much run to run on one machine (measured: ±3–13 % here, busy).
 FLOOR_NOISE = 0.15
+#: Floors that disagree by more than this (largest / smallest ratio) give no factor.
+FLOOR_AGREEMENT = 1.5
 #: Kinds whose times scale with the machine (a load run's latency is not a floor's).
 SCALED_KINDS = frozenset({"micro", "workload", "concurrent"})
 
@@ -42,9 +46,18 @@ class MachineFactor:
     factor: float | None
     other_machine: bool  # the fingerprints differ
     floors: int  # how many floors measured it
-    why: str  # "another machine" or "the floors moved"
+    why: str  # "another machine", "the floors moved" or "the floors disagree"
+    spread: tuple[float, float] | None = None  # smallest and largest floor ratio
 
     def note(self) -> str:
+        if self.factor is None and self.spread is not None:
+            low, high = self.spread
+            where = "another machine" if self.other_machine else "this machine as it is now"
+            return (
+                f"baseline measured on {where}: the floors disagree (×{low:.2f} to ×{high:.2f} "
+                f"over {self.floors} raw sqlite3 benchmarks), so no single machine factor "
+                "applies: time verdicts cannot fail the build; for a gate use --against"
+            )
         if self.factor is None:
             return (
                 "baseline measured on another machine and this run has no floors "
@@ -104,6 +117,12 @@ def estimate(
     moved = agree and abs(math.log(factor)) > math.log1p(FLOOR_NOISE)
     if not (other or moved):
         return None
+    if max(ratios) / min(ratios) > FLOOR_AGREEMENT:
+        # The floors disagree (measured under heavy I/O contention: ×1.6 to ×12 for
+        # four raw sqlite3 benchmarks): no single factor describes this machine.
+        return MachineFactor(
+            None, other, len(ratios), "the floors disagree", (min(ratios), max(ratios))
+        )
     return MachineFactor(
         factor, other, len(ratios), "another machine" if other else "the floors moved"
     )

@@ -110,3 +110,23 @@ def test_estimate_needs_the_floors_to_agree() -> None:
         "bulk.raw_sqlite3_create_items[100]": entry("bulk.raw_sqlite3_create_items[100]", 1e-3),
     }
     assert estimate(results, references, "aaaa") is None  # one up, one down: not the machine
+
+
+def test_floors_that_disagree_give_no_factor_and_time_cannot_fail() -> None:
+    results = {
+        FLOOR: result(FLOOR, 4e-6 * 1.6),
+        "bulk.raw_sqlite3_create_items[1000]": result("bulk.raw_sqlite3_create_items[1000]", 12e-3),
+        SERVICE: result(SERVICE, 60e-6 * 3),
+    }
+    references = {
+        FLOOR: entry(FLOOR, 4e-6),
+        "bulk.raw_sqlite3_create_items[1000]": entry("bulk.raw_sqlite3_create_items[1000]", 1e-3),
+        SERVICE: entry(SERVICE, 60e-6),
+    }
+    record = RunRecord(
+        run_id="r", benchmark_ids=tuple(results), environment={"fingerprint": "bbbb"},
+        results=results,
+    )  # fmt: skip
+    verdicts = evaluate(record, references, Policy(), planned_suites=())
+    assert "the floors disagree (×1.60 to ×12.00" in record.machine_note
+    assert not any(v.fails(Level.WARNING) for v in verdicts)
