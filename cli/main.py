@@ -184,6 +184,13 @@ class RunCommand(click.Command):
     help="Measure this machine's noise for 0.3 s first and say what it can detect.",
 )
 @click.option(
+    "--against",
+    "against_rev",
+    default=None,
+    metavar="REV",
+    help="Measure git revision REV beside the working tree (paired A/B) and judge the ratio.",
+)
+@click.option(
     "--pytest",
     "pytest_mode",
     is_flag=True,
@@ -210,6 +217,8 @@ def run_command(**values: Any) -> None:
         from tracetui.cli.pytest_run import run_pytest_suite
 
         history = open_history(options.history_path)
+        if options.against_rev is not None:  # paired A/B of whole pytest runs
+            raise SystemExit(int(_pytest_against(options, store, history)))
         raise SystemExit(int(run_pytest_suite(options, store=store, history=history)))
     if options.backend:
         fail("--backend goes with --pytest (a suite run takes its backend from --db)")
@@ -237,6 +246,21 @@ def run_command(**values: Any) -> None:
         except (ValueError, LoadTargetError) as exc:
             fail(str(exc))
     references, policy = load_references(store, suites, backend_name(options.db_url))
+    if options.against_rev is not None:  # paired A/B against a git revision: cli.against
+        from tracetui.cli.against import run_against
+
+        code = run_against(
+            options.against_rev,
+            ids,
+            profile=options.profile,
+            db_url=options.db_url,
+            options=options.plan_options(),
+            policy=policy,
+            history=open_history(options.history_path),
+            fail_level=options.fail_on,
+            paths=options.reports,
+        )
+        raise SystemExit(int(code))
     plan = Plan(
         benchmark_ids=tuple(ids),
         profile=options.profile,
@@ -245,6 +269,23 @@ def run_command(**values: Any) -> None:
     )
     history = open_history(options.history_path)
     raise SystemExit(int(headless.run_suites(plan, options, references, policy, history)))
+
+
+def _pytest_against(options: RunOptions, store: Any, history: Any) -> int:
+    from tracetui.cli.against_pytest import run_pytest_against
+    from tracetui.cli.pytest_run import pytest_args, split_paths
+
+    paths, extra = split_paths(pytest_args(options.selection))
+    return run_pytest_against(
+        options.against_rev or "",
+        paths,
+        extra,
+        profile=options.profile,
+        policy=store.load_policy(),
+        history=history,
+        fail_level=options.fail_on,
+        reports=options.reports,
+    )
 
 
 cli.add_command(baseline_group)

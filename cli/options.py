@@ -131,6 +131,8 @@ class RunOptions:
     interleave: bool = False
     profile_regressions: bool = False
     noise_check: bool = True
+    #: ``--against REV``: measure REV beside the working tree (paired A/B).
+    against_rev: str | None = None
     #: ``--pytest``: ``selection`` holds pytest's arguments (paths, node ids, options).
     pytest_mode: bool = False
     #: ``--backend``: the backend label of a ``--pytest`` run.
@@ -162,6 +164,7 @@ class RunOptions:
             interleave=values["interleave"],
             profile_regressions=values["profile_regressions"],
             noise_check=values["noise_check"],
+            against_rev=values["against_rev"],
             pytest_mode=values["pytest_mode"],
             backend=values["backend"],
             profile_given=profile_given,

@@ -71,12 +71,31 @@ def machine_id() -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:12]
 
 
+#: What decides speed; a baseline from another fingerprint is from another machine.
+FINGERPRINT_KEYS = (
+    "cpu",
+    "cpu_count",
+    "python_implementation",
+    "python",
+    "system",
+    "arch",
+    "backend",
+    "driver_version",
+)
+
+
+def fingerprint(environment: dict[str, Any]) -> str:
+    """A short hash of what decides speed (not /etc/machine-id: cloned machines share it)."""
+    text = "|".join(f"{k}={environment.get(k)}" for k in FINGERPRINT_KEYS)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def collect(db_url: str) -> dict[str, Any]:
     """Everything a result carries about where it was measured."""
     parsed = parse_url(db_url)
     driver = parsed.get_driver_name()
     driver_dist = {"psycopg": "psycopg", "pysqlite": "pysqlite3"}.get(driver, driver)
-    return {
+    env = {
         **git_info(),
         "python": platform.python_version(),
         "python_implementation": platform.python_implementation(),
@@ -90,8 +109,11 @@ def collect(db_url: str) -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "machine": machine_id(),
         "system": f"{platform.system()} {platform.release()}",
+        "arch": platform.machine(),
         "tracetui": _version("tracetui"),
     }
+    env["fingerprint"] = fingerprint(env)
+    return env
 
 
 def _sqlite_version() -> str:

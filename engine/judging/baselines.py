@@ -34,6 +34,7 @@ from tracetui.engine.core.names import (
     check_suite,
 )
 from tracetui.engine.core.results import BenchmarkResult
+from tracetui.engine.judging import validate
 from tracetui.engine.judging.stats import run_spread
 from tracetui.engine.judging.verdicts import Reference, Thresholds
 
@@ -102,10 +103,10 @@ class BaselineEntry:
             benchmark_id=benchmark_id,
             kind=str(data.get("kind", "micro")),
             unit=str(data.get("unit", "s")),
-            values={str(k): float(v) for k, v in values.items()},
+            values=validate.values(values, "values"),
             rounds=int(data.get("rounds", 0)),
             iterations=int(data.get("iterations", 1)),
-            samples=tuple(float(x) for x in data.get("samples", ())),
+            samples=validate.samples(data.get("samples", ())),
             counters={str(k): float(v) for k, v in data.get("counters", {}).items()},
             provenance=dict(data.get("provenance", {})),
             evidence={str(k): str(v) for k, v in data.get("evidence", {}).items()},
@@ -169,7 +170,7 @@ class BaselineEntry:
         )
 
 
-PROVENANCE_KEYS = ("commit", "machine", "python", "sqlalchemy")
+PROVENANCE_KEYS = ("commit", "machine", "fingerprint", "python", "sqlalchemy")
 
 
 def provenance_of(run_id: str, environment: Mapping[str, Any], **extra: Any) -> dict[str, Any]:

@@ -92,7 +92,7 @@ def judge_load(
     limit = thresholds.max_failure_ratio
     requests = result.counters.get("requests", 0.0)
     failures = result.counters.get("failures", 0.0)
-    ratio = failures / requests if requests else 0.0
+    ratio = failures / requests if requests else result.metrics.get("failure_ratio", 0.0)
     ref_ratio = failure_ratio(reference)
     if ratio > limit:
         return replace(

@@ -25,7 +25,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tracetui.engine.core.results import BenchmarkResult
-from tracetui.engine.judging.stats import compare_samples
+from tracetui.engine.judging.plans import plans_differ
+from tracetui.engine.judging.stats import (
+    compare_quantile,
+    compare_samples,
+    percentile,
+    smallest_rank_p,
+)
 
 #: Metrics where a larger number is better (budgets on them are floors).
 HIGHER_IS_BETTER = frozenset({"rps", "ops", "items_per_s", "peak_rps", "saturation_users"})
@@ -112,12 +118,13 @@ class Reference:
         """
         if not self.samples or metric not in self.values:
             return []
-        ordered = sorted(self.samples)
-        mid = (
-            ordered[len(ordered) // 2]
-            if len(ordered) % 2
-            else (ordered[len(ordered) // 2 - 1] + ordered[len(ordered) // 2]) / 2
-        )
+        # Scale by the metric's own statistic: a p95 baseline moves the reservoir's p95.
+        if metric in ("p95", "p99"):
+            mid = percentile(self.samples, float(metric[1:]))
+        elif metric == "mean":
+            mid = sum(self.samples) / len(self.samples)
+        else:
+            mid = percentile(self.samples, 50)
         if mid <= 0:
             return list(self.samples)
         target = self.values[metric]
@@ -156,11 +163,7 @@ class Verdict:
 
     @property
     def plan_changed(self) -> bool:
-        return (
-            self.plan_baseline is not None
-            and self.plan_current is not None
-            and self.plan_baseline != self.plan_current
-        )
+        return plans_differ(self.plan_baseline, self.plan_current)
 
     def fails(self, fail_on: Level = Level.CRITICAL) -> bool:
         """Whether this verdict fails a CI gate set at ``fail_on``."""
@@ -278,7 +281,10 @@ class RegressionCheck:
             Level.IMPROVED,
         ):
             level = Level.INCONCLUSIVE
-        judged = replace(
+        sql_baseline = reference.counters.get("sql_statements")
+        plan_current = result.evidence.get("plan")
+        level = exact_level(level, sql_baseline, sql_current, reference.plan, plan_current)
+        return replace(
             base,
             level=level,
             baseline=baseline,
@@ -290,11 +296,6 @@ class RegressionCheck:
             plan_baseline=reference.plan,
             plan_current=result.evidence.get("plan"),
         )
-        exact = judged.sql_regressed or judged.plan_changed
-        if exact and SEVERITY.get(level, 0) < SEVERITY[Level.WARNING]:
-            # An added statement or a changed plan is a regression with no noise at all.
-            return replace(judged, level=Level.WARNING)
-        return judged
 
     def _level(
         self,
@@ -307,8 +308,18 @@ class RegressionCheck:
         t = self.thresholds
         ref_samples = reference.reference_samples(metric)
         cur_samples = metric_samples(result, metric)
-        if ref_samples and len(cur_samples) >= 1 and metric not in HIGHER_IS_BETTER:
-            cmp = compare_samples(cur_samples, ref_samples)
+        testable = ref_samples and cur_samples and metric not in HIGHER_IS_BETTER
+        if testable and smallest_rank_p(len(cur_samples), len(ref_samples)) >= t.alpha:
+            # Too few samples for any test to reach alpha (a 1-round pedantic benchmark):
+            # not a free pass, the size of the change speaks alone.
+            testable = False
+        if testable:
+            quantile = metric in ("p95", "p99") and result.kind == "load"
+            cmp = (
+                compare_quantile(cur_samples, ref_samples, float(metric[1:]))
+                if quantile
+                else compare_samples(cur_samples, ref_samples)
+            )
             low, high = cmp.low - 1, cmp.high - 1
             p_worse, p_better = cmp.p_slower, cmp.p_faster
         else:
@@ -316,18 +327,65 @@ class RegressionCheck:
             low = high = None
             p_worse = p_better = 0.0
         floor = t.noise_sigmas * reference.values.get("run_spread", 0.0)
-        # Evidence: the rank test, and an interval of the change that excludes every
-        # change too small to matter (not merely zero).
-        slower_evident = p_worse < t.alpha and (low is None or low > t.min_effect)
-        faster_evident = p_better < t.alpha and (high is None or high < -t.min_effect)
-        if change > t.warning:
-            if not slower_evident or change <= floor:
-                return Level.INCONCLUSIVE, p_worse, low, high
-            level = Level.CRITICAL if change > t.critical else Level.WARNING
-            return level, p_worse, low, high
-        if change < -t.improvement and faster_evident and -change > floor:
-            return Level.IMPROVED, p_better, low, high
-        return Level.INFO, min(p_worse, p_better) if ref_samples else None, low, high
+        level, p_value = level_for(change, low, high, p_worse, p_better, t, floor=floor)
+        if level == Level.INFO and not ref_samples:
+            p_value = None
+        return level, p_value, low, high
+
+
+def level_for(
+    change: float,
+    low: float | None,
+    high: float | None,
+    p_worse: float,
+    p_better: float,
+    t: Thresholds,
+    *,
+    floor: float = 0.0,
+) -> tuple[Level, float]:
+    """The level of a change (positive = worse): beyond ``warning`` it counts only with
+    p < ``alpha``, an interval beyond ``min_effect`` and a change beyond ``floor`` (the
+    run-to-run noise floor); otherwise it is INCONCLUSIVE."""
+    slower_evident = p_worse < t.alpha and (low is None or low > t.min_effect)
+    faster_evident = p_better < t.alpha and (high is None or high < -t.min_effect)
+    if change > t.warning:
+        if not slower_evident or change <= floor:
+            return Level.INCONCLUSIVE, p_worse
+        return (Level.CRITICAL if change > t.critical else Level.WARNING), p_worse
+    if change < -t.improvement and faster_evident and -change > floor:
+        return Level.IMPROVED, p_better
+    return Level.INFO, min(p_worse, p_better)
+
+
+#: An added statement per call is at least this many more statements per operation.
+#: (Concurrent rounds count statements per operation; a retry adds a fraction.)
+WHOLE_STATEMENT = 0.5
+
+
+def exact_level(
+    level: Level,
+    sql_baseline: float | None,
+    sql_current: float | None,
+    plan_baseline: str | None,
+    plan_current: str | None,
+) -> Level:
+    """Raise ``level`` for evidence without noise.
+
+    One more SQL statement per operation (an N+1) is CRITICAL: it fails the
+    default gate, since no noise needs guarding against. A smaller rise
+    (retries in a concurrent round) or a changed plan is at least a WARNING.
+    """
+    if sql_baseline is not None and sql_current is not None:
+        if sql_current >= sql_baseline + WHOLE_STATEMENT:
+            return Level.CRITICAL
+        if sql_current > sql_baseline and SEVERITY.get(level, 0) < SEVERITY[Level.WARNING]:
+            level = Level.WARNING
+    if (
+        plans_differ(plan_baseline, plan_current)
+        and SEVERITY.get(level, 0) < SEVERITY[Level.WARNING]
+    ):
+        level = Level.WARNING
+    return level
 
 
 def failed(benchmark_id: str, error: str) -> Verdict:

@@ -22,6 +22,7 @@ from tracetui.engine.core.events import (
 )
 from tracetui.engine.core.registry import SuiteLoadError, benchmarks_of, suite_names, suite_of
 from tracetui.engine.core.results import BenchmarkResult
+from tracetui.engine.judging import machine as machine_mod
 from tracetui.engine.judging.baselines import (
     POLICY_FILE,
     BaselineEntry,
@@ -48,6 +49,7 @@ class RunRecord:
     status: str = "running"
     error: str = ""
     duration: float = 0.0
+    machine_note: str = ""  # set by evaluate() when the baseline's machine differs
 
     @property
     def suites(self) -> list[str]:
@@ -106,20 +108,34 @@ def evaluate(
     policy: Policy,
     *,
     planned_suites: Iterable[str] | None = None,
+    floors: Mapping[str, BenchmarkResult] | None = None,
 ) -> list[Verdict]:
     """A verdict per planned benchmark, plus MISSING for baselines whose benchmark is gone.
 
     Order follows the plan. MISSING is reported only within suites that
     were planned, for baseline entries no registered benchmark has (for a
-    pytest run: of modules pytest collected whole, not deselected).
+    pytest run: of modules pytest collected whole, not deselected). The
+    machine factor (:mod:`tracetui.engine.judging.machine`) is estimated from
+    the record's floors, or from ``floors`` (an earlier run's results) for a
+    re-run that measured none.
     """
     verdicts: list[Verdict] = []
+    machine = machine_mod.estimate(
+        {**(floors or {}), **record.results}, references, record.environment.get("fingerprint")
+    )
+    record.machine_note = machine.note() if machine else ""
     for bid in record.benchmark_ids:
         if bid in record.results:
             result = record.results[bid]
             check = RegressionCheck(policy.thresholds_for(bid), policy.budgets_for(bid))
             entry = references.get(bid)
-            verdicts.append(check.check(result, entry.reference if entry else None))
+            reference = entry.reference if entry else None
+            if reference is not None and machine is not None:
+                reference = machine.adjust(reference, result.kind)
+            verdict = check.check(result, reference)
+            if machine is not None and machine.factor is None:
+                verdict = machine_mod.not_gating(verdict)
+            verdicts.append(verdict)
         elif bid in record.failures:
             verdicts.append(failed(bid, record.failures[bid]))
     suites = set(planned_suites if planned_suites is not None else record.suites)

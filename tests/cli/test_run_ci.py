@@ -137,7 +137,7 @@ def test_unchanged_code_passes_and_a_tenfold_slowdown_is_critical(toy_env, tmp_p
     assert "<failure" in (tmp_path / "j.xml").read_text()
 
 
-def test_fail_on_warning_and_sql_regression(toy_env, tmp_path: Path) -> None:
+def test_an_added_sql_statement_fails_the_default_gate(toy_env, tmp_path: Path) -> None:
     accept(toy_env, tmp_path)
     # Time may double with the statements; only the exact statement count should speak here.
     (tmp_path / "baselines" / "policy.toml").write_text(
@@ -146,15 +146,10 @@ def test_fail_on_warning_and_sql_regression(toy_env, tmp_path: Path) -> None:
     default = tracetui(
         ["run", "toy.sql", "--ci", "--profile", "smoke"], toy_env, tmp_path, TOY_QUERIES="2"
     )
-    assert "WARNING" in default.stdout and "1→2" in default.stdout
-    assert default.returncode == 0  # default gate is critical
-    strict = tracetui(
-        ["run", "toy.sql", "--ci", "--profile", "smoke", "--fail-on", "warning"],
-        toy_env,
-        tmp_path,
-        TOY_QUERIES="2",
-    )
-    assert strict.returncode == 1
+    assert "CRITICAL" in line_of_table(default.stdout, "toy.sql") and "1→2" in default.stdout
+    assert default.returncode == 1  # an N+1 is exact: the default gate (critical) fails it
+    same = tracetui(["run", "toy.sql", "--ci", "--profile", "smoke"], toy_env, tmp_path)
+    assert same.returncode == 0, same.stdout
 
 
 def test_a_broken_benchmark_fails_alone_with_exit_3(toy_env, tmp_path: Path) -> None:
@@ -406,9 +401,39 @@ def test_a_regression_must_show_again_in_a_fresh_run(toy_env, tmp_path: Path) ->
     lasting = tracetui(
         ["run", "toy.spin", "--ci", "--profile", "smoke"], toy_env, tmp_path, TOY_SLOWDOWN="30"
     )
-    assert lasting.returncode == 1
+    assert lasting.returncode == 1, lasting.stdout + lasting.stderr
     assert "CRITICAL" in line_of_table(lasting.stdout, "toy.spin")
 
 
 def line_of_table(stdout: str, benchmark_id: str) -> str:
     return next(ln for ln in stdout.splitlines() if ln.startswith(benchmark_id + " "))
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-0.0002", "0.0"])
+def test_a_malformed_baseline_number_is_exit_2_naming_file_and_key(
+    toy_env, tmp_path: Path, value: str
+) -> None:
+    (tmp_path / "baselines").mkdir()
+    path = tmp_path / "baselines" / "toy.sqlite.toml"
+    path.write_text(
+        'schema = 1\n[benchmarks."toy.spin"]\nkind = "micro"\nrounds = 3\n'
+        f'samples = [0.0002, 0.0002, 0.0002]\n[benchmarks."toy.spin".values]\nmedian = {value}\n'
+    )
+    before = path.read_bytes()
+    proc = tracetui(["run", "toy.spin", "--ci", "--profile", "smoke"], toy_env, tmp_path)
+    assert proc.returncode == 2, proc.stdout
+    assert str(path.name) in proc.stderr and "values.median" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert path.read_bytes() == before
+    assert not (tmp_path / "history.db").exists()
+
+
+def test_an_unknown_budget_metric_is_exit_2_naming_file_and_key(toy_env, tmp_path: Path) -> None:
+    (tmp_path / "baselines").mkdir()
+    (tmp_path / "baselines" / "policy.toml").write_text(
+        'schema = 1\n[budgets."toy.spin"]\nmedain = 0.01\n'
+    )
+    proc = tracetui(["run", "toy.spin", "--ci", "--profile", "smoke"], toy_env, tmp_path)
+    assert proc.returncode == 2, proc.stdout
+    assert "policy.toml" in proc.stderr and "'medain'" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1

@@ -56,4 +56,20 @@ def test_median_ci_contains_the_median() -> None:
     data = [float(x) for x in range(1, 101)]
     low, high = median_ci(data)
     assert low < 50.5 < high
-    assert (low, high) == (41.0, 60.0)
+    # scipy.stats.quantile_test(range(1, 101), p=0.5).confidence_interval(): (40.0, 61.0)
+    assert (low, high) == (40.0, 61.0)
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    # scipy.stats.quantile_test(np.arange(1, n + 1), p=0.5).confidence_interval(0.95)
+    [(6, (1.0, 6.0)), (8, (1.0, 8.0)), (10, (2.0, 9.0)), (20, (6.0, 15.0)), (100, (40.0, 61.0))],
+)
+def test_median_ci_equals_scipys_quantile_test(n: int, expected: tuple[float, float]) -> None:
+    assert median_ci([float(x) for x in range(1, n + 1)]) == expected
+
+
+def test_median_ci_of_few_samples_is_the_range() -> None:
+    # below 6 samples no order statistics reach 95 % (scipy answers nan): the extremes
+    assert median_ci([3.0, 1.0, 2.0]) == (1.0, 3.0)
+    assert median_ci([5.0]) == (5.0, 5.0)

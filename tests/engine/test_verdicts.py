@@ -71,8 +71,29 @@ def test_thresholds_are_configurable() -> None:
 
 def test_added_sql_statement_is_a_regression_without_noise() -> None:
     v = RegressionCheck().check(result(1.0, sql=2.0), REF)
-    assert v.level == Level.WARNING
+    assert v.level == Level.CRITICAL  # an N+1 fails the default gate
+    assert v.fails(Level.CRITICAL)
     assert v.sql_regressed
+
+
+def test_a_fraction_more_sql_per_op_is_a_warning() -> None:
+    # concurrent rounds count statements per operation: a retry adds a fraction
+    v = RegressionCheck().check(result(1.0, sql=1.2), REF)
+    assert v.level == Level.WARNING
+
+
+def test_plans_compare_with_literals_normalized() -> None:
+    from tracetui.engine.judging.plans import normalize_plan, plans_differ
+
+    scan = "Index Scan using items_pkey on items\n  Index Cond: "
+    a = scan + "(id = ANY ('{56901,56902}'::integer[]))"
+    b = scan + "(id = ANY ('{152401,152402}'::integer[]))"
+    assert not plans_differ(a, b)
+    assert not plans_differ("Filter: (project_id = 12)", "Filter: (project_id = 7)")
+    assert plans_differ(a, "Seq Scan on items\n  Filter: (id = ANY ('{1,2}'::integer[]))")
+    assert normalize_plan("SEARCH items USING INDEX ix_items_project_status (project_id=?)") == (
+        "SEARCH items USING INDEX ix_items_project_status (project_id=?)"
+    )
 
 
 def test_budget_is_an_absolute_ceiling() -> None:

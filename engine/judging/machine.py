@@ -1,0 +1,140 @@
+"""Is this the machine the baselines were measured on? If not, by what factor?
+
+A stored baseline is a number from one machine at one moment. When the
+run's fingerprint (what decides speed: CPU model and count, Python, OS and
+architecture, backend and its version) differs from the one the baseline
+recorded, or when the run's floors (the raw sqlite3 benchmarks: no
+SQLAlchemy, no service, only the machine) moved beyond their noise, the
+machine factor is estimated from the floors (geometric mean of their
+current/baseline medians) and divided out of the time references, and the
+user is told so first. On another machine without floors to measure it, time
+verdicts cannot fail the build (they are reported, capped at INCONCLUSIVE),
+and likewise when the floors disagree among themselves (a busy machine whose
+reads and writes slowed by different factors);
+exact evidence (SQL statements per operation, plans) gates as always.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from tracetui.engine.core.results import BenchmarkResult
+from tracetui.engine.judging.verdicts import Level, Reference, Verdict
+
+#: Values in seconds: a slower machine multiplies them by its factor.
+TIME_METRICS = frozenset({"median", "mean", "min", "max", "p95", "p99", "stddev"})
+
+#: Benchmarks whose time is the machine's alone (no code under test of ours).
+FLOOR_MARK = "raw_sqlite3"
+#: Floors move this much run to run on one machine (measured: ±3–13 % here, busy).
+FLOOR_NOISE = 0.15
+#: Floors that disagree by more than this (largest / smallest ratio) give no factor.
+FLOOR_AGREEMENT = 1.5
+#: Kinds whose times scale with the machine (a load run's latency is not a floor's).
+SCALED_KINDS = frozenset({"micro", "workload", "concurrent"})
+
+
+def is_floor(benchmark_id: str) -> bool:
+    return FLOOR_MARK in benchmark_id
+
+
+@dataclass(frozen=True)
+class MachineFactor:
+    """``factor`` = this machine's times / the baseline machine's (None: not measurable)."""
+
+    factor: float | None
+    other_machine: bool  # the fingerprints differ
+    floors: int  # how many floors measured it
+    why: str  # "another machine", "the floors moved" or "the floors disagree"
+    spread: tuple[float, float] | None = None  # smallest and largest floor ratio
+
+    def note(self) -> str:
+        if self.factor is None and self.spread is not None:
+            low, high = self.spread
+            where = "another machine" if self.other_machine else "this machine as it is now"
+            return (
+                f"baseline measured on {where}: the floors disagree (×{low:.2f} to ×{high:.2f} "
+                f"over {self.floors} raw sqlite3 benchmarks), so no single machine factor "
+                "applies: time verdicts cannot fail the build; for a gate use --against"
+            )
+        if self.factor is None:
+            return (
+                "baseline measured on another machine and this run has no floors "
+                "(raw sqlite3 benchmarks) to measure it: time verdicts cannot fail the "
+                "build; for a gate use --against"
+            )
+        head = (
+            "baseline measured on another machine"
+            if self.other_machine
+            else "the floors moved since the baseline was measured"
+        )
+        return (
+            f"{head}: this one ×{self.factor:.2f} on the floors ({self.floors} raw sqlite3 "
+            "benchmarks); time verdicts are relative to it; for a gate use --against"
+        )
+
+    def adjust(self, reference: Reference, kind: str) -> Reference:
+        """The reference as if measured on this machine (times × factor)."""
+        if self.factor is None or kind not in SCALED_KINDS:
+            return reference
+        f = self.factor
+        values = {
+            k: v * f if k in TIME_METRICS else v / f if k == "ops" else v
+            for k, v in reference.values.items()
+        }
+        return replace(reference, values=values, samples=tuple(s * f for s in reference.samples))
+
+
+def baseline_fingerprint(references: Mapping[str, Any]) -> str | None:
+    """The fingerprint most baselines of this comparison were accepted with, if any."""
+    prints = [e.provenance.get("fingerprint") for e in references.values()]
+    prints = [p for p in prints if p]
+    return statistics.mode(prints) if prints else None
+
+
+def estimate(
+    results: Mapping[str, BenchmarkResult],
+    references: Mapping[str, Any],
+    fingerprint: str | None,
+) -> MachineFactor | None:
+    """The machine factor to divide out, or None when this is the baseline's machine
+    and its floors did not move beyond their noise."""
+    recorded = baseline_fingerprint(references)
+    other = recorded is not None and fingerprint is not None and recorded != fingerprint
+    ratios = []
+    for bid, result in results.items():
+        entry = references.get(bid)
+        if not is_floor(bid) or entry is None or "median" not in entry.values:
+            continue
+        base = float(entry.values["median"])
+        if base > 0 and result.median > 0:
+            ratios.append(result.median / base)
+    if not ratios:
+        return MachineFactor(None, True, 0, "another machine") if other else None
+    factor = math.exp(statistics.fmean(math.log(r) for r in ratios))
+    agree = all(r > 1 for r in ratios) or all(r < 1 for r in ratios)
+    moved = agree and abs(math.log(factor)) > math.log1p(FLOOR_NOISE)
+    if not (other or moved):
+        return None
+    if max(ratios) / min(ratios) > FLOOR_AGREEMENT:
+        # The floors disagree (measured under heavy I/O contention: ×1.6 to ×12 for
+        # four raw sqlite3 benchmarks): no single factor describes this machine.
+        return MachineFactor(
+            None, other, len(ratios), "the floors disagree", (min(ratios), max(ratios))
+        )
+    return MachineFactor(
+        factor, other, len(ratios), "another machine" if other else "the floors moved"
+    )
+
+
+def not_gating(verdict: Verdict) -> Verdict:
+    """A time regression measured against another machine, with no factor to divide out,
+    is reported but cannot fail the build; exact evidence and budgets still can."""
+    exact = verdict.sql_regressed or verdict.plan_changed or verdict.budget_broken
+    if verdict.level.is_regression and not exact:
+        return replace(verdict, level=Level.INCONCLUSIVE)
+    return verdict

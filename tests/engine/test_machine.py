@@ -1,0 +1,132 @@
+"""The machine factor: another fingerprint or moved floors are divided out and said first."""
+
+from __future__ import annotations
+
+import pytest
+from tracetui.engine.core.environment import collect, fingerprint
+from tracetui.engine.core.results import BenchmarkResult
+from tracetui.engine.judging.baselines import BaselineEntry, Policy
+from tracetui.engine.judging.machine import estimate
+from tracetui.engine.judging.verdicts import Level
+from tracetui.engine.recording.session import RunRecord, evaluate
+
+FLOOR = "database.raw_sqlite3_lookup_by_id"
+SERVICE = "database.item_read"
+WIGGLE = (0.99, 1.01, 1.0, 0.98, 1.02, 1.0, 0.995, 1.005)
+
+
+def result(bid: str, median: float) -> BenchmarkResult:
+    return BenchmarkResult(
+        id=bid,
+        suite="database",
+        name=bid.split(".", 1)[1],
+        kind="micro",
+        samples=tuple(median * w for w in WIGGLE),
+        counters={"sql_statements": 1.0},
+    )
+
+
+def entry(bid: str, median: float, machine: str | None = "aaaa") -> BaselineEntry:
+    return BaselineEntry(
+        benchmark_id=bid,
+        kind="micro",
+        unit="s",
+        values={"median": median},
+        rounds=8,
+        iterations=1,
+        samples=tuple(median * w for w in WIGGLE),
+        counters={"sql_statements": 1.0},
+        provenance={"fingerprint": machine} if machine else {},
+    )
+
+
+def run(
+    floor: float, service: float, *, machine: str = "aaaa", floors: bool = True
+) -> tuple[RunRecord, list]:
+    results = {SERVICE: result(SERVICE, service)}
+    if floors:
+        results[FLOOR] = result(FLOOR, floor)
+    record = RunRecord(
+        run_id="r",
+        benchmark_ids=tuple(results),
+        environment={"fingerprint": machine},
+        results=results,
+    )
+    references = {FLOOR: entry(FLOOR, 4e-6), SERVICE: entry(SERVICE, 60e-6)}
+    return record, evaluate(record, references, Policy(), planned_suites=())
+
+
+def test_fingerprint_is_what_decides_speed_not_the_machine_id() -> None:
+    env = collect("sqlite://")
+    assert env["fingerprint"] == fingerprint(env)
+    assert fingerprint({**env, "cpu_count": 16}) != env["fingerprint"]
+    assert fingerprint({**env, "machine": "another-id"}) == env["fingerprint"]
+
+
+def test_same_machine_and_quiet_floors_change_nothing() -> None:
+    record, verdicts = run(4e-6 * 1.05, 60e-6 * 1.4)
+    assert record.machine_note == ""
+    assert {v.benchmark_id: v.level for v in verdicts}[SERVICE] == Level.CRITICAL
+
+
+def test_another_machine_is_divided_out_and_said_first() -> None:
+    record, verdicts = run(4e-6 / 0.6, 60e-6 / 0.6, machine="bbbb")
+    assert record.machine_note.startswith(
+        "baseline measured on another machine: this one ×1.67 on the floors"
+    )
+    assert "for a gate use --against" in record.machine_note
+    assert all(v.level == Level.INFO for v in verdicts)
+
+
+def test_another_machine_still_names_a_real_slowdown() -> None:
+    _, verdicts = run(4e-6 / 0.6, 60e-6 / 0.6 * 1.5, machine="bbbb")
+    levels = {v.benchmark_id: v.level for v in verdicts}
+    assert levels == {SERVICE: Level.CRITICAL, FLOOR: Level.INFO}
+    service = next(v for v in verdicts if v.benchmark_id == SERVICE)
+    assert service.baseline == pytest.approx(60e-6 / 0.6, rel=1e-9)  # the adjusted baseline
+
+
+def test_moved_floors_on_the_same_fingerprint_are_divided_out() -> None:
+    record, verdicts = run(4e-6 * 1.4, 60e-6 * 1.4)
+    assert record.machine_note.startswith("the floors moved since the baseline was measured")
+    assert "×1.40" in record.machine_note
+    assert all(v.level == Level.INFO for v in verdicts)
+
+
+def test_another_machine_without_floors_cannot_fail_on_time() -> None:
+    record, verdicts = run(0, 60e-6 * 2, machine="bbbb", floors=False)
+    assert "no floors" in record.machine_note
+    assert [v.level for v in verdicts] == [Level.INCONCLUSIVE]
+    assert not verdicts[0].fails(Level.WARNING)
+
+
+def test_estimate_needs_the_floors_to_agree() -> None:
+    results = {
+        FLOOR: result(FLOOR, 4e-6 * 1.5),
+        "bulk.raw_sqlite3_create_items[100]": result("bulk.raw_sqlite3_create_items[100]", 0.9e-3),
+    }
+    references = {
+        FLOOR: entry(FLOOR, 4e-6),
+        "bulk.raw_sqlite3_create_items[100]": entry("bulk.raw_sqlite3_create_items[100]", 1e-3),
+    }
+    assert estimate(results, references, "aaaa") is None  # one up, one down: not the machine
+
+
+def test_floors_that_disagree_give_no_factor_and_time_cannot_fail() -> None:
+    results = {
+        FLOOR: result(FLOOR, 4e-6 * 1.6),
+        "bulk.raw_sqlite3_create_items[1000]": result("bulk.raw_sqlite3_create_items[1000]", 12e-3),
+        SERVICE: result(SERVICE, 60e-6 * 3),
+    }
+    references = {
+        FLOOR: entry(FLOOR, 4e-6),
+        "bulk.raw_sqlite3_create_items[1000]": entry("bulk.raw_sqlite3_create_items[1000]", 1e-3),
+        SERVICE: entry(SERVICE, 60e-6),
+    }
+    record = RunRecord(
+        run_id="r", benchmark_ids=tuple(results), environment={"fingerprint": "bbbb"},
+        results=results,
+    )  # fmt: skip
+    verdicts = evaluate(record, references, Policy(), planned_suites=())
+    assert "the floors disagree (×1.60 to ×12.00" in record.machine_note
+    assert not any(v.fails(Level.WARNING) for v in verdicts)
