@@ -8,6 +8,7 @@ from textual.widgets import ProgressBar, Sparkline
 from tracetui.engine.core.plan import Plan
 from tracetui.engine.recording.history import History
 from tracetui.tui.screens.approval import ApprovalScreen
+from tracetui.tui.screens.confirm import ConfirmScreen
 from tracetui.tui.screens.dashboard import DashboardScreen
 from tracetui.tui.screens.picker import PickerScreen
 from tracetui.tui.widgets.bench_panel import BenchmarkPanel
@@ -189,7 +190,14 @@ def test_elapsed_and_remaining_time_follow_the_plan(make_app):
             now[0] = 130.0  # 30 s in, 3 of 6 benchmarks done
             await pilot.pause(0.3)  # the clock line redraws on a 0.15 s tick
             assert "elapsed 0:30   remaining ~0:30" in screen_text(app)
-            await pilot.press("escape")
+            await pilot.press("escape")  # 30 s in: cancelling asks first
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            assert "Cancel this run (0:30 in, 3/6 benchmarks done)?" in screen_text(app)
+            await pilot.press("n")  # keep running
+            await pilot.pause()
+            assert dash.running and not factory.runs[0].cancelled.is_set()
+            await pilot.press("escape", "y")
             await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+            assert factory.runs[0].cancelled.is_set()
 
     run(scenario())

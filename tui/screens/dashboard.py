@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, ProgressBar, Static
+from textual.widgets import Footer, Header, HelpPanel, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 from tracetui.engine.core.events import (
@@ -43,10 +43,13 @@ from tracetui.tui.bridge import (
     RunJudged,
     RunSource,
 )
+from tracetui.tui.host import console_of
+from tracetui.tui.screens.confirm import ConfirmScreen
 from tracetui.tui.widgets import plots
 from tracetui.tui.widgets.bench_panel import BenchmarkPanel
 
 PLOT_INTERVAL = 0.15  # s: the plot and the clock line redraw at most ~6.7 times a second
+CONFIRM_AFTER = 5.0  # s: cancelling a run older than this asks first
 
 
 class DashboardScreen(Screen[None]):
@@ -141,6 +144,7 @@ class DashboardScreen(Screen[None]):
             return
         error = event.worker.error
         self.running = False
+        self.refresh_bindings()
         self.status = "crashed"
         self.notify(
             f"The run stopped: {type(error).__name__}: {error}",
@@ -181,6 +185,7 @@ class DashboardScreen(Screen[None]):
         elif isinstance(event, RunFinished):
             self.status = event.status
             self.running = False
+            self.refresh_bindings()
             for bid in self.plan.benchmark_ids:
                 self.panel(bid).cancel()
             if event.error:
@@ -205,6 +210,7 @@ class DashboardScreen(Screen[None]):
     def on_run_judged(self, message: RunJudged) -> None:
         self.judged = message
         self.running = False
+        self.refresh_bindings()
         record = message.record
         if self.status in ("starting", "running"):
             self.status = record.status
@@ -335,7 +341,39 @@ class DashboardScreen(Screen[None]):
         self.plot_mode = "distribution" if self.plot_mode == "timeline" else "timeline"
         self.plot_dirty = True
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer only the keys that work now: review after the run, cancel during it."""
+        if action == "review":
+            return self.judged is not None
+        if action == "cancel_run":
+            return self.running
+        return True
+
     def action_cancel_run(self) -> None:
+        """Cancel, asking first once the run has been going for a few seconds."""
+        if not self.running or self.cancel_requested:
+            return
+        if self.clock() - self.started_at < CONFIRM_AFTER:
+            self._cancel_now()
+            return
+        if isinstance(self.app.screen, ConfirmScreen):
+            return
+        elapsed = fmt.clock_span(self.clock() - self.started_at)
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Cancel this run ({elapsed} in, {len(self.done)}/{len(self.plan.benchmark_ids)}"
+                " benchmarks done)? Finished results are kept.",
+                [("y", "Cancel the run"), ("n", "Keep running")],
+                default="n",
+            ),
+            self._cancel_answered,
+        )
+
+    def _cancel_answered(self, answer: str | None) -> None:
+        if answer == "y":
+            self._cancel_now()
+
+    def _cancel_now(self) -> None:
         if not self.running:
             return
         self.cancel_requested = True
@@ -350,6 +388,9 @@ class DashboardScreen(Screen[None]):
         self._update_lines()
 
     def action_cancel_or_back(self) -> None:
+        if self.query(HelpPanel):  # escape closes the key panel first; it never cancels
+            self.app.action_hide_help_panel()
+            return
         if self.running:
             self.action_cancel_run()
         else:
@@ -359,7 +400,7 @@ class DashboardScreen(Screen[None]):
         if self.judged is None:
             self.notify("The run is still going.", severity="warning", markup=False)
             return
-        self.app.open_review_of_run(self.judged)  # type: ignore[attr-defined]
+        console_of(self.app).open_review_of_run(self.judged)
 
     def on_unmount(self) -> None:
         if self.running and self.source is not None:
