@@ -28,6 +28,7 @@ from tracetui.engine.core.plan import Plan, new_run_id
 from tracetui.engine.core.profiles import PROFILES
 from tracetui.engine.judging.baselines import BaselineStore
 from tracetui.engine.recording.history import History
+from tracetui.tui import format as fmt
 from tracetui.tui.bridge import RunFactory, RunJudged, worker_run_factory
 from tracetui.tui.catalog import Catalog, baseline_problems, last_known, load_catalog
 from tracetui.tui.host import KnownSink
@@ -190,8 +191,22 @@ class ConsoleApp(App[int]):
                 history=self.history,
                 store=self.store,
                 clock=self.clock,
+                per=self._per(benchmark_ids),
             )
         )
+
+    def _per(self, benchmark_ids: list[str]) -> dict[str, str]:
+        """What each benchmark's live latency counts (per call / item / op / request)."""
+        benches = {
+            b.id: b
+            for suite in (self.catalog.suites if self.catalog else {}).values()
+            for b in suite.benchmarks
+        }
+        return {
+            bid: fmt.per_unit(str(benches[bid].kind), benches[bid].items_per_op)
+            for bid in benchmark_ids
+            if bid in benches
+        }
 
     def open_history(self) -> None:
         if self.history is not None:

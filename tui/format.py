@@ -108,3 +108,18 @@ def when(timestamp: float | None) -> str:
     if not timestamp:
         return "—"
     return time.strftime("%Y-%m-%d %H:%M", time.gmtime(timestamp))
+
+
+def per_unit(kind: str, items_per_op: int = 1) -> str:
+    """What one live latency sample is: per call, per item (a batch), per op, per request."""
+    if kind == "load":
+        return "request"
+    if kind == "concurrent":
+        return "op"
+    return "item" if items_per_op != 1 else "call"
+
+
+def rate_of(value: float | None, per: str) -> str:
+    """A throughput with what is counted: ``219.0 k items/s``, ``1.0 k calls/s``."""
+    text = rate(value)
+    return text if text == "—" else text.replace(" /s", "/s").replace("/s", f" {per}s/s")

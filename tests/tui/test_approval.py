@@ -134,7 +134,7 @@ def test_enter_opens_the_detail_with_both_plots(make_app, baselines: Path):
             await pilot.pause(0.1)
             text = screen_text(app)
             assert "CRITICAL" in text
-            assert "baseline vs new" in text and "median over runs" in text
+            assert "baseline vs new" in text and "one run so far — no trend yet" in text
             assert "from run 20251101-090000-base" in text
             await pilot.press("escape")
             await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))

@@ -53,7 +53,7 @@ def test_live_numbers_a_failed_benchmark_and_the_run_going_on(make_app, baseline
             assert "users 30" in screen_text(app)
             assert dash.running and dash.panel("extra.scan").state == "queued"
             assert dash.query_one(ProgressBar).progress == 5
-            assert "5/6 benchmarks done" in screen_text(app)
+            assert "5/6 done" in screen_text(app)
             factory.runs[0].resume()  # the run goes on after the failure
             await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
             assert dash.status == "completed"
@@ -156,14 +156,14 @@ def test_t_switches_the_plot_and_arrows_pick_the_benchmark(make_app):
             dash = dashboard(app)
             await wait_for(pilot, lambda: len(dash.done) == 3 and not dash.plot_dirty)
             assert dash.selected == "demo.create"  # follows the running benchmark
-            assert "demo.create: latency per op" in screen_text(app)
+            assert "demo.create: latency per call" in screen_text(app)
             await pilot.press("up")
             assert dash.selected == "demo.lookup[100]"
             assert dash.panel("demo.lookup[100]").has_class("-selected")
             await pilot.press("t")
             await wait_for(pilot, lambda: not dash.plot_dirty)
             await pilot.pause(0.1)
-            assert "demo.lookup[100]: latency distribution" in screen_text(app)
+            assert "demo.lookup[100]: latency per call, distribution" in screen_text(app)
             await pilot.press("escape")
             await wait_for(pilot, lambda: not dash.running)
 

@@ -41,7 +41,7 @@ class ApprovalScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "accept", "Accept"),
         Binding("x", "reject", "Reject"),
-        Binding("A", "accept_all", "Accept all non-critical", key_display="A"),
+        Binding("A", "accept_all", "Accept rest", key_display="A"),
         Binding("enter", "detail", "Detail"),
         Binding("s", "save", "Save"),
         Binding("escape", "back", "Back"),

@@ -10,7 +10,7 @@ history, and they go to the approval screen).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import ClassVar
 
 from rich.text import Text
@@ -71,9 +71,11 @@ class DashboardScreen(Screen[None]):
         history: History | None,
         store: BaselineStore,
         clock: Callable[[], float],
+        per: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.plan = plan
+        self.per = dict(per or {})  # benchmark id -> what one latency sample is ("call", …)
         self.run_factory = run_factory
         self.history = history
         self.store = store
@@ -102,13 +104,14 @@ class DashboardScreen(Screen[None]):
         yield Header(show_clock=False)
         with Vertical(id="dash-top"):
             yield Static("", id="run-line")
+            yield Static(Text(console_of(self.app).noise_line, style="dim"), id="noise-line")
             yield ProgressBar(
                 total=max(1, len(self.plan.benchmark_ids)), show_eta=False, id="plan-progress"
             )
             yield Static("", id="time-line")
         with VerticalScroll(id="panels", can_focus=False):
             for bid in self.plan.benchmark_ids:
-                yield BenchmarkPanel(bid)
+                yield BenchmarkPanel(bid, per=self.per.get(bid, "call"))
         yield PlotextPlot(id="dash-plot")
         yield Footer()
 
@@ -255,15 +258,11 @@ class DashboardScreen(Screen[None]):
         line = Text.assemble(
             ("Status ", "bold"),
             (self.status, "cyan"),
-            (f"  {self.target}", "dim"),
-            f"   {len(self.done)}/{total} benchmarks done",
+            f"  {len(self.done)}/{total} done",
         )
         if self.failed:
-            line.append(f"   {len(self.failed)} failed", style="bold red")
-        if self.running:
-            line.append("   esc cancels (finished results are kept)", style="dim")
-        elif self.judged is not None:
-            line.append("   v reviews, esc goes back", style="dim")
+            line.append(f"  {len(self.failed)} failed", style="bold red")
+        line.append(f"  {self.target}", style="dim")  # last: cut first when narrow
         self.query_one("#run-line", Static).update(line)
         self._update_progress()
         self._update_time()
@@ -277,9 +276,12 @@ class DashboardScreen(Screen[None]):
             remaining = "—"
         else:
             remaining = "0:00"
-        self.query_one("#time-line", Static).update(
-            f"elapsed {fmt.clock_span(elapsed)}   remaining {remaining}"
-        )
+        line = Text(f"elapsed {fmt.clock_span(elapsed)}   remaining {remaining}")
+        if self.running:
+            line.append("   esc cancels (finished results are kept)", style="dim")
+        elif self.judged is not None:
+            line.append("   v reviews, esc goes back", style="dim")
+        self.query_one("#time-line", Static).update(line)
 
     def _tick(self) -> None:
         if self.running:
@@ -300,10 +302,12 @@ class DashboardScreen(Screen[None]):
             finished = panel.result.latencies or panel.result.samples
             if len(finished) > len(latencies):
                 latencies = finished
-        draw = (
-            plots.latency_timeline if self.plot_mode == "timeline" else (plots.latency_distribution)
-        )
-        draw(widget, bid, latencies)
+        per = self.per.get(bid, "call")
+        if self.plot_mode == "timeline":
+            throughput = snap.ops_per_s if snap else ()
+            plots.latency_timeline(widget, bid, latencies, per=per, throughput=throughput)
+        else:
+            plots.latency_distribution(widget, bid, latencies, per=per)
 
     def _select(self, benchmark_id: str) -> None:
         self.selected = benchmark_id

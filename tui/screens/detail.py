@@ -125,8 +125,18 @@ class DetailScreen(Screen[None]):
             baseline,
             current,
         )
-        points = self.history.trend(self.benchmark_id) if self.history else []
-        plots.trend(self.query_one("#detail-trend", PlotextPlot), self.benchmark_id, points)
+        points = (
+            self.history.trend(self.benchmark_id, backend=self.review.backend)
+            if self.history
+            else []
+        )
+        plots.trend(
+            self.query_one("#detail-trend", PlotextPlot),
+            self.benchmark_id,
+            points,
+            baseline=entry.values.get("median") if entry else None,
+            spread=entry.values.get("run_spread", 0.0) if entry else 0.0,
+        )
 
     def action_back(self) -> None:
         self.app.pop_screen()

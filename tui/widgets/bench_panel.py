@@ -31,9 +31,10 @@ def _panel_id(benchmark_id: str) -> str:
 class BenchmarkPanel(Vertical):
     """Live view of one planned benchmark."""
 
-    def __init__(self, benchmark_id: str) -> None:
+    def __init__(self, benchmark_id: str, *, per: str = "call") -> None:
         super().__init__(id=_panel_id(benchmark_id), classes="bench-panel -queued")
         self.benchmark_id = benchmark_id
+        self.per = per  # what one latency sample and one unit of throughput count
         self.state = "queued"
         self.round_text = ""
         self.summary = ""
@@ -87,14 +88,15 @@ class BenchmarkPanel(Vertical):
         self.round_text = f"round {snap.round}{planned}"
         last_ops = snap.ops_per_s[-1] if snap.ops_per_s else None
         last_lat = snap.latencies[-1] if snap.latencies else None
-        self.summary = f"{fmt.rate(last_ops)}  last {fmt.seconds(last_lat)}"
+        self.summary = f"{fmt.rate_of(last_ops, self.per)}  last {fmt.seconds(last_lat)}/{self.per}"
         precision = snap.extra.get("precision", ())
         if precision:
             self.summary += f"  ±{precision[-1] * 100:.1f} %"
         self.query_one(".throughput", Sparkline).data = list(snap.ops_per_s)
         self.query_one(".latency", Sparkline).data = list(snap.latencies[-120:])
-        if snap.is_load:
+        if snap.is_load and not self.has_class("-load"):
             self.add_class("-load")
+        if snap.is_load:
             extra = snap.extra
             self.query_one(".rps", Sparkline).data = list(extra.get("rps", ()))
             self.query_one(".p95", Sparkline).data = list(extra.get("p95", ()))
@@ -114,16 +116,26 @@ class BenchmarkPanel(Vertical):
         self.round_text = f"{result.rounds} rounds"
         if result.kind == "load" and "p95" in result.metrics:
             m = result.metrics
-            self.summary = f"p95 {fmt.seconds(m['p95'])}  {m.get('rps', 0):.1f} req/s"
+            self.round_text = ""  # one Locust run: "1 rounds" says nothing
+            self.summary = f"p95 {fmt.seconds(m['p95'])}/request  {m.get('rps', 0):.1f} requests/s"
             if m.get("failure_ratio"):
                 self.summary += f"  failures {m['failure_ratio'] * 100:.1f} %"
+            # The live line showed Locust's bucketed p95 and "users 0" after the stop: replace
+            # it with the run's exact numbers.
+            users = m.get("users") or m.get("saturation_users")
+            line = f"users {users:.0f}   " if users else ""
+            self.query_one(".users-line", Static).update(
+                f"{line}exact p95 {fmt.seconds(m['p95'])}/request"
+            )
         else:
             self.summary = (
-                f"median {fmt.seconds(result.median)}  {fmt.rate(result.items_per_second)}"
+                f"median {fmt.seconds(result.median)}/call  "
+                f"{fmt.rate_of(result.items_per_second, self.per)}"
             )
         if "sql_statements" in result.counters:
             self.summary += f"  SQL/op {result.counters['sql_statements']:g}"
-        if not self.snapshot and result.samples:
+        live = len(self.snapshot.latencies) if self.snapshot else 0
+        if result.samples and len(result.samples) > live:  # a short (smoke) run: every round
             self.query_one(".latency", Sparkline).data = list(result.samples)
         self._set_state("done")
 
