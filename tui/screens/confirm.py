@@ -26,6 +26,7 @@ class ConfirmScreen(ModalScreen[str]):
         self.question = question
         self.choices = choices
         self.default = default
+        self.AUTO_FOCUS = f"#confirm-{default}"  # focused once the buttons are mounted
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
@@ -37,9 +38,6 @@ class ConfirmScreen(ModalScreen[str]):
                         id=f"confirm-{key}",
                         variant="primary" if key == self.default else "default",
                     )
-
-    def on_mount(self) -> None:
-        self.query_one(f"#confirm-{self.default}", Button).focus()
 
     def on_key(self, event: events.Key) -> None:
         for key, _label in self.choices:

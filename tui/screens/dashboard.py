@@ -81,6 +81,7 @@ class DashboardScreen(Screen[None]):
         self.store = store
         self.clock = clock
         self.source: RunSource | None = None
+        self.panels: dict[str, BenchmarkPanel] = {}
         self.running = True
         self.cancel_requested = False
         self.started_at = 0.0
@@ -109,21 +110,28 @@ class DashboardScreen(Screen[None]):
                 total=max(1, len(self.plan.benchmark_ids)), show_eta=False, id="plan-progress"
             )
             yield Static("", id="time-line")
-        with VerticalScroll(id="panels", can_focus=False):
-            for bid in self.plan.benchmark_ids:
-                yield BenchmarkPanel(bid, per=self.per.get(bid, "call"))
+        yield VerticalScroll(id="panels", can_focus=False)
         yield PlotextPlot(id="dash-plot")
         yield Footer()
 
     def on_mount(self) -> None:
+        """Paint the frame first (the key answers at once), then the panels, then run."""
         self.started_at = self.clock()
         self._update_lines()
-        self._highlight_selected()
         self.set_interval(PLOT_INTERVAL, self._tick)
-        self.pump()
+        self.call_after_refresh(self._mount_panels_and_run)
+
+    async def _mount_panels_and_run(self) -> None:
+        self.panels = {
+            bid: BenchmarkPanel(bid, per=self.per.get(bid, "call"))
+            for bid in self.plan.benchmark_ids
+        }
+        await self.query_one("#panels", VerticalScroll).mount_all(self.panels.values())
+        self._highlight_selected()
+        self.pump()  # events arrive only once every panel exists
 
     def panel(self, benchmark_id: str) -> BenchmarkPanel:
-        return self.query_one(f"#{BenchmarkPanel.dom_id(benchmark_id)}", BenchmarkPanel)
+        return self.panels[benchmark_id]
 
     # -- the run (thread worker) ----------------------------------------------------------
 
@@ -297,8 +305,10 @@ class DashboardScreen(Screen[None]):
             return
         snap = self.series.get(bid)
         latencies: tuple[float, ...] = snap.latencies if snap else ()
-        panel = self.panel(bid)
-        if panel.result is not None:  # finished: the full samples say more than live ones
+        panel = self.panels.get(bid)
+        if (
+            panel is not None and panel.result is not None
+        ):  # finished: the full samples say more than live ones
             finished = panel.result.latencies or panel.result.samples
             if len(finished) > len(latencies):
                 latencies = finished
@@ -315,7 +325,7 @@ class DashboardScreen(Screen[None]):
         self.plot_dirty = True
 
     def _highlight_selected(self) -> None:
-        for panel in self.query(BenchmarkPanel):
+        for panel in self.panels.values():
             panel.set_class(panel.benchmark_id == self.selected, "-selected")
             if panel.benchmark_id == self.selected:
                 panel.scroll_visible(animate=False)
@@ -407,5 +417,6 @@ class DashboardScreen(Screen[None]):
         console_of(self.app).open_review_of_run(self.judged)
 
     def on_unmount(self) -> None:
+        self.cancel_requested = True  # a run whose worker is still starting stops at once
         if self.running and self.source is not None:
             self.source.cancel()

@@ -1,7 +1,9 @@
 """One benchmark on the live dashboard: status line, sparklines, error line.
 
-Sparklines redraw only when ``data`` gets a *new* list, so every update
-assigns a fresh ``list(...)``.
+A queued benchmark is one line: its sparklines (and the load row, and the
+error line) are mounted only when it starts, so a dashboard of 40 planned
+benchmarks opens as 40 small widgets, not 600. Sparklines redraw only when
+``data`` gets a *new* list, so every update assigns a fresh ``list(...)``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,15 @@ def _panel_id(benchmark_id: str) -> str:
     return f"bench-{safe}"
 
 
+def _sparks(row_class: str, names: list[tuple[str, str]], into: dict[str, Sparkline]) -> Horizontal:
+    """A row of labelled sparklines; each is also kept in ``into`` (by class) for updates."""
+    children: list[Label | Sparkline] = []
+    for label, css in names:
+        spark = into[css] = Sparkline([], classes=css)
+        children += [Label(label, classes="spark-label"), spark]
+    return Horizontal(*children, classes=row_class)
+
+
 class BenchmarkPanel(Vertical):
     """Live view of one planned benchmark."""
 
@@ -41,6 +52,10 @@ class BenchmarkPanel(Vertical):
         self.snapshot: BenchSnapshot | None = None
         self.result: BenchmarkResult | None = None
         self.error = ""
+        self._live = False
+        self._load = False
+        self._sparklines: dict[str, Sparkline] = {}
+        self._users_line = Static("", classes="users-line")
 
     @staticmethod
     def dom_id(benchmark_id: str) -> str:
@@ -48,20 +63,25 @@ class BenchmarkPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(self._header_text(), classes="bench-header")
-        with Horizontal(classes="spark-row"):
-            yield Label("ops/s", classes="spark-label")
-            yield Sparkline([], classes="throughput")
-            yield Label("latency", classes="spark-label")
-            yield Sparkline([], classes="latency")
-        with Horizontal(classes="load-row"):
-            yield Label("rps", classes="spark-label")
-            yield Sparkline([], classes="rps")
-            yield Label("p95", classes="spark-label")
-            yield Sparkline([], classes="p95")
-            yield Label("fail/s", classes="spark-label")
-            yield Sparkline([], classes="failures")
-        yield Static("", classes="users-line")
-        yield Static("", classes="error-line")
+
+    def _ensure_live(self) -> None:
+        if not self._live:
+            self._live = True
+            self.mount(
+                _sparks(
+                    "spark-row", [("ops/s", "throughput"), ("latency", "latency")], self._sparklines
+                )
+            )
+
+    def _ensure_load(self) -> None:
+        if not self._load:
+            self._load = True
+            self.add_class("-load")
+            names = [("rps", "rps"), ("p95", "p95"), ("fail/s", "failures")]
+            self.mount(_sparks("load-row", names, self._sparklines), self._users_line)
+
+    def _spark(self, css: str) -> Sparkline:
+        return self._sparklines[css]
 
     def _header_text(self) -> Text:
         mark, style = STATE_MARKS[self.state]
@@ -80,9 +100,11 @@ class BenchmarkPanel(Vertical):
 
     def start(self, rounds_planned: int) -> None:
         self.round_text = f"round 0/{rounds_planned}" if rounds_planned else ""
+        self._ensure_live()
         self._set_state("running")
 
     def update_live(self, snap: BenchSnapshot) -> None:
+        self._ensure_live()
         self.snapshot = snap
         planned = f"/{snap.rounds_planned}" if snap.rounds_planned else ""
         self.round_text = f"round {snap.round}{planned}"
@@ -92,27 +114,27 @@ class BenchmarkPanel(Vertical):
         precision = snap.extra.get("precision", ())
         if precision:
             self.summary += f"  ±{precision[-1] * 100:.1f} %"
-        self.query_one(".throughput", Sparkline).data = list(snap.ops_per_s)
-        self.query_one(".latency", Sparkline).data = list(snap.latencies[-120:])
-        if snap.is_load and not self.has_class("-load"):
-            self.add_class("-load")
+        self._spark("throughput").data = list(snap.ops_per_s)
+        self._spark("latency").data = list(snap.latencies[-120:])
         if snap.is_load:
+            self._ensure_load()
             extra = snap.extra
-            self.query_one(".rps", Sparkline).data = list(extra.get("rps", ()))
-            self.query_one(".p95", Sparkline).data = list(extra.get("p95", ()))
-            self.query_one(".failures", Sparkline).data = list(extra.get("failures_per_s", ()))
+            self._spark("rps").data = list(extra.get("rps", ()))
+            self._spark("p95").data = list(extra.get("p95", ()))
+            self._spark("failures").data = list(extra.get("failures_per_s", ()))
             users = extra.get("users", ())
             rps = extra.get("rps", ())
             p95 = extra.get("p95", ())
-            self.query_one(".users-line", Static).update(
+            self._users_line.update(
                 (f"users {users[-1]:.0f}" if users else "users —")
                 + (f"   rps {rps[-1]:.1f}" if rps else "")
-                + (f"   p95 {fmt.seconds(p95[-1])}" if p95 else "")
+                + (f"   p95 {fmt.seconds(p95[-1])} (live, bucketed)" if p95 else "")
             )
         self.query_one(".bench-header", Static).update(self._header_text())
 
     def finish(self, result: BenchmarkResult) -> None:
         self.result = result
+        self._ensure_live()
         self.round_text = f"{result.rounds} rounds"
         if result.kind == "load" and "p95" in result.metrics:
             m = result.metrics
@@ -120,13 +142,10 @@ class BenchmarkPanel(Vertical):
             self.summary = f"p95 {fmt.seconds(m['p95'])}/request  {m.get('rps', 0):.1f} requests/s"
             if m.get("failure_ratio"):
                 self.summary += f"  failures {m['failure_ratio'] * 100:.1f} %"
-            # The live line showed Locust's bucketed p95 and "users 0" after the stop: replace
-            # it with the run's exact numbers.
-            users = m.get("users") or m.get("saturation_users")
-            line = f"users {users:.0f}   " if users else ""
-            self.query_one(".users-line", Static).update(
-                f"{line}exact p95 {fmt.seconds(m['p95'])}/request"
-            )
+            if self._load:  # the live line said Locust's bucketed p95 and "users 0" at the stop
+                users = m.get("users") or m.get("saturation_users")
+                line = f"users {users:.0f}   " if users else ""
+                self._users_line.update(f"{line}exact p95 {fmt.seconds(m['p95'])}/request")
         else:
             self.summary = (
                 f"median {fmt.seconds(result.median)}/call  "
@@ -136,14 +155,14 @@ class BenchmarkPanel(Vertical):
             self.summary += f"  SQL/op {result.counters['sql_statements']:g}"
         live = len(self.snapshot.latencies) if self.snapshot else 0
         if result.samples and len(result.samples) > live:  # a short (smoke) run: every round
-            self.query_one(".latency", Sparkline).data = list(result.samples)
+            self._spark("latency").data = list(result.samples)
         self._set_state("done")
 
     def fail(self, error: str) -> None:
         self.error = error
         self.round_text = ""
         self.summary = "failed"
-        self.query_one(".error-line", Static).update(Text(error, style="red"))
+        self.mount(Static(Text(error, style="red"), classes="error-line"))
         self.add_class("-has-error")
         if self.snapshot is None:
             self.add_class("-no-data")
