@@ -297,6 +297,9 @@ class DashboardScreen(Screen[None]):
         if self.plot_dirty:
             self.plot_dirty = False
             self._draw_plot()
+            selected = self.panels.get(self.selected or "")
+            if selected is not None:  # its rows may have grown (a load row): keep it in view
+                selected.scroll_visible(animate=False)
 
     def _draw_plot(self) -> None:
         widget = self.query_one("#dash-plot", PlotextPlot)
