@@ -188,7 +188,7 @@ def test_elapsed_and_remaining_time_follow_the_plan(make_app):
             dash = dashboard(app)
             await wait_for(pilot, lambda: len(dash.done) == 3)
             now[0] = 130.0  # 30 s in, 3 of 6 benchmarks done
-            await pilot.pause(0.3)  # the clock line redraws on a 0.15 s tick
+            await pilot.pause(0.7)  # the clock line redraws on a 0.5 s tick
             assert "elapsed 0:30   remaining ~0:30" in screen_text(app)
             await pilot.press("escape")  # 30 s in: cancelling asks first
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))

@@ -50,7 +50,7 @@ def check(app, name: str) -> None:
 
 async def settle(app, pilot) -> None:
     app.clear_notifications()
-    await pilot.pause(0.3)  # plots redraw on a 0.15 s tick
+    await pilot.pause(0.7)  # plots redraw on a 0.5 s tick
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -48,7 +48,7 @@ from tracetui.tui.screens.confirm import ConfirmScreen
 from tracetui.tui.widgets import plots
 from tracetui.tui.widgets.bench_panel import BenchmarkPanel
 
-PLOT_INTERVAL = 0.15  # s: the plot and the clock line redraw at most ~6.7 times a second
+PLOT_INTERVAL = 0.5  # s: the plot and the clock line redraw at most twice a second (CPU)
 CONFIRM_AFTER = 5.0  # s: cancelling a run older than this asks first
 
 
