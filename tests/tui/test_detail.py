@@ -120,3 +120,39 @@ def test_detail_shows_the_plan_diff_and_profiles_on_p() -> None:
             assert app.plans[0].benchmark_ids == (BID,)
 
     run(scenario())
+
+
+class BlockingRun(ProfiledRun):
+    """A profiling run that only ends when cancelled (a slow worker process)."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+        import threading
+
+        self.stop = threading.Event()
+        self.started = threading.Event()
+
+    def __iter__(self):
+        self.started.set()
+        self.stop.wait(10)
+        return iter(())
+
+    def cancel(self) -> None:
+        super().cancel()
+        self.stop.set()
+
+
+def test_popping_the_detail_cancels_its_profiling_process():
+    app = DetailApp(make_review())
+    blocking = BlockingRun()
+    app.run_factory = lambda plan: blocking  # type: ignore[method-assign]
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
+            await pilot.press("p")
+            await wait_for(pilot, lambda: blocking.started.is_set())
+            app.pop_screen()
+            await wait_for(pilot, lambda: blocking.cancelled)
+
+    run(scenario())
