@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import ProgressBar, Sparkline
+from textual.widgets import Sparkline
 from tracetui.engine.core.plan import Plan
 from tracetui.engine.recording.history import History
 from tracetui.tui.screens.approval import ApprovalScreen
@@ -12,6 +12,7 @@ from tracetui.tui.screens.confirm import ConfirmScreen
 from tracetui.tui.screens.dashboard import DashboardScreen
 from tracetui.tui.screens.picker import PickerScreen
 from tracetui.tui.widgets.bench_panel import BenchmarkPanel
+from tracetui.tui.widgets.plan_progress import PlanProgress
 
 from tests.tui.canned import CannedFactory
 from tests.tui.conftest import SIZE, STEPS
@@ -52,7 +53,8 @@ def test_live_numbers_a_failed_benchmark_and_the_run_going_on(make_app, baseline
             assert browse.query_one(".rps", Sparkline).data[-1] == 240.0
             assert "users 30" in screen_text(app)
             assert dash.running and dash.panel("extra.scan").state == "queued"
-            assert dash.query_one(ProgressBar).progress == 5
+            assert dash.query_one(PlanProgress).progress == 5
+            assert "83%" in screen_text(app)
             assert "5/6 done" in screen_text(app)
             factory.runs[0].resume()  # the run goes on after the failure
             await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, HelpPanel, ProgressBar, Static
+from textual.widgets import Footer, Header, HelpPanel, Static
 from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 from tracetui.engine.core.events import (
@@ -47,6 +47,7 @@ from tracetui.tui.host import console_of
 from tracetui.tui.screens.confirm import ConfirmScreen
 from tracetui.tui.widgets import plots
 from tracetui.tui.widgets.bench_panel import BenchmarkPanel
+from tracetui.tui.widgets.plan_progress import PlanProgress
 
 PLOT_INTERVAL = 0.5  # s: the plot and the clock line redraw at most twice a second (CPU)
 CONFIRM_AFTER = 5.0  # s: cancelling a run older than this asks first
@@ -106,9 +107,7 @@ class DashboardScreen(Screen[None]):
         with Vertical(id="dash-top"):
             yield Static("", id="run-line")
             yield Static(Text(console_of(self.app).noise_line, style="dim"), id="noise-line")
-            yield ProgressBar(
-                total=max(1, len(self.plan.benchmark_ids)), show_eta=False, id="plan-progress"
-            )
+            yield PlanProgress(len(self.plan.benchmark_ids), id="plan-progress")
             yield Static("", id="time-line")
         yield VerticalScroll(id="panels", can_focus=False)
         yield PlotextPlot(id="dash-plot")
@@ -215,8 +214,7 @@ class DashboardScreen(Screen[None]):
                 # A load run reports from inside its (single) round: that round is not done.
                 done_rounds = snap.round - 1 if snap.is_load else snap.round
                 self.current_fraction = min(1.0, max(0, done_rounds) / snap.rounds_planned)
-        self.plot_dirty = True
-        self._update_progress()
+        self.plot_dirty = True  # the plot, the progress bar and the clock follow on the tick
 
     def on_run_judged(self, message: RunJudged) -> None:
         self.judged = message
@@ -257,8 +255,8 @@ class DashboardScreen(Screen[None]):
 
     def _update_progress(self) -> None:
         total = len(self.plan.benchmark_ids)
-        self.query_one("#plan-progress", ProgressBar).update(
-            progress=self._fraction() * max(1, total)
+        self.query_one("#plan-progress", PlanProgress).update_progress(
+            self._fraction() * max(1, total)
         )
 
     def _update_lines(self) -> None:
@@ -271,7 +269,7 @@ class DashboardScreen(Screen[None]):
         if self.failed:
             line.append(f"  {len(self.failed)} failed", style="bold red")
         line.append(f"  {self.target}", style="dim")  # last: cut first when narrow
-        self.query_one("#run-line", Static).update(line)
+        self.query_one("#run-line", Static).update(line, layout=False)  # height 1: no relayout
         self._update_progress()
         self._update_time()
 
@@ -289,13 +287,14 @@ class DashboardScreen(Screen[None]):
             line.append("   esc cancels (finished results are kept)", style="dim")
         elif self.judged is not None:
             line.append("   v reviews, esc goes back", style="dim")
-        self.query_one("#time-line", Static).update(line)
+        self.query_one("#time-line", Static).update(line, layout=False)
 
     def _tick(self) -> None:
         if self.running:
             self._update_time()
         if self.plot_dirty:
             self.plot_dirty = False
+            self._update_progress()
             self._draw_plot()
             selected = self.panels.get(self.selected or "")
             if selected is not None:  # its rows may have grown (a load row): keep it in view

@@ -1,5 +1,8 @@
 """One benchmark on the live dashboard: status line, sparklines, error line.
 
+Live updates never ask for a layout (every line has a fixed height): a relayout
+of the whole dashboard several times a second was most of the console's CPU.
+
 A queued benchmark is one line: its sparklines (and the load row, and the
 error line) are mounted only when it starts, so a dashboard of 40 planned
 benchmarks opens as 40 small widgets, not 600. Sparklines redraw only when
@@ -96,7 +99,7 @@ class BenchmarkPanel(Vertical):
         self.remove_class(f"-{self.state}")
         self.state = state
         self.add_class(f"-{state}")
-        self.query_one(".bench-header", Static).update(self._header_text())
+        self.query_one(".bench-header", Static).update(self._header_text(), layout=False)
 
     def start(self, rounds_planned: int) -> None:
         self.round_text = f"round 0/{rounds_planned}" if rounds_planned else ""
@@ -128,9 +131,10 @@ class BenchmarkPanel(Vertical):
             self._users_line.update(
                 (f"users {users[-1]:.0f}" if users else "users —")
                 + (f"   rps {rps[-1]:.1f}" if rps else "")
-                + (f"   p95 {fmt.seconds(p95[-1])} (live, bucketed)" if p95 else "")
+                + (f"   p95 {fmt.seconds(p95[-1])} (live, bucketed)" if p95 else ""),
+                layout=False,  # one line, fixed height: no relayout of the screen
             )
-        self.query_one(".bench-header", Static).update(self._header_text())
+        self.query_one(".bench-header", Static).update(self._header_text(), layout=False)
 
     def finish(self, result: BenchmarkResult) -> None:
         self.result = result
