@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from textual.app import App
+from textual.screen import Screen
 
 if TYPE_CHECKING:
     from tracetui.tui.bridge import RunFactory, RunJudged
@@ -45,3 +46,13 @@ def console_of(app: App[object]) -> ConsoleHost:
     if not isinstance(app, ConsoleHost):
         raise TypeError(f"{type(app).__name__} is not the tracetui console")
     return app
+
+
+def close_help(screen: Screen[object]) -> bool:
+    """Close the key panel if it is open (``escape`` closes panels before anything else)."""
+    from textual.widgets import HelpPanel
+
+    if not screen.query(HelpPanel):
+        return False
+    screen.app.action_hide_help_panel()
+    return True

@@ -180,3 +180,17 @@ def test_a_smoke_row_over_a_pooled_baseline_is_named_and_asks(make_app, workdir:
             await wait_for(pilot, lambda: review.decisions["demo.lookup[10]"] == Decision.ACCEPTED)
 
     run(scenario())
+
+
+def test_escape_closes_the_key_panel_before_leaving_the_review(make_app, baselines: Path):
+    async def scenario():
+        app = make_app(CannedFactory(STEPS))
+        async with app.run_test(size=SIZE) as pilot:
+            review = await to_review(app, pilot)
+            await pilot.press("question_mark")
+            await wait_for(pilot, lambda: bool(review.query(HelpPanel)))
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not review.query(HelpPanel))
+            assert app.screen is review  # still here, nothing asked
+
+    run(scenario())

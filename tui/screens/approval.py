@@ -14,6 +14,7 @@ from tracetui.engine.judging.baselines import BaselineError, BaselineStore
 from tracetui.engine.judging.verdicts import Verdict
 from tracetui.engine.recording.history import History
 from tracetui.tui import format as fmt
+from tracetui.tui.host import close_help
 from tracetui.tui.review import Decision, Review
 from tracetui.tui.screens.confirm import ConfirmScreen
 from tracetui.tui.widgets.row_table import RowTable
@@ -247,7 +248,8 @@ class ApprovalScreen(Screen[None]):
         self.action_detail()
 
     def action_back(self) -> None:
-        self.leave(self.app.pop_screen)
+        if not close_help(self):
+            self.leave(self.app.pop_screen)
 
     def leave(self, then: Callable[[], object]) -> None:
         """Run ``then`` (pop, quit); with unsaved accepted rows ask first: save, discard, stay."""

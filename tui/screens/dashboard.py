@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, HelpPanel, Static
+from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 from tracetui.engine.core.events import (
@@ -43,7 +43,7 @@ from tracetui.tui.bridge import (
     RunJudged,
     RunSource,
 )
-from tracetui.tui.host import console_of
+from tracetui.tui.host import close_help, console_of
 from tracetui.tui.screens.confirm import ConfirmScreen
 from tracetui.tui.widgets import plots
 from tracetui.tui.widgets.bench_panel import BenchmarkPanel
@@ -404,8 +404,7 @@ class DashboardScreen(Screen[None]):
         self._update_lines()
 
     def action_cancel_or_back(self) -> None:
-        if self.query(HelpPanel):  # escape closes the key panel first; it never cancels
-            self.app.action_hide_help_panel()
+        if close_help(self):  # escape closes the key panel first; it never cancels
             return
         if self.running:
             self.action_cancel_run()

@@ -26,7 +26,7 @@ from tracetui.engine.recording.history import History
 from tracetui.engine.recording.reports import plan_diff
 from tracetui.tui import format as fmt
 from tracetui.tui.bridge import RunSource
-from tracetui.tui.host import console_of
+from tracetui.tui.host import close_help, console_of
 from tracetui.tui.review import Review
 from tracetui.tui.widgets import plots
 
@@ -139,7 +139,8 @@ class DetailScreen(Screen[None]):
         )
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        if not close_help(self):
+            self.app.pop_screen()
 
     def can_profile(self) -> bool:
         """cProfile says something only for in-process code: not for load (Locust) runs."""

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual_plotext import PlotextPlot
 from tracetui.engine.recording.history import History, RunSummary
 from tracetui.tui import format as fmt
-from tracetui.tui.host import console_of
+from tracetui.tui.host import close_help, console_of
 from tracetui.tui.widgets import plots
 from tracetui.tui.widgets.row_table import RowTable
 
@@ -133,4 +133,5 @@ class HistoryScreen(Screen[None]):
         console_of(self.app).open_review_of_history(run_id)
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        if not close_help(self):
+            self.app.pop_screen()
