@@ -83,6 +83,7 @@ class DashboardScreen(Screen[None]):
         self.clock = clock
         self.source: RunSource | None = None
         self.panels: dict[str, BenchmarkPanel] = {}
+        self.last_finished: str | None = None
         self.running = True
         self.cancel_requested = False
         self.started_at = 0.0
@@ -180,6 +181,7 @@ class DashboardScreen(Screen[None]):
             self.done.add(event.benchmark_id)
             self.current_fraction = 0.0
             self.panel(event.benchmark_id).finish(event.result)
+            self.last_finished = event.benchmark_id
             self.plot_dirty = True
         elif isinstance(event, BenchmarkFailed):
             self.done.add(event.benchmark_id)
@@ -300,23 +302,30 @@ class DashboardScreen(Screen[None]):
             if selected is not None:  # its rows may have grown (a load row): keep it in view
                 selected.scroll_visible(animate=False)
 
+    def _samples_of(self, bid: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """Latencies (the finished run's when it has more) and live throughput of ``bid``."""
+        snap = self.series.get(bid)
+        latencies: tuple[float, ...] = snap.latencies if snap else ()
+        panel = self.panels.get(bid)
+        if panel is not None and panel.result is not None:  # the full samples say more
+            finished = panel.result.latencies or panel.result.samples
+            if len(finished) > len(latencies):
+                latencies = tuple(finished)
+        return latencies, (snap.ops_per_s if snap else ())
+
     def _draw_plot(self) -> None:
         widget = self.query_one("#dash-plot", PlotextPlot)
         bid = self.selected
         if bid is None:
             return
-        snap = self.series.get(bid)
-        latencies: tuple[float, ...] = snap.latencies if snap else ()
-        panel = self.panels.get(bid)
-        if (
-            panel is not None and panel.result is not None
-        ):  # finished: the full samples say more than live ones
-            finished = panel.result.latencies or panel.result.samples
-            if len(finished) > len(latencies):
-                latencies = finished
+        latencies, throughput = self._samples_of(bid)
+        if self.follow and not latencies and not throughput and self.last_finished:
+            # A benchmark that just started has nothing to draw: keep the last finished one
+            # (short smoke benchmarks would otherwise always show an empty plot).
+            bid = self.last_finished
+            latencies, throughput = self._samples_of(bid)
         per = self.per.get(bid, "call")
         if self.plot_mode == "timeline":
-            throughput = snap.ops_per_s if snap else ()
             plots.latency_timeline(widget, bid, latencies, per=per, throughput=throughput)
         else:
             plots.latency_distribution(widget, bid, latencies, per=per)

@@ -17,7 +17,7 @@ from textual.widgets.tree import TreeNode
 from tracetui.tui import format as fmt
 from tracetui.tui.catalog import Catalog, LastKnown
 
-NAME_WIDTH = 22  # benchmark names longer than this are cut so the result fits at 80 columns
+NAME_WIDTH = 20  # benchmark names longer than this are cut so the result fits at 80 columns
 
 
 @dataclass(frozen=True)
