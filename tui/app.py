@@ -25,12 +25,12 @@ from textual.widgets import HelpPanel
 from textual.worker import Worker, WorkerState
 from tracetui.engine.core.database import backend_name, mask_url
 from tracetui.engine.core.plan import Plan, new_run_id
-from tracetui.engine.core.profiles import PROFILES
 from tracetui.engine.judging.baselines import BaselineStore
 from tracetui.engine.recording.history import History
 from tracetui.tui import format as fmt
 from tracetui.tui.bridge import RunFactory, RunJudged, worker_run_factory
 from tracetui.tui.catalog import Catalog, baseline_problems, last_known, load_catalog
+from tracetui.tui.commands import console_commands
 from tracetui.tui.host import KnownSink
 from tracetui.tui.review import Review, review_from_history, review_of_record
 from tracetui.tui.screens.approval import ApprovalScreen
@@ -315,7 +315,7 @@ class ConsoleApp(App[int]):
             return
         self.start_run(*self.last_selection)
 
-    def _known_databases(self) -> list[str]:
+    def known_databases(self) -> list[str]:
         """This session's database and the password-free ones of recent runs."""
         urls = [self.db_url]
         if self.history is not None:
@@ -330,63 +330,7 @@ class ConsoleApp(App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        if isinstance(screen, PickerScreen):
-            yield SystemCommand("Run selection", "Run the selected benchmarks", screen.action_run)
-            yield SystemCommand(
-                "Next profile", "smoke → standard → thorough", screen.action_cycle_profile
-            )
-            yield SystemCommand(
-                "Select all / none", "Toggle every benchmark", screen.action_select_all
-            )
-        if isinstance(screen, DashboardScreen) and screen.running:
-            yield SystemCommand(
-                "Cancel run", "Stop the run; finished results are kept", screen.action_cancel_run
-            )
-        if isinstance(screen, ApprovalScreen):
-            yield SystemCommand(
-                "Accept all but CRITICAL",
-                "Mark non-critical rows accepted",
-                screen.action_accept_all,
-            )
-            yield SystemCommand(
-                "Save accepted baselines", "Write only the accepted rows", screen.action_save
-            )
-        if self.catalog is not None and not self.run_in_progress():
-            for name in self.catalog.suites:
-                ids = self.catalog.benchmark_ids(name)
-                yield SystemCommand(
-                    f"Run suite {name}",
-                    f"{len(ids)} benchmarks, profile {self.profile}",
-                    lambda ids=ids: self.start_run(ids, self.profile),
-                )
-            if self.last_selection is not None:
-                yield SystemCommand(
-                    "Run the last selection again",
-                    f"{len(self.last_selection[0])} benchmarks, profile {self.last_selection[1]}",
-                    self.run_again,
-                )
-        for name in PROFILES:
-            yield SystemCommand(
-                f"Profile {name}",
-                "Use this profile for the next run",
-                lambda name=name: self.switch_profile(name),
-            )
-        for url in self._known_databases():
-            if url != self.db_url:
-                yield SystemCommand(
-                    f"Database {mask_url(url)}",
-                    "Run against this database",
-                    lambda url=url: self.switch_database(url),
-                )
-        if self.history is not None:
-            for run in self.history.runs(limit=10):
-                yield SystemCommand(
-                    f"Open run {run.run_id}",
-                    f"{run.status}, {run.profile}, {run.backend}, {run.result_count} results",
-                    lambda run_id=run.run_id: self.open_review_of_history(run_id),
-                )
-        yield SystemCommand("History", "Past runs and trends", self.open_history)
-        yield SystemCommand("Key bindings", "Show or hide the key panel", self.action_toggle_help)
+        yield from console_commands(self, screen)
 
 
 def run_console(
