@@ -18,6 +18,7 @@ from tracetui.tui import format as fmt
 from tracetui.tui.catalog import Catalog, LastKnown
 
 NAME_WIDTH = 20  # benchmark names longer than this are cut so the result fits at 80 columns
+RESULT_WIDTH = 30  # guides, check mark, median and the longest level after the name
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,8 @@ class SuiteTree(Tree[NodeData]):
         self.known = known
         self.broken_suites = broken_suites
         self.selected: set[str] = set(selected)
-        longest = max((len(b.split(".", 1)[1]) for b in catalog.all_ids()), default=10)
-        self.name_width = min(longest, NAME_WIDTH)
+        self.longest = max((len(b.split(".", 1)[1]) for b in catalog.all_ids()), default=10)
+        self.name_width = min(self.longest, NAME_WIDTH)
         self._populate()
 
     def _populate(self) -> None:
@@ -71,6 +72,14 @@ class SuiteTree(Tree[NodeData]):
         for name in self.catalog.errors:
             self.root.add_leaf("", data=NodeData(name))
         self.refresh_labels()
+
+    def on_resize(self) -> None:
+        """Names get what the tree's width leaves after the result and the level."""
+        room = self.size.width - RESULT_WIDTH
+        width = min(self.longest, max(NAME_WIDTH, room))
+        if width != self.name_width:
+            self.name_width = width
+            self.refresh_labels()
 
     def refresh_labels(self) -> None:
         for node in self.root.children:
