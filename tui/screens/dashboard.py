@@ -302,29 +302,36 @@ class DashboardScreen(Screen[None]):
             if selected is not None:  # its rows may have grown (a load row): keep it in view
                 selected.scroll_visible(animate=False)
 
-    def _samples_of(self, bid: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        """Latencies (the finished run's when it has more) and live throughput of ``bid``."""
+    def _samples_of(self, bid: str) -> tuple[tuple[float, ...], tuple[float, ...], str]:
+        """Latencies, live throughput, and what one latency counts, for ``bid``.
+
+        A finished benchmark's own samples replace the live ones when there are more:
+        its latencies (per op or request) if it has them, else its rounds (per call).
+        """
         snap = self.series.get(bid)
         latencies: tuple[float, ...] = snap.latencies if snap else ()
+        per = self.per.get(bid, "call")
         panel = self.panels.get(bid)
-        if panel is not None and panel.result is not None:  # the full samples say more
-            finished = panel.result.latencies or panel.result.samples
+        if panel is not None and panel.result is not None:
+            result = panel.result
+            finished, finished_per = (
+                (result.latencies, per) if result.latencies else (result.samples, "call")
+            )
             if len(finished) > len(latencies):
-                latencies = tuple(finished)
-        return latencies, (snap.ops_per_s if snap else ())
+                latencies, per = tuple(finished), finished_per
+        return latencies, (snap.ops_per_s if snap else ()), per
 
     def _draw_plot(self) -> None:
         widget = self.query_one("#dash-plot", PlotextPlot)
         bid = self.selected
         if bid is None:
             return
-        latencies, throughput = self._samples_of(bid)
+        latencies, throughput, per = self._samples_of(bid)
         if self.follow and not latencies and not throughput and self.last_finished:
             # A benchmark that just started has nothing to draw: keep the last finished one
             # (short smoke benchmarks would otherwise always show an empty plot).
             bid = self.last_finished
-            latencies, throughput = self._samples_of(bid)
-        per = self.per.get(bid, "call")
+            latencies, throughput, per = self._samples_of(bid)
         if self.plot_mode == "timeline":
             plots.latency_timeline(widget, bid, latencies, per=per, throughput=throughput)
         else:
