@@ -29,7 +29,21 @@ def history_command(limit: int, run_id: str | None, as_json: bool, history_path:
             fail(f"unknown run {run_id!r}")
         verdicts = history.verdicts(run_id)
         if as_json:
-            click.echo(json.dumps([v.to_json() for v in verdicts], indent=2))
+            from tracetui.engine.judging.stats import percentile
+
+            stats = {  # per call, seconds: what a script comparing runs needs
+                r.id: {
+                    "mean": r.stats.mean,
+                    "median": r.median,
+                    "stddev": r.stats.stddev,
+                    "p95": percentile(list(r.samples), 95),
+                    "rounds": r.rounds,
+                }
+                for r in history.results(run_id)
+                if r.samples
+            }
+            rows = [{**v.to_json(), "stats": stats.get(v.benchmark_id)} for v in verdicts]
+            click.echo(json.dumps(rows, indent=2))
         else:
             click.echo(render_table(verdicts))
         return
@@ -37,10 +51,14 @@ def history_command(limit: int, run_id: str | None, as_json: bool, history_path:
     if as_json:
         click.echo(json.dumps([r.__dict__ for r in runs], indent=2, default=str))
         return
+    click.echo(
+        f"{'RUN':<22}  {'STARTED':<19}  {'STATUS':<11} {'PROFILE':<8} {'BACKEND':<10} "
+        f"{'COMMIT':<10}  {'RESULTS':>7}  {'REGRESSIONS':>11}  {'FAILED':>6}"
+    )
     for r in runs:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started_at))
         click.echo(
-            f"{r.run_id}  {when}  {r.status:<11} {r.profile:<8} {r.backend:<10} "
-            f"{(r.commit or '-')[:10]:<10}  {r.result_count:>3} results  "
-            f"{r.regressions} regressions  {r.failures} failed"
+            f"{r.run_id:<22}  {when:<19}  {r.status:<11} {r.profile:<8} {r.backend:<10} "
+            f"{(r.commit or '-')[:10]:<10}  {r.result_count:>7}  "
+            f"{r.regressions:>11}  {r.failures:>6}"
         )

@@ -4,7 +4,10 @@
 catalog, the history and the baselines, starts runs (through an injectable
 ``run_factory``: a worker process by default, canned events in tests) and
 opens the approval and history screens. :func:`run_console` is what the
-CLI calls.
+CLI calls. Screens reach the App only through :class:`tracetui.tui.host.ConsoleHost`.
+
+Nothing slow runs on the UI thread: the history's last-known table, the
+judging of a past run and the machine's noise check run in thread workers.
 """
 
 from __future__ import annotations
@@ -14,18 +17,22 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar
 
-from textual import events
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import HelpPanel
+from textual.worker import Worker, WorkerState
 from tracetui.engine.core.database import backend_name, mask_url
 from tracetui.engine.core.plan import Plan, new_run_id
 from tracetui.engine.judging.baselines import BaselineStore
 from tracetui.engine.recording.history import History
+from tracetui.tui import format as fmt
 from tracetui.tui.bridge import RunFactory, RunJudged, worker_run_factory
-from tracetui.tui.catalog import Catalog, LastKnown, baseline_problems, last_known, load_catalog
-from tracetui.tui.review import review_from_history, review_of_record
+from tracetui.tui.catalog import Catalog, baseline_problems, last_known, load_catalog
+from tracetui.tui.commands import console_commands
+from tracetui.tui.host import KnownSink
+from tracetui.tui.review import Review, review_from_history, review_of_record
 from tracetui.tui.screens.approval import ApprovalScreen
 from tracetui.tui.screens.dashboard import DashboardScreen
 from tracetui.tui.screens.history import HistoryScreen
@@ -33,6 +40,13 @@ from tracetui.tui.screens.picker import PickerScreen
 from tracetui.tui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 
 DEFAULT_LOG = Path(".tracetui/worker.log")
+
+
+def measure_noise() -> str:
+    """The engine's one-line noise check (0.3 s of a reference workload)."""
+    from tracetui.engine.measuring.doctor import measure
+
+    return measure(0.3).one_line()
 
 
 def initial_selection(catalog: Catalog, wanted: Iterable[str] | None) -> tuple[set[str], list[str]]:
@@ -74,6 +88,7 @@ class ConsoleApp(App[int]):
         catalog: Catalog | None = None,
         clock: Callable[[], float] = time.monotonic,
         run_id_factory: Callable[[], str] = new_run_id,
+        noise: Callable[[], str] | None = measure_noise,
     ) -> None:
         super().__init__()
         self.db_url = db_url
@@ -87,6 +102,9 @@ class ConsoleApp(App[int]):
         self.run_id_factory = run_id_factory
         self.history: History | None = None
         self.backend = backend_name(db_url)
+        self.noise = noise
+        self.noise_line = "noise check: measuring…" if noise else "noise check: off"
+        self.last_selection: tuple[list[str], str] | None = None
 
     # -- start-up -------------------------------------------------------------------------
 
@@ -112,7 +130,7 @@ class ConsoleApp(App[int]):
         self.push_screen(
             PickerScreen(
                 catalog=catalog,
-                known=self.known(),
+                known=None,
                 broken_suites=broken,
                 selected=selected,
                 profile=self.profile,
@@ -121,9 +139,23 @@ class ConsoleApp(App[int]):
             )
         )
         self.check_size(self.size.width, self.size.height)
+        if self.noise is not None:
+            self.measure_noise_in_worker()
 
-    def known(self) -> dict[str, LastKnown]:
-        return last_known(self.history) if self.history else {}
+    @work(thread=True, exit_on_error=False, group="noise", exclusive=True)
+    def measure_noise_in_worker(self) -> None:
+        assert self.noise is not None
+        self.noise_line = self.noise()
+
+    def load_known(self, apply: KnownSink) -> None:
+        """Read what the history last said of each benchmark in a worker; ``apply`` it on the UI."""
+        if self.history is not None:
+            self._known_in_worker(self.history, self.backend, apply)
+
+    @work(thread=True, exit_on_error=False, group="known", exclusive=True)
+    def _known_in_worker(self, history: History, backend: str, apply: KnownSink) -> None:
+        known = last_known(history, backend)
+        self.call_from_thread(apply, known)
 
     def on_unmount(self) -> None:
         if self.history is not None:
@@ -141,7 +173,11 @@ class ConsoleApp(App[int]):
             self.check_size(self.size.width, self.size.height)
 
     def start_run(self, benchmark_ids: list[str], profile: str) -> None:
+        if self.run_in_progress():
+            self.notify("A run is in progress.", severity="warning", markup=False)
+            return
         self.profile = profile
+        self.last_selection = (list(benchmark_ids), profile)
         plan = Plan(
             benchmark_ids=tuple(benchmark_ids),
             profile=profile,
@@ -155,20 +191,46 @@ class ConsoleApp(App[int]):
                 history=self.history,
                 store=self.store,
                 clock=self.clock,
+                per=self._per(benchmark_ids),
             )
         )
+
+    def _per(self, benchmark_ids: list[str]) -> dict[str, str]:
+        """What each benchmark's live latency counts (per call / item / op / request)."""
+        benches = {
+            b.id: b
+            for suite in (self.catalog.suites if self.catalog else {}).values()
+            for b in suite.benchmarks
+        }
+        return {
+            bid: fmt.per_unit(str(benches[bid].kind), benches[bid].items_per_op)
+            for bid in benchmark_ids
+            if bid in benches
+        }
 
     def open_history(self) -> None:
         if self.history is not None:
             self.open(HistoryScreen(self.history))
 
     def open_review_of_run(self, judged: RunJudged) -> None:
-        review = review_of_record(judged.record, judged.verdicts, judged.references)
+        review = review_of_record(
+            judged.record, judged.verdicts, judged.references, noise=self.noise_line
+        )
         self.open(ApprovalScreen(review, store=self.store, history=self.history))
 
     def open_review_of_history(self, run_id: str) -> None:
-        assert self.history is not None
-        review, error = review_from_history(self.history, run_id, self.store)
+        """Judge a past run against today's baselines in a worker, then open its review."""
+        if self.history is None:
+            return
+        self.notify(f"Judging run {run_id}…", timeout=3, markup=False)
+        self._judge_in_worker(self.history, run_id)
+
+    @work(thread=True, exit_on_error=False, group="judge", exclusive=True)
+    def _judge_in_worker(self, history: History, run_id: str) -> None:
+        review, error = review_from_history(history, run_id, self.store)
+        self.call_from_thread(self._show_review, review, error)
+
+    def _show_review(self, review: Review, error: str) -> None:
         if error:
             self.notify(
                 error, title="Baseline file error", severity="error", timeout=15, markup=False
@@ -188,8 +250,8 @@ class ConsoleApp(App[int]):
         showing = isinstance(self.screen, TooSmallScreen)
         if small and not showing:
             self.push_screen(TooSmallScreen())
-        elif small and showing:
-            self.screen.show_size(width, height)  # type: ignore[attr-defined]
+        elif small and isinstance(self.screen, TooSmallScreen):
+            self.screen.show_size(width, height)
         elif not small and showing:
             self.pop_screen()
 
@@ -201,7 +263,64 @@ class ConsoleApp(App[int]):
                 "A run is in progress: esc cancels it first.", severity="warning", markup=False
             )
             return
-        self.exit(0)
+        unsaved = [
+            s for s in self.screen_stack if isinstance(s, ApprovalScreen) and s.review.unsaved()
+        ]
+        if unsaved:
+            unsaved[-1].leave(lambda: self.exit(0))  # unsaved accepted rows: ask first
+        else:
+            self.exit(0)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place where the App's own workers (history, judging, noise) report errors."""
+        if event.state != WorkerState.ERROR or event.worker.group not in (
+            "known",
+            "judge",
+            "noise",
+        ):
+            return
+        error = event.worker.error
+        if event.worker.group == "noise":
+            self.noise_line = f"noise check failed: {type(error).__name__}: {error}"
+            return
+        self.notify(
+            f"{type(error).__name__}: {error}",
+            title="Could not read the history",
+            severity="error",
+            timeout=10,
+            markup=False,
+        )
+
+    # -- command palette ------------------------------------------------------------------
+
+    def switch_profile(self, profile: str) -> None:
+        self.profile = profile
+        for screen in self.screen_stack:
+            if isinstance(screen, PickerScreen):
+                screen.set_profile(profile)
+
+    def switch_database(self, db_url: str) -> None:
+        if self.run_in_progress():
+            self.notify("A run is in progress.", severity="warning", markup=False)
+            return
+        self.db_url, self.backend = db_url, backend_name(db_url)
+        for screen in self.screen_stack:
+            if isinstance(screen, PickerScreen):
+                screen.set_database(mask_url(db_url), self.backend)
+                self.load_known(screen.refresh_known)
+
+    def run_again(self) -> None:
+        if self.last_selection is None:
+            self.notify("Nothing has run yet in this session.", severity="warning", markup=False)
+            return
+        self.start_run(*self.last_selection)
+
+    def known_databases(self) -> list[str]:
+        """This session's database and the password-free ones of recent runs."""
+        urls = [self.db_url]
+        if self.history is not None:
+            urls += [r.db_url for r in self.history.runs(limit=30) if "***" not in r.db_url]
+        return list(dict.fromkeys(urls))
 
     def action_toggle_help(self) -> None:
         if self.screen.query(HelpPanel):
@@ -211,29 +330,7 @@ class ConsoleApp(App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        if isinstance(screen, PickerScreen):
-            yield SystemCommand("Run selection", "Run the selected benchmarks", screen.action_run)
-            yield SystemCommand(
-                "Next profile", "smoke → standard → thorough", screen.action_cycle_profile
-            )
-            yield SystemCommand(
-                "Select all / none", "Toggle every benchmark", screen.action_select_all
-            )
-        if isinstance(screen, DashboardScreen) and screen.running:
-            yield SystemCommand(
-                "Cancel run", "Stop the run; finished results are kept", screen.action_cancel_run
-            )
-        if isinstance(screen, ApprovalScreen):
-            yield SystemCommand(
-                "Accept all but CRITICAL",
-                "Mark non-critical rows accepted",
-                screen.action_accept_all,
-            )
-            yield SystemCommand(
-                "Save accepted baselines", "Write only the accepted rows", screen.action_save
-            )
-        yield SystemCommand("History", "Past runs and trends", self.open_history)
-        yield SystemCommand("Key bindings", "Show or hide the key panel", self.action_toggle_help)
+        yield from console_commands(self, screen)
 
 
 def run_console(

@@ -5,7 +5,8 @@ suite module is broken it loads the others one by one, so the console
 still opens and names the broken suite. :func:`baseline_problems` tries
 every baseline file of the selected backend (a broken file is reported by
 name, not raised). :func:`last_known` reads the history: each benchmark's
-latest result and verdict.
+latest result and verdict on the
+backend in use.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from tracetui.engine.core import registry
 from tracetui.engine.core.model import Suite
 from tracetui.engine.judging.baselines import BaselineError, BaselineStore
 from tracetui.engine.judging.verdicts import Level
-from tracetui.engine.recording.history import History
+from tracetui.engine.recording.history import History, latest_per_benchmark
 
 
 @dataclass(frozen=True)
@@ -67,15 +68,9 @@ class LastKnown:
     run_id: str
 
 
-def last_known(history: History, *, runs_to_scan: int = 20) -> dict[str, LastKnown]:
-    """Per benchmark id, its newest result and verdict in the history."""
-    known: dict[str, LastKnown] = {}
-    for run in history.runs(limit=runs_to_scan):
-        levels = {v.benchmark_id: v.level for v in history.verdicts(run.run_id)}
-        for result in history.results(run.run_id):
-            if result.id not in known:
-                known[result.id] = LastKnown(result.median, levels.get(result.id), run.run_id)
-        for bid, level in levels.items():
-            if bid not in known:
-                known[bid] = LastKnown(None, level, run.run_id)
-    return known
+def last_known(history: History, backend: str, *, runs_to_scan: int = 20) -> dict[str, LastKnown]:
+    """Per benchmark id, its newest median and verdict on ``backend`` (indexed columns only)."""
+    return {
+        row.benchmark_id: LastKnown(row.median, Level(row.level) if row.level else None, row.run_id)
+        for row in latest_per_benchmark(history, backend=backend, runs_to_scan=runs_to_scan)
+    }

@@ -6,7 +6,7 @@ import time
 
 from rich.text import Text
 from tracetui.engine.judging.verdicts import Level, Verdict
-from tracetui.engine.recording.reports import format_seconds
+from tracetui.engine.recording.reports import format_seconds, format_value
 
 LEVEL_STYLES: dict[str, str] = {
     Level.CRITICAL: "bold red",
@@ -31,9 +31,35 @@ def seconds(value: float | None) -> str:
     return format_seconds(value, digits=2)
 
 
-def metric_value(value: float | None, unit: str = "s") -> str:
+#: Metrics that are not a duration; each is formatted with its own unit.
+NOT_TIME = frozenset(
+    {"rps", "peak_rps", "ops", "ops_per_s", "items_per_s", "failure_ratio", "saturation_users"}
+)
+
+#: What a verdict's metric measures, said in words (per call / per request / per item).
+METRIC_LABELS: dict[str, str] = {
+    "median": "median per call",
+    "mean": "mean per call",
+    "p50": "p50 per request",
+    "p95": "p95 per request",
+    "p99": "p99 per request",
+    "rps": "requests per second",
+    "peak_rps": "peak requests per second",
+    "failure_ratio": "failed requests",
+    "saturation_users": "saturation point",
+}
+
+
+def metric_label(metric: str) -> str:
+    return METRIC_LABELS.get(metric, metric)
+
+
+def metric_value(value: float | None, unit: str = "s", metric: str = "") -> str:
+    """A value in its own unit: seconds for times, ``/s``, ``%`` or ``users`` otherwise."""
     if value is None:
         return "—"
+    if metric in NOT_TIME:
+        return format_value(value, metric)
     return seconds(value) if unit == "s" else f"{value:,.1f} {unit}"
 
 
@@ -82,3 +108,18 @@ def when(timestamp: float | None) -> str:
     if not timestamp:
         return "—"
     return time.strftime("%Y-%m-%d %H:%M", time.gmtime(timestamp))
+
+
+def per_unit(kind: str, items_per_op: int = 1) -> str:
+    """What one live latency sample is: per call, per item (a batch), per op, per request."""
+    if kind == "load":
+        return "request"
+    if kind == "concurrent":
+        return "op"
+    return "item" if items_per_op != 1 else "call"
+
+
+def rate_of(value: float | None, per: str) -> str:
+    """A throughput with what is counted: ``219.0 k items/s``, ``1.0 k calls/s``."""
+    text = rate(value)
+    return text if text == "—" else text.replace(" /s", "/s").replace("/s", f" {per}s/s")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tracetui.engine.core.profiles import PROFILES
 from tracetui.engine.core.results import BenchmarkResult
 from tracetui.engine.judging.baselines import (
     BaselineEntry,
@@ -42,10 +43,49 @@ class Review:
     references: Mapping[str, BaselineEntry]
     provenance: Mapping[str, Any] = field(default_factory=dict)
     decisions: dict[str, Decision] = field(default_factory=dict)
+    profile: str = ""
+    noise: str = ""  # the machine's noise line measured before the run ("" if unknown)
+    saved: set[str] = field(default_factory=set)  # accepted rows already written
 
     def __post_init__(self) -> None:
         for v in self.verdicts:
             self.decisions.setdefault(v.benchmark_id, Decision.PENDING)
+
+    def unsaved(self) -> list[str]:
+        """Accepted rows not written yet (rejecting writes nothing, so it is never unsaved)."""
+        return [
+            bid
+            for bid, decision in self.decisions.items()
+            if decision == Decision.ACCEPTED and bid not in self.saved
+        ]
+
+    def weakens_baseline(self, benchmark_id: str) -> str:
+        """Why accepting this row would replace a stronger baseline ("" if it would not).
+
+        A lighter profile (a smoke run over a standard baseline) or one run over a
+        baseline pooled from several runs throws away evidence; the user is asked.
+        """
+        entry = self.references.get(benchmark_id)
+        if entry is None or not self.profile:
+            return ""
+        prov = entry.provenance
+        runs = 1 + len(prov.get("pooled_runs", ()))
+        base_profile = str(prov.get("profile", ""))
+        order = list(PROFILES)
+        lighter = (
+            base_profile in order
+            and self.profile in order
+            and order.index(self.profile) < order.index(base_profile)
+        )
+        if not lighter and not (runs > 1 and self.profile == order[0]):
+            return ""
+        result = self.results.get(benchmark_id)
+        rounds = f" ({result.rounds} rounds)" if result is not None else ""
+        was = f"{runs} {base_profile or '?'} run{'s' if runs != 1 else ''}"
+        return (
+            f"{benchmark_id}: replaces a baseline pooled from {was} ({entry.rounds} rounds)"
+            f" with this one {self.profile} run{rounds}"
+        )
 
     def verdict(self, benchmark_id: str) -> Verdict:
         return next(v for v in self.verdicts if v.benchmark_id == benchmark_id)
@@ -64,12 +104,17 @@ class Review:
         self.decisions[benchmark_id] = Decision.REJECTED
 
     def accept_all_but_critical(self) -> list[str]:
-        """Accept every row with a result that is not CRITICAL and not explicitly rejected."""
+        """Accept every row with a result that is not CRITICAL and not explicitly rejected.
+
+        Rows that would replace a stronger baseline (:meth:`weakens_baseline`) are left
+        for the user to accept one by one.
+        """
         changed = []
         for v in self.verdicts:
             bid = v.benchmark_id
             if (
-                v.level != Level.CRITICAL
+                not self.weakens_baseline(bid)
+                and v.level != Level.CRITICAL
                 and not v.budget_broken
                 and self.can_accept(bid)
                 and self.decisions[bid] == Decision.PENDING
@@ -90,11 +135,16 @@ class Review:
         accepted = self.accepted_results()
         if not accepted:
             return []
-        return store.accept(accepted, backend=self.backend, provenance=self.provenance)
+        paths = store.accept(accepted, backend=self.backend, provenance=self.provenance)
+        self.saved.update(r.id for r in accepted)
+        return paths
 
 
 def review_of_record(
-    record: RunRecord, verdicts: list[Verdict], references: Mapping[str, BaselineEntry]
+    record: RunRecord,
+    verdicts: list[Verdict],
+    references: Mapping[str, BaselineEntry],
+    noise: str = "",
 ) -> Review:
     return Review(
         run_id=record.run_id,
@@ -102,7 +152,11 @@ def review_of_record(
         verdicts=list(verdicts),  # evaluate() gives one verdict per benchmark
         results=dict(record.results),
         references=dict(references),
-        provenance=provenance_of(record.run_id, record.environment, accepted_by="tracetui launch"),
+        provenance=provenance_of(
+            record.run_id, record.environment, accepted_by="tracetui launch", profile=record.profile
+        ),
+        profile=record.profile,
+        noise=noise,
     )
 
 

@@ -528,3 +528,40 @@ def _crash_unfinished(ref: weakref.ref[History]) -> None:
         # exiting anyway: if this fails, the next open marks the run interrupted
         with contextlib.suppress(Exception):
             history.abandon_open_runs("crashed")
+
+
+@dataclass(frozen=True)
+class LatestRow:
+    """One benchmark's newest row: its median (None for a failure), level and run."""
+
+    benchmark_id: str
+    median: float | None
+    level: str | None
+    run_id: str
+
+
+def latest_per_benchmark(
+    history: History, *, backend: str, runs_to_scan: int = 20
+) -> list[LatestRow]:
+    """Each benchmark's newest row among the last ``runs_to_scan`` runs on ``backend``.
+
+    Reads only the indexed columns (no result JSON), so the console can call it often.
+    """
+    recent = (
+        sa.select(runs.c.run_id, runs.c.started_at)
+        .where(runs.c.backend == backend)
+        .order_by(runs.c.started_at.desc())
+        .limit(runs_to_scan)
+        .subquery()
+    )
+    query = (
+        sa.select(results.c.benchmark_id, results.c.median, results.c.level, results.c.run_id)
+        .join(recent, recent.c.run_id == results.c.run_id)
+        .order_by(recent.c.started_at.desc(), results.c.id)
+    )
+    seen: dict[str, LatestRow] = {}
+    with history.engine.connect() as conn:
+        for bid, median, level, run_id in conn.execute(query):
+            if bid not in seen:
+                seen[bid] = LatestRow(bid, median, level, run_id)
+    return list(seen.values())

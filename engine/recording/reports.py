@@ -52,8 +52,10 @@ def format_seconds(value: float | None, digits: int = 3) -> str:
 def format_value(value: float | None, metric: str) -> str:
     if value is None:
         return "—"
-    if metric in ("rps", "ops", "ops_per_s", "items_per_s"):
+    if metric in ("rps", "peak_rps", "ops", "ops_per_s", "items_per_s"):
         return f"{value:,.1f}/s"
+    if metric in ("saturation_users", "users"):
+        return f"{value:,.0f} users"
     if metric == "failure_ratio":
         return f"{value:.2%}"
     return format_seconds(value)

@@ -289,9 +289,15 @@ def test_history_and_baseline_show(toy_env, tmp_path: Path) -> None:
     accept(toy_env, tmp_path)
     hist = tracetui(["history"], toy_env, tmp_path)
     assert hist.returncode == 0 and "completed" in hist.stdout
-    run_id = hist.stdout.split()[0]
+    header, first = hist.stdout.splitlines()[:2]
+    assert header.split()[:3] == ["RUN", "STARTED", "STATUS"]
+    run_id = first.split()[0]
     one = tracetui(["history", "--run", run_id], toy_env, tmp_path)
     assert "toy.spin" in one.stdout
+    rows = json.loads(tracetui(["history", "--run", run_id, "--json"], toy_env, tmp_path).stdout)
+    spin = next(r for r in rows if r["benchmark_id"] == "toy.spin")
+    assert set(spin["stats"]) >= {"mean", "median", "stddev", "p95", "rounds"}
+    assert spin["stats"]["p95"] >= spin["stats"]["median"] > 0
     show = tracetui(["baseline", "show"], toy_env, tmp_path)
     assert show.returncode == 0 and "toy.spin" in show.stdout and run_id in show.stdout
 

@@ -17,6 +17,7 @@ from tests.tui.canned import CannedFactory, Step, result
 SIZE = (120, 40)
 RUN_ID = "20251124-160000-test"
 DB_URL = "sqlite:///.tracetui/trace.db"
+NOISE_LINE = "noise check: run-to-run spread ±1.0%, smallest reliable regression ≈3% (canned)"
 
 #: The canned run: one INFO, one CRITICAL, one NEW, a load benchmark, one failure.
 STEPS = [
@@ -77,6 +78,7 @@ def make_app(workdir: Path) -> Callable[..., ConsoleApp]:
         factory: CannedFactory | None = None, suites: list[str] | None = None, **kwargs: object
     ) -> ConsoleApp:
         kwargs.setdefault("run_id_factory", lambda: RUN_ID)
+        kwargs.setdefault("noise", lambda: NOISE_LINE)
         app = ConsoleApp(
             db_url=kwargs.pop("db_url", DB_URL),
             suites=suites if suites is not None else ["demo", "extra"],

@@ -45,15 +45,15 @@ def test_rows_show_levels_changes_significance_and_sql(make_app, baselines):
             screen = await run_to_approval(app, pilot)
             table = screen.query_one(DataTable)
             assert [str(k.value) for k in table.rows] == ORDER
-            levels = [str(table.get_row(bid)[5]) for bid in ORDER]
+            levels = [str(table.get_row(bid)[0]) for bid in ORDER]
             assert levels == ["INFO", "CRITICAL", "NEW", "NEW", "FAILED", "INFO"]
             critical = table.get_row("demo.lookup[100]")
-            assert str(critical[4]) == "+100.0 %"
+            assert str(critical[3]) == "+100.0 %"
             assert str(critical[6]).startswith("p=0.000")
             assert str(critical[7]) == "2 → 3"  # one more SQL statement per call
-            assert critical[5].style == "bold red"
-            assert table.get_row("demo.create")[5].style == "bold blue"
-            assert str(table.get_row("demo.lookup[10]")[2]) == "995.0 µs"
+            assert critical[0].style == "bold red"
+            assert table.get_row("demo.create")[0].style == "bold blue"
+            assert str(table.get_row("demo.lookup[10]")[5]) == "995.0 µs"
             await pilot.press("down", "down", "down", "down")
             assert "demo.broken: RuntimeError: the canned benchmark broke" in screen_text(app)
 
@@ -84,7 +84,7 @@ def test_save_writes_only_accepted_rows_and_leaves_rejected_files_identical(
             assert decisions["demo.broken"] == Decision.PENDING
             assert decisions["extra.scan"] == Decision.REJECTED
             assert any("no result to accept" in n.message for n in app._notifications)
-            assert str(screen.query_one(DataTable).get_row("demo.create")[0]) == "✓ accept"
+            assert str(screen.query_one(DataTable).get_row("demo.create")[1]) == "✓ accept"
             app.clear_notifications()
             await pilot.press("s")
             await pilot.pause()
@@ -134,7 +134,7 @@ def test_enter_opens_the_detail_with_both_plots(make_app, baselines: Path):
             await pilot.pause(0.1)
             text = screen_text(app)
             assert "CRITICAL" in text
-            assert "baseline vs new" in text and "median over runs" in text
+            assert "baseline vs new" in text and "one run so far — no trend yet" in text
             assert "from run 20251101-090000-base" in text
             await pilot.press("escape")
             await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))

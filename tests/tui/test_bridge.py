@@ -51,8 +51,8 @@ def test_progress_is_throttled_and_a_newer_batch_loses_nothing(workdir: Path) ->
     pump, posted = pump_events(events, clock=clock, step=0.01)  # 100 progress events/s
     pump.run()
     batches = [m for m in posted if isinstance(m, ProgressBatch)]
-    # 100 progress events over ~1 s at 10 batches/s at most: about 10, never 100.
-    assert 5 <= len(batches) <= 12
+    # 100 progress events over ~1 s at 2 batches/s at most: about 2-3, never 100.
+    assert 2 <= len(batches) <= 4
     last = batches[-1].series["demo.lookup[10]"]
     assert last.round == 100
     assert len(last.ops_per_s) == 100  # the whole bounded series, not a delta

@@ -32,22 +32,42 @@ PROFILE = [
 ]
 
 
+class ProfiledRun:
+    def __init__(self, events: list) -> None:
+        self.events = events
+        self.cancelled = False
+
+    def __iter__(self):
+        return iter(self.events)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
 class DetailApp(App[None]):
-    """Just enough of the console for the detail screen: a db URL and a run factory."""
+    """Just enough of the console (a ConsoleHost) for the detail screen."""
 
     def __init__(self, review: Review) -> None:
         super().__init__()
         self.review = review
         self.db_url = "sqlite:///x.db"
+        self.backend = "sqlite"
+        self.noise_line = ""
         self.plans: list[Plan] = []
 
-    def run_factory(self, plan: Plan):
+    def run_factory(self, plan: Plan) -> ProfiledRun:
         self.plans.append(plan)
         profiled = result(BID, 0.001)
         from dataclasses import replace
 
         profiled = replace(profiled, evidence={"profile": json.dumps(PROFILE)})
-        return [BenchmarkFinished(result=profiled)]
+        return ProfiledRun([BenchmarkFinished(result=profiled)])
+
+    def start_run(self, benchmark_ids: list[str], profile: str) -> None: ...
+    def open_history(self) -> None: ...
+    def open_review_of_run(self, judged: object) -> None: ...
+    def open_review_of_history(self, run_id: str) -> None: ...
+    def load_known(self, apply: object) -> None: ...
 
     def on_mount(self) -> None:
         self.push_screen(DetailScreen(self.review, BID, history=None))
@@ -98,5 +118,41 @@ def test_detail_shows_the_plan_diff_and_profiles_on_p() -> None:
             assert "get_item" in text and "no earlier profile in the history" in text
             assert app.plans[0].options == {"cprofile": True}
             assert app.plans[0].benchmark_ids == (BID,)
+
+    run(scenario())
+
+
+class BlockingRun(ProfiledRun):
+    """A profiling run that only ends when cancelled (a slow worker process)."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+        import threading
+
+        self.stop = threading.Event()
+        self.started = threading.Event()
+
+    def __iter__(self):
+        self.started.set()
+        self.stop.wait(10)
+        return iter(())
+
+    def cancel(self) -> None:
+        super().cancel()
+        self.stop.set()
+
+
+def test_popping_the_detail_cancels_its_profiling_process():
+    app = DetailApp(make_review())
+    blocking = BlockingRun()
+    app.run_factory = lambda plan: blocking  # type: ignore[method-assign]
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
+            await pilot.press("p")
+            await wait_for(pilot, lambda: blocking.started.is_set())
+            app.pop_screen()
+            await wait_for(pilot, lambda: blocking.cancelled)
 
     run(scenario())

@@ -25,7 +25,7 @@ def test_runs_are_listed_and_open_into_their_approval(make_app, baselines):
                 await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
                 await pilot.press("escape", "escape")  # approval -> dashboard -> picker
             await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
-            assert "CRITICAL" in screen_text(app)  # the picker now knows the last verdicts
+            await wait_for(pilot, lambda: "CRITICAL" in screen_text(app))  # known, read in a worker
             await pilot.press("h")
             await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
             runs = app.screen.query_one("#runs-table", DataTable)
@@ -39,7 +39,7 @@ def test_runs_are_listed_and_open_into_their_approval(make_app, baselines):
             benches = app.screen.query_one("#run-benchmarks", DataTable)
             assert benches.row_count == 5
             await pilot.pause(0.1)
-            assert "demo.lookup[10]: median over runs" in screen_text(app)
+            assert "demo.lookup[10]: median per call over 2 runs" in screen_text(app)
             await pilot.press("enter")
             await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
             assert app.screen.review.run_id in {"20251124-160000-aaaa", "20251124-170000-bbbb"}

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import ProgressBar, Sparkline
+from textual.widgets import Sparkline
 from tracetui.engine.core.plan import Plan
 from tracetui.engine.recording.history import History
 from tracetui.tui.screens.approval import ApprovalScreen
+from tracetui.tui.screens.confirm import ConfirmScreen
 from tracetui.tui.screens.dashboard import DashboardScreen
 from tracetui.tui.screens.picker import PickerScreen
 from tracetui.tui.widgets.bench_panel import BenchmarkPanel
+from tracetui.tui.widgets.plan_progress import PlanProgress
 
 from tests.tui.canned import CannedFactory
 from tests.tui.conftest import SIZE, STEPS
@@ -51,8 +53,9 @@ def test_live_numbers_a_failed_benchmark_and_the_run_going_on(make_app, baseline
             assert browse.query_one(".rps", Sparkline).data[-1] == 240.0
             assert "users 30" in screen_text(app)
             assert dash.running and dash.panel("extra.scan").state == "queued"
-            assert dash.query_one(ProgressBar).progress == 5
-            assert "5/6 benchmarks done" in screen_text(app)
+            assert dash.query_one(PlanProgress).progress == 5
+            assert "83%" in screen_text(app)
+            assert "5/6 done" in screen_text(app)
             factory.runs[0].resume()  # the run goes on after the failure
             await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
             assert dash.status == "completed"
@@ -155,14 +158,14 @@ def test_t_switches_the_plot_and_arrows_pick_the_benchmark(make_app):
             dash = dashboard(app)
             await wait_for(pilot, lambda: len(dash.done) == 3 and not dash.plot_dirty)
             assert dash.selected == "demo.create"  # follows the running benchmark
-            assert "demo.create: latency per op" in screen_text(app)
+            assert "demo.create: latency per call" in screen_text(app)
             await pilot.press("up")
             assert dash.selected == "demo.lookup[100]"
             assert dash.panel("demo.lookup[100]").has_class("-selected")
             await pilot.press("t")
             await wait_for(pilot, lambda: not dash.plot_dirty)
             await pilot.pause(0.1)
-            assert "demo.lookup[100]: latency distribution" in screen_text(app)
+            assert "demo.lookup[100]: latency per call, distribution" in screen_text(app)
             await pilot.press("escape")
             await wait_for(pilot, lambda: not dash.running)
 
@@ -187,9 +190,16 @@ def test_elapsed_and_remaining_time_follow_the_plan(make_app):
             dash = dashboard(app)
             await wait_for(pilot, lambda: len(dash.done) == 3)
             now[0] = 130.0  # 30 s in, 3 of 6 benchmarks done
-            await pilot.pause(0.3)  # the clock line redraws on a 0.15 s tick
+            await pilot.pause(0.7)  # the clock line redraws on a 0.5 s tick
             assert "elapsed 0:30   remaining ~0:30" in screen_text(app)
-            await pilot.press("escape")
+            await pilot.press("escape")  # 30 s in: cancelling asks first
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            assert "Cancel this run (0:30 in, 3/6 benchmarks done)?" in screen_text(app)
+            await pilot.press("n")  # keep running
+            await pilot.pause()
+            assert dash.running and not factory.runs[0].cancelled.is_set()
+            await pilot.press("escape", "y")
             await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+            assert factory.runs[0].cancelled.is_set()
 
     run(scenario())

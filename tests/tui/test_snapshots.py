@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from tracetui.tui.screens.approval import ApprovalScreen
+from tracetui.tui.screens.confirm import ConfirmScreen
 from tracetui.tui.screens.dashboard import DashboardScreen
 from tracetui.tui.screens.detail import DetailScreen
 from tracetui.tui.screens.history import HistoryScreen
@@ -21,7 +22,7 @@ from tracetui.tui.screens.picker import PickerScreen
 from tracetui.tui.screens.too_small import TooSmallScreen
 
 from tests.tui.canned import CannedFactory
-from tests.tui.conftest import SIZE, STEPS
+from tests.tui.conftest import STEPS
 from tests.tui.helpers import run, screen_text, wait_for
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -29,7 +30,12 @@ UPDATE = os.environ.get("TRACETUI_UPDATE_SNAPSHOTS") == "1"
 TEXT_DIR = os.environ.get("TRACETUI_SCREENSHOT_DIR")  # also write text + SVG captures there
 
 
+#: Every screen at the smallest supported terminal and at a common large one.
+SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
+
+
 def check(app, name: str) -> None:
+    name = f"{name}-{app.size.width}x{app.size.height}"
     svg = app.export_screenshot(title="tracetui")
     path = SNAPSHOTS / f"{name}.svg"
     if TEXT_DIR:
@@ -44,13 +50,14 @@ def check(app, name: str) -> None:
 
 async def settle(app, pilot) -> None:
     app.clear_notifications()
-    await pilot.pause(0.3)  # plots redraw on a 0.15 s tick
+    await pilot.pause(0.7)  # plots redraw on a 0.5 s tick
 
 
-def test_picker_snapshot(make_app, baselines):
+@pytest.mark.parametrize("size", SIZES)
+def test_picker_snapshot(make_app, baselines, size):
     async def scenario():
         app = make_app()
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=size) as pilot:
             await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
             await pilot.press("j")
             await settle(app, pilot)
@@ -59,12 +66,13 @@ def test_picker_snapshot(make_app, baselines):
     run(scenario())
 
 
-def test_dashboard_snapshot(make_app, baselines):
+@pytest.mark.parametrize("size", SIZES)
+def test_dashboard_snapshot(make_app, baselines, size):
     factory = CannedFactory(STEPS, pause_after_finished=4)
 
     async def scenario():
         app = make_app(factory)
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=size) as pilot:
             await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
             await pilot.press("r")
             await wait_for(
@@ -81,10 +89,11 @@ def test_dashboard_snapshot(make_app, baselines):
     run(scenario())
 
 
-def test_approval_detail_and_history_snapshots(make_app, baselines):
+@pytest.mark.parametrize("size", SIZES)
+def test_approval_detail_and_history_snapshots(make_app, baselines, size):
     async def scenario():
         app = make_app()
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=size) as pilot:
             await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
             await pilot.press("r")
             await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
@@ -95,7 +104,10 @@ def test_approval_detail_and_history_snapshots(make_app, baselines):
             await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
             await settle(app, pilot)
             check(app, "detail")
-            await pilot.press("escape", "escape", "escape")
+            await pilot.press("escape", "escape")  # two accepted rows unsaved: it asks
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            check(app, "unsaved")
+            await pilot.press("d", "escape")  # discard, then back from the dashboard
             await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
             await pilot.press("h")
             await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Footer, Header, Static
 from tracetui.engine.judging.baselines import BaselineError, BaselineStore
 from tracetui.engine.judging.verdicts import Verdict
 from tracetui.engine.recording.history import History
 from tracetui.tui import format as fmt
+from tracetui.tui.host import close_help
 from tracetui.tui.review import Decision, Review
+from tracetui.tui.screens.confirm import ConfirmScreen
+from tracetui.tui.widgets.row_table import RowTable
 
 DECISION_TEXT = {
     Decision.PENDING: Text("·", style="dim"),
@@ -21,13 +25,14 @@ DECISION_TEXT = {
     Decision.REJECTED: Text("✗ reject", style="bold red"),
 }
 
+#: What matters first comes first: at 80 columns Level, Decision, Benchmark, Change stay visible.
 COLUMNS = [
+    ("Level", "level"),
     ("Decision", "decision"),
     ("Benchmark", "benchmark"),
-    ("Baseline", "baseline"),
-    ("New", "new"),
     ("Change", "change"),
-    ("Level", "level"),
+    ("New", "new"),
+    ("Baseline", "baseline"),
     ("Significance", "significance"),
     ("SQL/op", "sql"),
 ]
@@ -37,7 +42,7 @@ class ApprovalScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "accept", "Accept"),
         Binding("x", "reject", "Reject"),
-        Binding("A", "accept_all", "Accept all non-critical", key_display="A"),
+        Binding("A", "accept_all", "Accept rest", key_display="A"),
         Binding("enter", "detail", "Detail"),
         Binding("s", "save", "Save"),
         Binding("escape", "back", "Back"),
@@ -54,7 +59,10 @@ class ApprovalScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield Static("", id="approval-title")
-        yield DataTable(id="approval-table", cursor_type="row", zebra_stripes=True)
+        yield Static(
+            Text(self.review.noise or "noise check: not measured", style="dim"), id="approval-noise"
+        )
+        yield RowTable(id="approval-table", zebra_stripes=True)
         yield Static("", id="approval-hint")
         yield Footer()
 
@@ -68,8 +76,8 @@ class ApprovalScreen(Screen[None]):
         self._update_title()
 
     @property
-    def table(self) -> DataTable[Text]:
-        return self.query_one("#approval-table", DataTable)
+    def table(self) -> RowTable:
+        return self.query_one("#approval-table", RowTable)
 
     def _cells(self, v: Verdict) -> list[Text]:
         """Every cell is Text: a str cell is markup, and ``load.crud[low]`` would lose ``[low]``."""
@@ -78,14 +86,14 @@ class ApprovalScreen(Screen[None]):
         if v.budget_broken:
             level.append(" budget!", style="bold red")
         return [
+            level,
             DECISION_TEXT[decision],
             Text(v.benchmark_id),
-            Text(fmt.metric_value(v.baseline, v.unit)),
-            Text(fmt.metric_value(v.current, v.unit))
+            fmt.change(v.change),
+            Text(fmt.metric_value(v.current, v.unit, v.metric))
             if not v.error
             else Text("failed", "bold red"),
-            fmt.change(v.change),
-            level,
+            Text(fmt.metric_value(v.baseline, v.unit, v.metric)),
             Text(fmt.significance(v)),
             fmt.sql_per_op(v),
         ]
@@ -106,24 +114,29 @@ class ApprovalScreen(Screen[None]):
             )
         )
 
-    def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
+    def on_data_table_row_highlighted(self, message: RowTable.RowHighlighted) -> None:
         if message.row_key is None or message.row_key.value is None:
             return
         v = self.review.verdict(str(message.row_key.value))
         if v.error:
             hint = Text(f"{v.benchmark_id}: {v.error}", style="red")
         else:
-            hint = Text(f"{v.benchmark_id}: {v.metric} ", style="bold")
+            hint = Text(f"{fmt.metric_label(v.metric)} ", style="bold")
             hint.append(
-                f"{fmt.metric_value(v.baseline, v.unit)} → {fmt.metric_value(v.current, v.unit)}",
+                f"{fmt.metric_value(v.baseline, v.unit, v.metric)} → "
+                f"{fmt.metric_value(v.current, v.unit, v.metric)}",
                 style="",
             )
             if v.budget is not None:
                 hint.append(
-                    f"   budget {fmt.metric_value(v.budget, v.unit)}",
+                    f"   budget {fmt.metric_value(v.budget, v.unit, v.metric)}",
                     style="bold red" if v.budget_broken else "dim",
                 )
-            hint.append("   enter: distributions and trend", style="dim")
+            weaker = self.review.weakens_baseline(v.benchmark_id)
+            if weaker:
+                hint.append("   ⚠ " + weaker.split(": ", 1)[1], style="yellow")
+            else:
+                hint.append("   enter: distributions and trend", style="dim")
         self.query_one("#approval-hint", Static).update(hint)
 
     def _refresh_row(self, benchmark_id: str) -> None:
@@ -142,6 +155,20 @@ class ApprovalScreen(Screen[None]):
         bid = self._current_id()
         if bid is None:
             return
+        weaker = self.review.weakens_baseline(bid)
+        if weaker and self.review.decisions[bid] != Decision.ACCEPTED:
+            self.app.push_screen(
+                ConfirmScreen(
+                    f"{weaker}.\nAccept it anyway?",
+                    [("y", "Accept"), ("n", "Leave it")],
+                    default="n",
+                ),
+                lambda answer: self._accept(bid) if answer == "y" else None,
+            )
+            return
+        self._accept(bid)
+
+    def _accept(self, bid: str) -> None:
         if not self.review.accept(bid):
             self.notify(f"{bid} has no result to accept.", severity="warning", markup=False)
             return
@@ -164,26 +191,40 @@ class ApprovalScreen(Screen[None]):
             table.move_cursor(row=table.cursor_row + 1)
 
     def action_accept_all(self) -> None:
-        changed = self.review.accept_all_but_critical()
+        weaker = [
+            v.benchmark_id
+            for v in self.review.verdicts
+            if self.review.decisions[v.benchmark_id] == Decision.PENDING
+            and self.review.weakens_baseline(v.benchmark_id)
+        ]
+        changed = self.review.accept_all_but_critical()  # leaves the `weaker` rows pending
         for bid in changed:
             self._refresh_row(bid)
         self._update_title()
-        self.notify(
-            f"Accepted {len(changed)} rows (CRITICAL and rejected rows left alone).", markup=False
-        )
+        message = f"Accepted {len(changed)} rows (CRITICAL and rejected rows left alone)."
+        if weaker:
+            message += (
+                f" {len(weaker)} would replace a baseline pooled from more or longer runs:"
+                " accept those one by one with a."
+            )
+        self.notify(message, markup=False)
 
     def action_save(self) -> None:
+        self.save()
+
+    def save(self) -> bool:
+        """Write the accepted rows; False when nothing could be written."""
         accepted = self.review.accepted_results()
         if not accepted:
             self.notify("Nothing accepted: no baseline written.", severity="warning", markup=False)
-            return
+            return False
         try:
             changed = self.review.save(self.store)
         except BaselineError as exc:
             self.notify(
                 str(exc), title="Baselines not saved", severity="error", timeout=15, markup=False
             )
-            return
+            return False
         self.saved_paths = [str(p) for p in changed]
         if changed:
             self.notify(
@@ -193,6 +234,7 @@ class ApprovalScreen(Screen[None]):
             self.notify(
                 "The accepted baselines were already up to date: no file changed.", markup=False
             )
+        return True
 
     def action_detail(self) -> None:
         bid = self._current_id()
@@ -202,8 +244,30 @@ class ApprovalScreen(Screen[None]):
 
         self.app.push_screen(DetailScreen(self.review, bid, history=self.history))
 
-    def on_data_table_row_selected(self, _message: DataTable.RowSelected) -> None:
+    def on_data_table_row_selected(self, _message: RowTable.RowSelected) -> None:
         self.action_detail()
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        if not close_help(self):
+            self.leave(self.app.pop_screen)
+
+    def leave(self, then: Callable[[], object]) -> None:
+        """Run ``then`` (pop, quit); with unsaved accepted rows ask first: save, discard, stay."""
+        unsaved = self.review.unsaved()
+        if not unsaved:
+            then()
+            return
+        rows = f"{len(unsaved)} accepted row{'s are' if len(unsaved) != 1 else ' is'}"
+
+        def answered(answer: str | None) -> None:
+            if answer == "d" or (answer == "s" and self.save()):
+                then()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"{rows} not saved as baselines yet.",
+                [("s", "Save"), ("d", "Discard"), ("c", "Stay")],
+                default="c",
+            ),
+            answered,
+        )

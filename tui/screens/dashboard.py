@@ -10,7 +10,7 @@ history, and they go to the approval screen).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import ClassVar
 
 from rich.text import Text
@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, ProgressBar, Static
+from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 from tracetui.engine.core.events import (
@@ -43,10 +43,14 @@ from tracetui.tui.bridge import (
     RunJudged,
     RunSource,
 )
+from tracetui.tui.host import close_help, console_of
+from tracetui.tui.screens.confirm import ConfirmScreen
 from tracetui.tui.widgets import plots
 from tracetui.tui.widgets.bench_panel import BenchmarkPanel
+from tracetui.tui.widgets.plan_progress import PlanProgress
 
-PLOT_INTERVAL = 0.15  # s: the plot and the clock line redraw at most ~6.7 times a second
+PLOT_INTERVAL = 0.5  # s: the plot and the clock line redraw at most twice a second (CPU)
+CONFIRM_AFTER = 5.0  # s: cancelling a run older than this asks first
 
 
 class DashboardScreen(Screen[None]):
@@ -68,14 +72,18 @@ class DashboardScreen(Screen[None]):
         history: History | None,
         store: BaselineStore,
         clock: Callable[[], float],
+        per: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.plan = plan
+        self.per = dict(per or {})  # benchmark id -> what one latency sample is ("call", …)
         self.run_factory = run_factory
         self.history = history
         self.store = store
         self.clock = clock
         self.source: RunSource | None = None
+        self.panels: dict[str, BenchmarkPanel] = {}
+        self.last_finished: str | None = None
         self.running = True
         self.cancel_requested = False
         self.started_at = 0.0
@@ -99,25 +107,31 @@ class DashboardScreen(Screen[None]):
         yield Header(show_clock=False)
         with Vertical(id="dash-top"):
             yield Static("", id="run-line")
-            yield ProgressBar(
-                total=max(1, len(self.plan.benchmark_ids)), show_eta=False, id="plan-progress"
-            )
+            yield Static(Text(console_of(self.app).noise_line, style="dim"), id="noise-line")
+            yield PlanProgress(len(self.plan.benchmark_ids), id="plan-progress")
             yield Static("", id="time-line")
-        with VerticalScroll(id="panels", can_focus=False):
-            for bid in self.plan.benchmark_ids:
-                yield BenchmarkPanel(bid)
+        yield VerticalScroll(id="panels", can_focus=False)
         yield PlotextPlot(id="dash-plot")
         yield Footer()
 
     def on_mount(self) -> None:
+        """Paint the frame first (the key answers at once), then the panels, then run."""
         self.started_at = self.clock()
         self._update_lines()
-        self._highlight_selected()
         self.set_interval(PLOT_INTERVAL, self._tick)
-        self.pump()
+        self.call_after_refresh(self._mount_panels_and_run)
+
+    async def _mount_panels_and_run(self) -> None:
+        self.panels = {
+            bid: BenchmarkPanel(bid, per=self.per.get(bid, "call"))
+            for bid in self.plan.benchmark_ids
+        }
+        await self.query_one("#panels", VerticalScroll).mount_all(self.panels.values())
+        self._highlight_selected()
+        self.pump()  # events arrive only once every panel exists
 
     def panel(self, benchmark_id: str) -> BenchmarkPanel:
-        return self.query_one(f"#{BenchmarkPanel.dom_id(benchmark_id)}", BenchmarkPanel)
+        return self.panels[benchmark_id]
 
     # -- the run (thread worker) ----------------------------------------------------------
 
@@ -141,6 +155,7 @@ class DashboardScreen(Screen[None]):
             return
         error = event.worker.error
         self.running = False
+        self.refresh_bindings()
         self.status = "crashed"
         self.notify(
             f"The run stopped: {type(error).__name__}: {error}",
@@ -166,6 +181,7 @@ class DashboardScreen(Screen[None]):
             self.done.add(event.benchmark_id)
             self.current_fraction = 0.0
             self.panel(event.benchmark_id).finish(event.result)
+            self.last_finished = event.benchmark_id
             self.plot_dirty = True
         elif isinstance(event, BenchmarkFailed):
             self.done.add(event.benchmark_id)
@@ -181,6 +197,7 @@ class DashboardScreen(Screen[None]):
         elif isinstance(event, RunFinished):
             self.status = event.status
             self.running = False
+            self.refresh_bindings()
             for bid in self.plan.benchmark_ids:
                 self.panel(bid).cancel()
             if event.error:
@@ -199,12 +216,12 @@ class DashboardScreen(Screen[None]):
                 # A load run reports from inside its (single) round: that round is not done.
                 done_rounds = snap.round - 1 if snap.is_load else snap.round
                 self.current_fraction = min(1.0, max(0, done_rounds) / snap.rounds_planned)
-        self.plot_dirty = True
-        self._update_progress()
+        self.plot_dirty = True  # the plot, the progress bar and the clock follow on the tick
 
     def on_run_judged(self, message: RunJudged) -> None:
         self.judged = message
         self.running = False
+        self.refresh_bindings()
         record = message.record
         if self.status in ("starting", "running"):
             self.status = record.status
@@ -240,8 +257,8 @@ class DashboardScreen(Screen[None]):
 
     def _update_progress(self) -> None:
         total = len(self.plan.benchmark_ids)
-        self.query_one("#plan-progress", ProgressBar).update(
-            progress=self._fraction() * max(1, total)
+        self.query_one("#plan-progress", PlanProgress).update_progress(
+            self._fraction() * max(1, total)
         )
 
     def _update_lines(self) -> None:
@@ -249,16 +266,12 @@ class DashboardScreen(Screen[None]):
         line = Text.assemble(
             ("Status ", "bold"),
             (self.status, "cyan"),
-            (f"  {self.target}", "dim"),
-            f"   {len(self.done)}/{total} benchmarks done",
+            f"  {len(self.done)}/{total} done",
         )
         if self.failed:
-            line.append(f"   {len(self.failed)} failed", style="bold red")
-        if self.running:
-            line.append("   esc cancels (finished results are kept)", style="dim")
-        elif self.judged is not None:
-            line.append("   v reviews, esc goes back", style="dim")
-        self.query_one("#run-line", Static).update(line)
+            line.append(f"  {len(self.failed)} failed", style="bold red")
+        line.append(f"  {self.target}", style="dim")  # last: cut first when narrow
+        self.query_one("#run-line", Static).update(line, layout=False)  # height 1: no relayout
         self._update_progress()
         self._update_time()
 
@@ -271,33 +284,58 @@ class DashboardScreen(Screen[None]):
             remaining = "—"
         else:
             remaining = "0:00"
-        self.query_one("#time-line", Static).update(
-            f"elapsed {fmt.clock_span(elapsed)}   remaining {remaining}"
-        )
+        line = Text(f"elapsed {fmt.clock_span(elapsed)}   remaining {remaining}")
+        if self.running:
+            line.append("   esc cancels (finished results are kept)", style="dim")
+        elif self.judged is not None:
+            line.append("   v reviews, esc goes back", style="dim")
+        self.query_one("#time-line", Static).update(line, layout=False)
 
     def _tick(self) -> None:
         if self.running:
             self._update_time()
         if self.plot_dirty:
             self.plot_dirty = False
+            self._update_progress()
             self._draw_plot()
+            selected = self.panels.get(self.selected or "")
+            if selected is not None:  # its rows may have grown (a load row): keep it in view
+                selected.scroll_visible(animate=False)
+
+    def _samples_of(self, bid: str) -> tuple[tuple[float, ...], tuple[float, ...], str]:
+        """Latencies, live throughput, and what one latency counts, for ``bid``.
+
+        A finished benchmark's own samples replace the live ones when there are more:
+        its latencies (per op or request) if it has them, else its rounds (per call).
+        """
+        snap = self.series.get(bid)
+        latencies: tuple[float, ...] = snap.latencies if snap else ()
+        per = self.per.get(bid, "call")
+        panel = self.panels.get(bid)
+        if panel is not None and panel.result is not None:
+            result = panel.result
+            finished, finished_per = (
+                (result.latencies, per) if result.latencies else (result.samples, "call")
+            )
+            if len(finished) > len(latencies):
+                latencies, per = tuple(finished), finished_per
+        return latencies, (snap.ops_per_s if snap else ()), per
 
     def _draw_plot(self) -> None:
         widget = self.query_one("#dash-plot", PlotextPlot)
         bid = self.selected
         if bid is None:
             return
-        snap = self.series.get(bid)
-        latencies: tuple[float, ...] = snap.latencies if snap else ()
-        panel = self.panel(bid)
-        if panel.result is not None:  # finished: the full samples say more than live ones
-            finished = panel.result.latencies or panel.result.samples
-            if len(finished) > len(latencies):
-                latencies = finished
-        draw = (
-            plots.latency_timeline if self.plot_mode == "timeline" else (plots.latency_distribution)
-        )
-        draw(widget, bid, latencies)
+        latencies, throughput, per = self._samples_of(bid)
+        if self.follow and not latencies and not throughput and self.last_finished:
+            # A benchmark that just started has nothing to draw: keep the last finished one
+            # (short smoke benchmarks would otherwise always show an empty plot).
+            bid = self.last_finished
+            latencies, throughput, per = self._samples_of(bid)
+        if self.plot_mode == "timeline":
+            plots.latency_timeline(widget, bid, latencies, per=per, throughput=throughput)
+        else:
+            plots.latency_distribution(widget, bid, latencies, per=per)
 
     def _select(self, benchmark_id: str) -> None:
         self.selected = benchmark_id
@@ -305,7 +343,7 @@ class DashboardScreen(Screen[None]):
         self.plot_dirty = True
 
     def _highlight_selected(self) -> None:
-        for panel in self.query(BenchmarkPanel):
+        for panel in self.panels.values():
             panel.set_class(panel.benchmark_id == self.selected, "-selected")
             if panel.benchmark_id == self.selected:
                 panel.scroll_visible(animate=False)
@@ -335,7 +373,39 @@ class DashboardScreen(Screen[None]):
         self.plot_mode = "distribution" if self.plot_mode == "timeline" else "timeline"
         self.plot_dirty = True
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer only the keys that work now: review after the run, cancel during it."""
+        if action == "review":
+            return self.judged is not None
+        if action == "cancel_run":
+            return self.running
+        return True
+
     def action_cancel_run(self) -> None:
+        """Cancel, asking first once the run has been going for a few seconds."""
+        if not self.running or self.cancel_requested:
+            return
+        if self.clock() - self.started_at < CONFIRM_AFTER:
+            self._cancel_now()
+            return
+        if isinstance(self.app.screen, ConfirmScreen):
+            return
+        elapsed = fmt.clock_span(self.clock() - self.started_at)
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Cancel this run ({elapsed} in, {len(self.done)}/{len(self.plan.benchmark_ids)}"
+                " benchmarks done)? Finished results are kept.",
+                [("y", "Cancel the run"), ("n", "Keep running")],
+                default="n",
+            ),
+            self._cancel_answered,
+        )
+
+    def _cancel_answered(self, answer: str | None) -> None:
+        if answer == "y":
+            self._cancel_now()
+
+    def _cancel_now(self) -> None:
         if not self.running:
             return
         self.cancel_requested = True
@@ -350,6 +420,8 @@ class DashboardScreen(Screen[None]):
         self._update_lines()
 
     def action_cancel_or_back(self) -> None:
+        if close_help(self):  # escape closes the key panel first; it never cancels
+            return
         if self.running:
             self.action_cancel_run()
         else:
@@ -359,8 +431,9 @@ class DashboardScreen(Screen[None]):
         if self.judged is None:
             self.notify("The run is still going.", severity="warning", markup=False)
             return
-        self.app.open_review_of_run(self.judged)  # type: ignore[attr-defined]
+        console_of(self.app).open_review_of_run(self.judged)
 
     def on_unmount(self) -> None:
+        self.cancel_requested = True  # a run whose worker is still starting stops at once
         if self.running and self.source is not None:
             self.source.cancel()

@@ -25,6 +25,8 @@ from tracetui.engine.measuring import profiling
 from tracetui.engine.recording.history import History
 from tracetui.engine.recording.reports import plan_diff
 from tracetui.tui import format as fmt
+from tracetui.tui.bridge import RunSource
+from tracetui.tui.host import close_help, console_of
 from tracetui.tui.review import Review
 from tracetui.tui.widgets import plots
 
@@ -49,6 +51,8 @@ class DetailScreen(Screen[None]):
         self.benchmark_id = benchmark_id
         self.history = history
         self.sub_title = f"detail {self.benchmark_id}"
+        self.profile_source: RunSource | None = None
+        self.closed = False
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -56,7 +60,10 @@ class DetailScreen(Screen[None]):
         with Horizontal(id="detail-plots"):
             yield PlotextPlot(id="detail-distributions")
             yield PlotextPlot(id="detail-trend")
-        yield Static("p profiles one call under cProfile", id="detail-profile")
+        yield Static(
+            "p profiles one call under cProfile" if self.can_profile() else "",
+            id="detail-profile",
+        )
         yield Footer()
 
     def _summary(self) -> Text:
@@ -64,15 +71,16 @@ class DetailScreen(Screen[None]):
         text = Text.assemble((v.benchmark_id, "bold"), "  ")
         text.append_text(fmt.level_text(v.level))
         text.append(
-            f"\n{v.metric}: baseline {fmt.metric_value(v.baseline, v.unit)}"
-            f" → new {fmt.metric_value(v.current, v.unit)}  change "
+            f"\n{fmt.metric_label(v.metric)}: "
+            f"baseline {fmt.metric_value(v.baseline, v.unit, v.metric)}"
+            f" → new {fmt.metric_value(v.current, v.unit, v.metric)}  change "
         )
         text.append_text(fmt.change(v.change))
         text.append(f"   significance {fmt.significance(v)}   SQL/op ")
         text.append_text(fmt.sql_per_op(v))
         if v.budget is not None:
             text.append(
-                f"   budget {fmt.metric_value(v.budget, v.unit)}",
+                f"   budget {fmt.metric_value(v.budget, v.unit, v.metric)}",
                 style="bold red" if v.budget_broken else "",
             )
         if v.error:
@@ -117,15 +125,39 @@ class DetailScreen(Screen[None]):
             baseline,
             current,
         )
-        points = self.history.trend(self.benchmark_id) if self.history else []
-        plots.trend(self.query_one("#detail-trend", PlotextPlot), self.benchmark_id, points)
+        points = (
+            self.history.trend(self.benchmark_id, backend=self.review.backend)
+            if self.history
+            else []
+        )
+        plots.trend(
+            self.query_one("#detail-trend", PlotextPlot),
+            self.benchmark_id,
+            points,
+            baseline=entry.values.get("median") if entry else None,
+            spread=entry.values.get("run_spread", 0.0) if entry else 0.0,
+        )
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        if not close_help(self):
+            self.app.pop_screen()
+
+    def can_profile(self) -> bool:
+        """cProfile says something only for in-process code: not for load (Locust) runs."""
+        result = self.review.results.get(self.benchmark_id)
+        return result is not None and result.kind != "load"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.can_profile() if action == "profile" else True
+
+    def on_unmount(self) -> None:
+        """Popping the screen stops its profiling worker process."""
+        self.closed = True
+        if self.profile_source is not None:
+            self.profile_source.cancel()
 
     def action_profile(self) -> None:
-        if self.benchmark_id not in self.review.results:
-            self.notify("Nothing to profile: this benchmark has no result.", severity="warning")
+        if not self.can_profile():
             return
         self.query_one("#detail-profile", Static).update(
             f"profiling {self.benchmark_id} under cProfile in the worker process…"
@@ -135,20 +167,25 @@ class DetailScreen(Screen[None]):
     @work(thread=True, exit_on_error=False, group="profile", exclusive=True)
     def profile_in_worker(self) -> None:
         """One smoke run with cProfile on, in the engine's worker process."""
-        app = self.app
+        console = console_of(self.app)
         plan = Plan(
             benchmark_ids=(self.benchmark_id,),
             profile="smoke",
-            db_url=app.db_url,
+            db_url=console.db_url,
             options={"cprofile": True},
-        )  # type: ignore[attr-defined]
+        )
         rows, error = None, "the run ended without a profile"
-        for event in app.run_factory(plan):  # type: ignore[attr-defined]
+        source = self.profile_source = console.run_factory(plan)
+        if self.closed:  # popped while the process was starting
+            source.cancel()
+        for event in source:
             if isinstance(event, BenchmarkFinished) and "profile" in event.result.evidence:
                 rows, error = json.loads(event.result.evidence["profile"]), ""
             elif isinstance(event, BenchmarkFailed):
                 error = event.error
-        self.post_message(self.Profiled(rows, error))
+        self.profile_source = None
+        if not self.closed:
+            self.post_message(self.Profiled(rows, error))
 
     def on_detail_screen_profiled(self, message: Profiled) -> None:
         panel = self.query_one("#detail-profile", Static)

@@ -13,7 +13,9 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual_plotext import PlotextPlot
 from tracetui.engine.recording.history import History, RunSummary
 from tracetui.tui import format as fmt
+from tracetui.tui.host import close_help, console_of
 from tracetui.tui.widgets import plots
+from tracetui.tui.widgets.row_table import RowTable
 
 
 class HistoryScreen(Screen[None]):
@@ -27,14 +29,15 @@ class HistoryScreen(Screen[None]):
         super().__init__()
         self.history = history
         self.runs: list[RunSummary] = []
+        self.backend: str | None = None  # the highlighted run's: trends stay on one backend
         self.sub_title = "history"
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield Static("", id="history-title")
-        yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+        yield RowTable(id="runs-table", zebra_stripes=True)
         with Horizontal(id="history-bottom"):
-            yield DataTable(id="run-benchmarks", cursor_type="row")
+            yield RowTable(id="run-benchmarks")
             yield PlotextPlot(id="history-trend")
         yield Footer()
 
@@ -54,7 +57,7 @@ class HistoryScreen(Screen[None]):
             runs.add_column(label, key=label.lower())
         benches = self.query_one("#run-benchmarks", DataTable)
         benches.add_column("Benchmark", key="benchmark")
-        benches.add_column("Median", key="median")
+        benches.add_column("Median per call", key="median")
         benches.add_column("Level", key="level")
         self.reload()
         runs.focus()
@@ -87,6 +90,7 @@ class HistoryScreen(Screen[None]):
             plots.trend(self.query_one("#history-trend", PlotextPlot), "—", [])
 
     def _show_run(self, run_id: str) -> None:
+        self.backend = next((r.backend for r in self.runs if r.run_id == run_id), None)
         benches = self.query_one("#run-benchmarks", DataTable)
         benches.clear()
         levels = {v.benchmark_id: v.level for v in self.history.verdicts(run_id)}
@@ -106,7 +110,7 @@ class HistoryScreen(Screen[None]):
         plots.trend(
             self.query_one("#history-trend", PlotextPlot),
             benchmark_id,
-            self.history.trend(benchmark_id),
+            self.history.trend(benchmark_id, backend=self.backend),  # like with like
         )
 
     def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
@@ -126,7 +130,8 @@ class HistoryScreen(Screen[None]):
         if not table.row_count:
             return
         run_id = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        self.app.open_review_of_history(run_id)  # type: ignore[attr-defined]
+        console_of(self.app).open_review_of_history(run_id)
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        if not close_help(self):
+            self.app.pop_screen()

@@ -13,6 +13,7 @@ from textual.widgets import Footer, Header, Select, Static
 from tracetui.engine.core.profiles import PROFILES
 from tracetui.tui import format as fmt
 from tracetui.tui.catalog import Catalog, LastKnown
+from tracetui.tui.host import console_of
 from tracetui.tui.widgets.suite_tree import NodeData, SuiteTree
 
 
@@ -30,7 +31,7 @@ class PickerScreen(Screen[None]):
         self,
         *,
         catalog: Catalog,
-        known: dict[str, LastKnown],
+        known: dict[str, LastKnown] | None,
         broken_suites: dict[str, str],
         selected: set[str],
         profile: str,
@@ -76,6 +77,7 @@ class PickerScreen(Screen[None]):
         if tree.cursor_line < 0:
             tree.cursor_line = 0
         self._show_count()
+        console_of(self.app).load_known(self.refresh_known)
 
     def _db_text(self) -> Text:
         return Text.assemble(
@@ -121,9 +123,9 @@ class PickerScreen(Screen[None]):
         )
         if bench.items_per_op != 1:
             text.append(f"{bench.items_per_op} items per op\n", style="dim")
-        last = self.known.get(bench.id)
+        last = self.known.get(bench.id) if self.known else None
         if last is not None:
-            text.append(f"\nlast median {fmt.seconds(last.median)}  ")
+            text.append(f"\nlast median {fmt.seconds(last.median)} per call  ")
             text.append_text(fmt.level_text(last.level))
             text.append(f"\nrun {last.run_id}", style="dim")
         return text
@@ -134,8 +136,15 @@ class PickerScreen(Screen[None]):
 
     def action_cycle_profile(self) -> None:
         names = list(PROFILES)
-        self.profile = names[(names.index(self.profile) + 1) % len(names)]
-        self.query_one("#profile", Select).value = self.profile
+        self.set_profile(names[(names.index(self.profile) + 1) % len(names)])
+
+    def set_profile(self, profile: str) -> None:
+        self.profile = profile
+        self.query_one("#profile", Select).value = profile
+
+    def set_database(self, db_url_masked: str, backend: str) -> None:
+        self.db_url_masked, self.backend = db_url_masked, backend
+        self.query_one("#db-line", Static).update(self._db_text())
 
     def action_select_all(self) -> None:
         everything = set(self.catalog.all_ids())
@@ -153,15 +162,17 @@ class PickerScreen(Screen[None]):
                 markup=False,
             )
             return
-        self.app.start_run(ids, self.profile)  # type: ignore[attr-defined]
+        console_of(self.app).start_run(ids, self.profile)
 
     def action_history(self) -> None:
-        self.app.open_history()  # type: ignore[attr-defined]
+        console_of(self.app).open_history()
 
     def on_screen_resume(self) -> None:
-        self.refresh_known(self.app.known())  # type: ignore[attr-defined]
+        console_of(self.app).load_known(self.refresh_known)  # in a worker: never blocks
 
     def refresh_known(self, known: dict[str, LastKnown]) -> None:
+        if not self.is_attached:
+            return
         self.known = known
         tree = self.tree
         tree.known = known

@@ -1,7 +1,12 @@
 """One benchmark on the live dashboard: status line, sparklines, error line.
 
-Sparklines redraw only when ``data`` gets a *new* list, so every update
-assigns a fresh ``list(...)``.
+Live updates never ask for a layout (every line has a fixed height): a relayout
+of the whole dashboard several times a second was most of the console's CPU.
+
+A queued benchmark is one line: its sparklines (and the load row, and the
+error line) are mounted only when it starts, so a dashboard of 40 planned
+benchmarks opens as 40 small widgets, not 600. Sparklines redraw only when
+``data`` gets a *new* list, so every update assigns a fresh ``list(...)``.
 """
 
 from __future__ import annotations
@@ -28,18 +33,32 @@ def _panel_id(benchmark_id: str) -> str:
     return f"bench-{safe}"
 
 
+def _sparks(row_class: str, names: list[tuple[str, str]], into: dict[str, Sparkline]) -> Horizontal:
+    """A row of labelled sparklines; each is also kept in ``into`` (by class) for updates."""
+    children: list[Label | Sparkline] = []
+    for label, css in names:
+        spark = into[css] = Sparkline([], classes=css)
+        children += [Label(label, classes="spark-label"), spark]
+    return Horizontal(*children, classes=row_class)
+
+
 class BenchmarkPanel(Vertical):
     """Live view of one planned benchmark."""
 
-    def __init__(self, benchmark_id: str) -> None:
+    def __init__(self, benchmark_id: str, *, per: str = "call") -> None:
         super().__init__(id=_panel_id(benchmark_id), classes="bench-panel -queued")
         self.benchmark_id = benchmark_id
+        self.per = per  # what one latency sample and one unit of throughput count
         self.state = "queued"
         self.round_text = ""
         self.summary = ""
         self.snapshot: BenchSnapshot | None = None
         self.result: BenchmarkResult | None = None
         self.error = ""
+        self._live = False
+        self._load = False
+        self._sparklines: dict[str, Sparkline] = {}
+        self._users_line = Static("", classes="users-line")
 
     @staticmethod
     def dom_id(benchmark_id: str) -> str:
@@ -47,20 +66,25 @@ class BenchmarkPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(self._header_text(), classes="bench-header")
-        with Horizontal(classes="spark-row"):
-            yield Label("ops/s", classes="spark-label")
-            yield Sparkline([], classes="throughput")
-            yield Label("latency", classes="spark-label")
-            yield Sparkline([], classes="latency")
-        with Horizontal(classes="load-row"):
-            yield Label("rps", classes="spark-label")
-            yield Sparkline([], classes="rps")
-            yield Label("p95", classes="spark-label")
-            yield Sparkline([], classes="p95")
-            yield Label("fail/s", classes="spark-label")
-            yield Sparkline([], classes="failures")
-        yield Static("", classes="users-line")
-        yield Static("", classes="error-line")
+
+    def _ensure_live(self) -> None:
+        if not self._live:
+            self._live = True
+            self.mount(
+                _sparks(
+                    "spark-row", [("ops/s", "throughput"), ("latency", "latency")], self._sparklines
+                )
+            )
+
+    def _ensure_load(self) -> None:
+        if not self._load:
+            self._load = True
+            self.add_class("-load")
+            names = [("rps", "rps"), ("p95", "p95"), ("fail/s", "failures")]
+            self.mount(_sparks("load-row", names, self._sparklines), self._users_line)
+
+    def _spark(self, css: str) -> Sparkline:
+        return self._sparklines[css]
 
     def _header_text(self) -> Text:
         mark, style = STATE_MARKS[self.state]
@@ -75,63 +99,74 @@ class BenchmarkPanel(Vertical):
         self.remove_class(f"-{self.state}")
         self.state = state
         self.add_class(f"-{state}")
-        self.query_one(".bench-header", Static).update(self._header_text())
+        self.query_one(".bench-header", Static).update(self._header_text(), layout=False)
 
     def start(self, rounds_planned: int) -> None:
         self.round_text = f"round 0/{rounds_planned}" if rounds_planned else ""
+        self._ensure_live()
         self._set_state("running")
 
     def update_live(self, snap: BenchSnapshot) -> None:
+        self._ensure_live()
         self.snapshot = snap
         planned = f"/{snap.rounds_planned}" if snap.rounds_planned else ""
         self.round_text = f"round {snap.round}{planned}"
         last_ops = snap.ops_per_s[-1] if snap.ops_per_s else None
         last_lat = snap.latencies[-1] if snap.latencies else None
-        self.summary = f"{fmt.rate(last_ops)}  last {fmt.seconds(last_lat)}"
+        self.summary = f"{fmt.rate_of(last_ops, self.per)}  last {fmt.seconds(last_lat)}/{self.per}"
         precision = snap.extra.get("precision", ())
         if precision:
             self.summary += f"  ±{precision[-1] * 100:.1f} %"
-        self.query_one(".throughput", Sparkline).data = list(snap.ops_per_s)
-        self.query_one(".latency", Sparkline).data = list(snap.latencies[-120:])
+        self._spark("throughput").data = list(snap.ops_per_s)
+        self._spark("latency").data = list(snap.latencies[-120:])
         if snap.is_load:
-            self.add_class("-load")
+            self._ensure_load()
             extra = snap.extra
-            self.query_one(".rps", Sparkline).data = list(extra.get("rps", ()))
-            self.query_one(".p95", Sparkline).data = list(extra.get("p95", ()))
-            self.query_one(".failures", Sparkline).data = list(extra.get("failures_per_s", ()))
+            self._spark("rps").data = list(extra.get("rps", ()))
+            self._spark("p95").data = list(extra.get("p95", ()))
+            self._spark("failures").data = list(extra.get("failures_per_s", ()))
             users = extra.get("users", ())
             rps = extra.get("rps", ())
             p95 = extra.get("p95", ())
-            self.query_one(".users-line", Static).update(
+            self._users_line.update(
                 (f"users {users[-1]:.0f}" if users else "users —")
                 + (f"   rps {rps[-1]:.1f}" if rps else "")
-                + (f"   p95 {fmt.seconds(p95[-1])}" if p95 else "")
+                + (f"   p95 {fmt.seconds(p95[-1])} (live, bucketed)" if p95 else ""),
+                layout=False,  # one line, fixed height: no relayout of the screen
             )
-        self.query_one(".bench-header", Static).update(self._header_text())
+        self.query_one(".bench-header", Static).update(self._header_text(), layout=False)
 
     def finish(self, result: BenchmarkResult) -> None:
         self.result = result
+        self._ensure_live()
         self.round_text = f"{result.rounds} rounds"
         if result.kind == "load" and "p95" in result.metrics:
             m = result.metrics
-            self.summary = f"p95 {fmt.seconds(m['p95'])}  {m.get('rps', 0):.1f} req/s"
+            self.round_text = ""  # one Locust run: "1 rounds" says nothing
+            self.summary = f"p95 {fmt.seconds(m['p95'])}/request  {m.get('rps', 0):.1f} requests/s"
             if m.get("failure_ratio"):
                 self.summary += f"  failures {m['failure_ratio'] * 100:.1f} %"
+            if self._load:  # the live line said Locust's bucketed p95 and "users 0" at the stop
+                users = m.get("users") or m.get("saturation_users")
+                line = f"users {users:.0f}   " if users else ""
+                self._users_line.update(f"{line}exact p95 {fmt.seconds(m['p95'])}/request")
         else:
             self.summary = (
-                f"median {fmt.seconds(result.median)}  {fmt.rate(result.items_per_second)}"
+                f"median {fmt.seconds(result.median)}/call  "
+                f"{fmt.rate_of(result.items_per_second, self.per)}"
             )
         if "sql_statements" in result.counters:
             self.summary += f"  SQL/op {result.counters['sql_statements']:g}"
-        if not self.snapshot and result.samples:
-            self.query_one(".latency", Sparkline).data = list(result.samples)
+        live = len(self.snapshot.latencies) if self.snapshot else 0
+        if result.samples and len(result.samples) > live:  # a short (smoke) run: every round
+            self._spark("latency").data = list(result.samples)
         self._set_state("done")
 
     def fail(self, error: str) -> None:
         self.error = error
         self.round_text = ""
         self.summary = "failed"
-        self.query_one(".error-line", Static).update(Text(error, style="red"))
+        self.mount(Static(Text(error, style="red"), classes="error-line"))
         self.add_class("-has-error")
         if self.snapshot is None:
             self.add_class("-no-data")

@@ -2,7 +2,9 @@
 
 Times are drawn in the unit (s, ms, µs, ns) that suits the largest value.
 Every function clears the plot first and asks the widget to refresh, so
-callers only pass data.
+callers only pass data. Each draws what the data at hand can say: no trend
+line for one run, points and the baseline band for a few, a histogram whose
+axis never starts below zero.
 """
 
 from __future__ import annotations
@@ -40,26 +42,50 @@ def _empty(widget: PlotextPlot, title: str, message: str) -> None:
     widget.refresh()
 
 
-def latency_timeline(widget: PlotextPlot, benchmark_id: str, latencies: Sequence[float]) -> None:
+FEW_POINTS = 8  # up to this many runs: points and the baseline band, no line
+
+
+def _from_zero(widget: PlotextPlot, values: Sequence[float]) -> None:
+    """Times are never negative: keep plotext's auto range from starting below 0."""
+    top = max(values, default=0.0)
+    if top > 0:
+        widget.plt.xlim(0, top * 1.05)
+
+
+def latency_timeline(
+    widget: PlotextPlot,
+    benchmark_id: str,
+    latencies: Sequence[float],
+    *,
+    per: str = "call",
+    throughput: Sequence[float] = (),
+) -> None:
     if not latencies:
-        _empty(widget, f"{benchmark_id}: latency per op", "waiting for data")
+        if throughput:  # no per-call samples (a load round): throughput says what is going on
+            _reset(widget, f"{benchmark_id}: throughput (/s), newest right")
+            widget.plt.plot(list(throughput), marker="braille")
+            widget.refresh()
+        else:
+            _empty(widget, f"{benchmark_id}: latency per {per}", "no samples yet")
         return
     size, unit = unit_for(latencies)
-    _reset(widget, f"{benchmark_id}: latency per op ({unit}), newest right")
+    _reset(widget, f"{benchmark_id}: latency per {per} ({unit}), newest right")
     widget.plt.plot(scaled(latencies, size), marker="braille")
     widget.plt.ylabel(unit)
     widget.refresh()
 
 
 def latency_distribution(
-    widget: PlotextPlot, benchmark_id: str, latencies: Sequence[float]
+    widget: PlotextPlot, benchmark_id: str, latencies: Sequence[float], *, per: str = "call"
 ) -> None:
     if not latencies:
-        _empty(widget, f"{benchmark_id}: latency distribution", "waiting for data")
+        _empty(widget, f"{benchmark_id}: latency distribution", "no samples yet")
         return
     size, unit = unit_for(latencies)
-    _reset(widget, f"{benchmark_id}: latency distribution ({unit})")
-    widget.plt.hist(scaled(latencies, size), bins=30)
+    _reset(widget, f"{benchmark_id}: latency per {per}, distribution ({unit})")
+    values = scaled(latencies, size)
+    widget.plt.hist(values, bins=30)
+    _from_zero(widget, values)
     widget.plt.xlabel(unit)
     widget.refresh()
 
@@ -76,19 +102,39 @@ def baseline_vs_new(
         widget.plt.hist(scaled(baseline, size), bins=20, label="baseline", color="blue")
     if current:
         widget.plt.hist(scaled(current, size), bins=20, label="new", color="orange")
+    _from_zero(widget, scaled([*baseline, *current], size))
     widget.plt.xlabel(unit)
     widget.refresh()
 
 
-def trend(widget: PlotextPlot, benchmark_id: str, points: Sequence[TrendPoint]) -> None:
+def trend(
+    widget: PlotextPlot,
+    benchmark_id: str,
+    points: Sequence[TrendPoint],
+    *,
+    baseline: float | None = None,
+    spread: float = 0.0,
+) -> None:
+    """Median over runs; for few runs the points and the baseline band (± its spread)."""
     if not points:
         _empty(widget, f"{benchmark_id}: median over runs", "no history")
         return
-    size, unit = unit_for([p.median for p in points])
-    _reset(widget, f"{benchmark_id}: median over runs ({unit})")
+    if len(points) == 1:
+        _empty(widget, f"{benchmark_id}: one run so far", "no trend yet")
+        return
+    medians_s = [p.median for p in points]
+    size, unit = unit_for([*medians_s, *([baseline] if baseline else [])])
+    _reset(widget, f"{benchmark_id}: median per call over {len(points)} runs ({unit})")
     xs = list(range(1, len(points) + 1))
-    medians = scaled([p.median for p in points], size)
-    widget.plt.plot(xs, medians, marker="braille")
-    widget.plt.scatter(xs, medians)
+    medians = scaled(medians_s, size)
+    if baseline:
+        low, mid, high = (baseline * (1 - spread), baseline, baseline * (1 + spread))
+        for value, label in ((mid, "baseline"), (low, None), (high, None)):
+            widget.plt.plot([xs[0], xs[-1]], [value / size] * 2, color="blue", label=label or "")
+    if len(points) > FEW_POINTS:
+        widget.plt.plot(xs, medians, marker="braille")
+    widget.plt.scatter(xs, medians, color="orange")
+    if len(xs) <= FEW_POINTS:
+        widget.plt.xticks(xs)
     widget.plt.xlabel("run (oldest → newest)")
     widget.refresh()

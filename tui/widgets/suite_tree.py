@@ -17,6 +17,9 @@ from textual.widgets.tree import TreeNode
 from tracetui.tui import format as fmt
 from tracetui.tui.catalog import Catalog, LastKnown
 
+NAME_WIDTH = 20  # benchmark names longer than this are cut so the result fits at 80 columns
+RESULT_WIDTH = 30  # guides, check mark, median and the longest level after the name
+
 
 @dataclass(frozen=True)
 class NodeData:
@@ -42,7 +45,7 @@ class SuiteTree(Tree[NodeData]):
     def __init__(
         self,
         catalog: Catalog,
-        known: dict[str, LastKnown],
+        known: dict[str, LastKnown] | None,
         *,
         broken_suites: dict[str, str],
         selected: set[str],
@@ -55,6 +58,8 @@ class SuiteTree(Tree[NodeData]):
         self.known = known
         self.broken_suites = broken_suites
         self.selected: set[str] = set(selected)
+        self.longest = max((len(b.split(".", 1)[1]) for b in catalog.all_ids()), default=10)
+        self.name_width = min(self.longest, NAME_WIDTH)
         self._populate()
 
     def _populate(self) -> None:
@@ -67,6 +72,14 @@ class SuiteTree(Tree[NodeData]):
         for name in self.catalog.errors:
             self.root.add_leaf("", data=NodeData(name))
         self.refresh_labels()
+
+    def on_resize(self) -> None:
+        """Names get what the tree's width leaves after the result and the level."""
+        room = self.size.width - RESULT_WIDTH
+        width = min(self.longest, max(NAME_WIDTH, room))
+        if width != self.name_width:
+            self.name_width = width
+            self.refresh_labels()
 
     def refresh_labels(self) -> None:
         for node in self.root.children:
@@ -98,12 +111,16 @@ class SuiteTree(Tree[NodeData]):
         bid = node.data.benchmark_id
         label = self._check("all" if bid in self.selected else "none")
         short = bid.split(".", 1)[1]
-        label.append(f"{short:<34}")
-        last = self.known.get(bid)
-        if last is None:
+        if len(short) > self.name_width:
+            short = short[: self.name_width - 1] + "…"
+        label.append(f"{short:<{self.name_width}}")
+        last = self.known.get(bid) if self.known is not None else None
+        if self.known is None:
+            label.append("  …", style="dim")  # the history is still being read
+        elif last is None:
             label.append("  never run", style="dim")
         else:
-            label.append(f"  {fmt.seconds(last.median):>10}  ")
+            label.append(f" {fmt.seconds(last.median):>9} ")
             label.append_text(fmt.level_text(last.level))
         node.set_label(label)
 

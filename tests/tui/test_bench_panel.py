@@ -1,0 +1,49 @@
+"""A load panel after its run: one p95 (the exact one), the users it ran with, no "users 0"."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual.app import App, ComposeResult
+from tracetui.tui.bridge import BenchSnapshot
+from tracetui.tui.widgets.bench_panel import BenchmarkPanel
+
+from tests.tui.canned import result
+from tests.tui.helpers import run, screen_text
+
+
+class PanelApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield BenchmarkPanel("load.crud[low]", per="request")
+
+
+def test_a_finished_load_panel_shows_the_exact_p95_and_its_users():
+    async def scenario():
+        app = PanelApp()
+        async with app.run_test(size=(100, 8)) as pilot:
+            panel = app.query_one(BenchmarkPanel)
+            panel.start(1)
+            snap = BenchSnapshot(
+                "load.crud[low]",
+                1,
+                1,
+                5.0,
+                (80.0, 82.0),
+                (0.02,),
+                extra={"users": (10.0, 0.0), "rps": (80.0, 82.0), "p95": (0.054,)},
+            )
+            panel.update_live(snap)
+            await pilot.pause()
+            assert "users 0" in screen_text(app) and "(live, bucketed)" in screen_text(app)
+            done = replace(
+                result("load.crud[low]", 0.02, kind="load", rounds=1),
+                metrics={"p95": 0.02701, "rps": 8.2, "users": 10.0},
+            )
+            panel.finish(done)
+            await pilot.pause()
+            text = screen_text(app)
+            assert "users 0" not in text and "54.00 ms" not in text and "1 rounds" not in text
+            assert "users 10   exact p95 27.01 ms/request" in text
+            assert "p95 27.01 ms/request  8.2 requests/s" in text
+
+    run(scenario())
