@@ -31,6 +31,7 @@ def test_a_finished_load_panel_shows_the_exact_p95_and_its_users():
                 (80.0, 82.0),
                 (0.02,),
                 extra={"users": (10.0, 0.0), "rps": (80.0, 82.0), "p95": (0.054,)},
+                is_load=True,  # the bridge sets it when Progress carries a LoadSecond
             )
             panel.update_live(snap)
             await pilot.pause()

@@ -139,7 +139,7 @@ def test_switching_the_database_shows_only_that_backends_results(make_app, workd
             run_id,
             profile="smoke",
             backend=backend,
-            db_url="x",
+            db_url="sqlite://",
             environment={},
             started_at=time.time() - (60 if backend == "sqlite" else 30),
         )
