@@ -159,22 +159,14 @@ class TraceService:
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
-        """This thread's connection in one real transaction (several statements)."""
-        conn = self._connection()
-        try:
-            conn.rollback()
-            conn.execution_options(isolation_level=conn.default_isolation_level)
-        except Exception:
-            self._discard()
-            raise
-        try:
-            with conn.begin():
-                yield conn
-        finally:
-            try:
-                conn.execution_options(isolation_level="AUTOCOMMIT")
-            except Exception:
-                self._discard()
+        """A pooled connection in one real transaction (several statements).
+
+        Not this thread's autocommit connection: switching its isolation level
+        there and back costs more than a pool checkout (paired A/B against the
+        switching version: bulk.create_items[100] ran +22 % slower with it).
+        """
+        with self.engine.begin() as conn:
+            yield conn
 
     def close(self) -> None:
         """Return every thread's connection to the pool (call when no thread uses it)."""
