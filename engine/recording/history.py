@@ -392,7 +392,8 @@ class History:
             self._open_runs.discard(run_id)
 
     @_guarded
-    def runs(self, limit: int = 50) -> list[RunSummary]:
+    def runs(self, limit: int = 50, *, run_id: str | None = None) -> list[RunSummary]:
+        """The newest ``limit`` runs (or the one named ``run_id``), newest first."""
         count = (
             sa.select(sa.func.count(results.c.id))
             .where(results.c.run_id == runs.c.run_id, results.c.result.is_not(None))
@@ -403,6 +404,8 @@ class History:
             .order_by(runs.c.started_at.desc())
             .limit(limit)
         )
+        if run_id is not None:
+            query = query.where(runs.c.run_id == run_id)
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
         return [
@@ -427,7 +430,8 @@ class History:
 
     @_guarded
     def get_run(self, run_id: str) -> RunSummary | None:
-        return next((r for r in self.runs(limit=10_000) if r.run_id == run_id), None)
+        found = self.runs(limit=1, run_id=run_id)  # by key, however old the run
+        return found[0] if found else None
 
     @_guarded
     def latest_run_id(self, *, with_results: bool = True) -> str | None:

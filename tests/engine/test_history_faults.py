@@ -135,3 +135,13 @@ def test_a_file_in_the_way_of_the_folder_is_named(tmp_path: Path) -> None:
     (tmp_path / ".tracetui").write_text("")
     with pytest.raises(HistoryError, match=r"\.tracetui is a file"):
         History(tmp_path / ".tracetui" / "history.db")
+
+
+def test_get_run_finds_a_run_by_its_id_beyond_the_newest_ones(tmp_path: Path) -> None:
+    history = History(tmp_path / "h.db")
+    for n in range(3):
+        start(history, f"run-{n}")
+    assert [r.run_id for r in history.runs(limit=1)] != ["run-0"]  # not among the newest
+    found = history.get_run("run-0")
+    assert found is not None and found.run_id == "run-0"
+    assert history.get_run("no-such-run") is None
