@@ -6,6 +6,7 @@ and ``client`` fixtures of ``test_api``; the CLI checks run ``tracetui serve``.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -119,6 +120,35 @@ def test_nul_in_text_is_refused_on_every_backend(client: TestClient, field: str)
 
 def test_whitespace_only_text_is_422(client: TestClient) -> None:
     assert client.post("/projects", json={"name": " \t "}).status_code == 422
+
+
+#: Characters whose whitespace-ness differs between regex readings of ``\s``: Python's
+#: (``\x1c``-``\x1f``, ``\x85`` in), ECMA's (``\ufeff`` in), ASCII's (neither).
+DISPUTED_SPACES = ("\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\xa0", "\u2028", "\u3000", "\ufeff")
+
+
+def _schema_name_pattern(client: TestClient) -> str:
+    schema = client.get("/openapi.json").json()
+    return schema["components"]["schemas"]["ProjectIn"]["properties"]["name"]["pattern"]
+
+
+def test_the_schema_pattern_means_what_the_server_accepts_in_every_regex_reading(
+    client: TestClient,
+) -> None:
+    """schemathesis read the old ``[^\\s]`` as ASCII and sent ``"\\x1c"``, which the server
+    (Python's ``\\s``) refused: a schema-valid name rejected. Spelled out, the class reads
+    the same in Python, ASCII Python and ECMA, and it is exactly the service's whitespace."""
+    pattern = _schema_name_pattern(client)
+    readings = [re.compile(pattern), re.compile(pattern, re.ASCII)]
+    for char in map(chr, range(sys.maxunicode + 1)):
+        refused = char.isspace() or char == "\x00"  # the service's rule (str.strip, NUL)
+        for reading in readings:
+            assert (reading.fullmatch(char) is None) == refused, (hex(ord(char)), reading.flags)
+    for char in DISPUTED_SPACES:
+        name = f"{char}{char}"
+        status = client.post("/projects", json={"name": name}).status_code
+        assert status == (422 if char.isspace() else 201), (hex(ord(char)), status)
+        assert client.post("/projects", json={"name": f"x{name}"}).status_code == 201
 
 
 def test_a_dense_graph_trace_is_bounded_and_says_so(client: TestClient) -> None:
