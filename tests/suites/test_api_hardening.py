@@ -172,9 +172,45 @@ def test_projects_can_be_listed_by_prefix_and_deleted(client: TestClient) -> Non
     new_project(client, "load_x")  # '_' is not a wildcard
     listed = client.get("/projects?name_prefix=load-").json()["projects"]
     assert listed == [{"id": doomed, "name": "load-run1-1"}]
+    assert client.delete(f"/projects/{doomed}").status_code == 409  # it has an item
+    assert client.delete(f"/items?project_id={doomed}").status_code == 204
     assert client.delete(f"/projects/{doomed}").status_code == 204
     assert client.delete(f"/projects/{doomed}").status_code == 404
+    assert client.delete(f"/items?project_id={doomed}").status_code == 404
     assert client.get(f"/projects/{keep}/items").status_code == 200
+
+
+def test_an_item_goes_only_by_a_delete_on_its_own_path(client: TestClient) -> None:
+    """The chain schemathesis found (ST302 "created resource not found"): POST /items,
+    DELETE /projects/{its project_id}, then GET /items/{id} answered 404, because the
+    project delete cascaded to its items. A project with items is now refused, the item
+    stays readable, and its items go by a DELETE on /items."""
+    project = new_project(client)
+    other = new_project(client, "other")
+    item = new_item(client, project)["id"]
+    kept = new_item(client, other)["id"]
+    assert (
+        client.post(
+            "/links", json={"source_id": kept, "target_id": item, "link_type": "verifies"}
+        ).status_code
+        == 201
+    )
+    refused = client.delete(f"/projects/{project}")
+    assert refused.status_code == 409
+    assert refused.json() == {
+        "detail": f"project {project} still has items: DELETE /items?project_id={project} first"
+    }
+    for url in (f"/items/{item}", f"/items/{item}/links", f"/items/{item}/trace"):
+        assert client.get(url).status_code == 200, url  # created, and nothing deleted it
+    assert client.delete(f"/items?project_id={project}").status_code == 204
+    assert client.get(f"/items/{item}").status_code == 404  # gone by a DELETE on /items
+    assert client.get(f"/items/{kept}/links").json() == {"outgoing": [], "incoming": []}
+    assert client.get(f"/projects/{project}/items").json()["total"] == 0
+    assert client.delete(f"/projects/{project}").status_code == 204
+    assert client.get(f"/items/{kept}").status_code == 200  # another project's item stays
+    schema = client.get("/openapi.json").json()["paths"]
+    assert {"204", "404", "409"} <= set(schema["/projects/{project_id}"]["delete"]["responses"])
+    assert {"204", "404", "422"} <= set(schema["/items"]["delete"]["responses"])
 
 
 def test_with_a_token_only_health_is_open(db_url: str) -> None:
