@@ -49,6 +49,7 @@ from tracetui.suites.trace.rules import (
     DuplicateLink,
     DuplicateProject,
     InvalidField,
+    ProjectNotEmpty,
     TraceError,
     UnknownItem,
     UnknownProject,
@@ -64,10 +65,12 @@ from tracetui.suites.trace.schema import ITEM_TYPES, STATUSES
 from tracetui.suites.trace.statements import (
     _COUNT_BY_STATUS,
     _COUNT_BY_TYPE_AND_STATUS,
+    _DELETE_EMPTY_PROJECT,
     _DELETE_ITEM,
     _DELETE_ITEMS,
     _DELETE_LINK,
     _DELETE_PROJECT,
+    _DELETE_PROJECT_ITEMS,
     _DELETE_PROJECT_LINKS,
     _DOWNSTREAM,
     _INSERT_ITEM,
@@ -230,6 +233,28 @@ class TraceService:
         deleted = self._execute(_DELETE_PROJECT, {"project_id": project_id}).rowcount
         if deleted != 1:
             raise UnknownProject(f"no project {project_id}")
+
+    def delete_empty_project(self, project_id: int) -> None:
+        """Delete a project that has no items (one statement); raises
+        :class:`ProjectNotEmpty` if it has some, :class:`UnknownProject` if it does not exist."""
+        params = {"project_id": project_id}
+        if self._execute(_DELETE_EMPTY_PROJECT, params).rowcount == 1:
+            return
+        if self._project_exists(project_id):
+            raise ProjectNotEmpty(
+                f"project {project_id} still has items: DELETE /items?project_id={project_id} first"
+            )
+        raise UnknownProject(f"no project {project_id}")
+
+    def delete_project_items(self, project_id: int) -> int:
+        """Delete every item of a project with their links (one statement); items deleted.
+
+        Raises :class:`UnknownProject` if there is no such project.
+        """
+        deleted = self._execute(_DELETE_PROJECT_ITEMS, {"project_id": project_id}).rowcount
+        if deleted == 0 and not self._project_exists(project_id):
+            raise UnknownProject(f"no project {project_id}")
+        return int(deleted)
 
     def _project_exists(self, project_id: int) -> bool:
         return self._execute(_PROJECT_EXISTS, {"project_id": project_id}).first() is not None
