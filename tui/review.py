@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tracetui.engine.core.profiles import PROFILES
 from tracetui.engine.core.results import BenchmarkResult
 from tracetui.engine.judging.baselines import (
     BaselineEntry,
     BaselineError,
     BaselineStore,
     provenance_of,
+    replaces_stronger,
 )
+from tracetui.engine.judging import machine
 from tracetui.engine.judging.verdicts import Level, Verdict
 from tracetui.engine.recording.history import History
 from tracetui.engine.recording.session import RunRecord
@@ -46,8 +47,14 @@ class Review:
     profile: str = ""
     noise: str = ""  # the machine's noise line measured before the run ("" if unknown)
     saved: set[str] = field(default_factory=set)  # accepted rows already written
+    #: The baselines an acceptance would replace (default: ``references``; a paired run
+    #: is judged against its base, not against these).
+    stored: Mapping[str, BaselineEntry] = field(default_factory=dict)
+    against: str = ""  # a paired run: "head … vs base …" ("" otherwise)
 
     def __post_init__(self) -> None:
+        if not self.stored:
+            self.stored = self.references
         for v in self.verdicts:
             self.decisions.setdefault(v.benchmark_id, Decision.PENDING)
 
@@ -60,32 +67,25 @@ class Review:
         ]
 
     def weakens_baseline(self, benchmark_id: str) -> str:
-        """Why accepting this row would replace a stronger baseline ("" if it would not).
+        """Why accepting this row would replace a baseline it should not lightly replace
+        ("" if none): one reason, or several joined by "; ", after ``<id>: ``.
 
         A lighter profile (a smoke run over a standard baseline) or one run over a
-        baseline pooled from several runs throws away evidence; the user is asked.
+        baseline pooled from several runs throws away evidence; a baseline measured on
+        another machine (another fingerprint) is about to become this machine's. The
+        user is asked either way.
         """
-        entry = self.references.get(benchmark_id)
-        if entry is None or not self.profile:
-            return ""
-        prov = entry.provenance
-        runs = 1 + len(prov.get("pooled_runs", ()))
-        base_profile = str(prov.get("profile", ""))
-        order = list(PROFILES)
-        lighter = (
-            base_profile in order
-            and self.profile in order
-            and order.index(self.profile) < order.index(base_profile)
-        )
-        if not lighter and not (runs > 1 and self.profile == order[0]):
+        entry = self.stored.get(benchmark_id)
+        if entry is None:
             return ""
         result = self.results.get(benchmark_id)
-        rounds = f" ({result.rounds} rounds)" if result is not None else ""
-        was = f"{runs} {base_profile or '?'} run{'s' if runs != 1 else ''}"
-        return (
-            f"{benchmark_id}: replaces a baseline pooled from {was} ({entry.rounds} rounds)"
-            f" with this one {self.profile} run{rounds}"
-        )
+        rounds = result.rounds if result is not None else None
+        reasons = [
+            replaces_stronger(entry, self.profile, rounds) if self.profile else "",
+            machine.replaces_other_machine(entry.provenance, self.provenance),
+        ]
+        said = "; ".join(r for r in reasons if r)
+        return f"{benchmark_id}: {said}" if said else ""
 
     def verdict(self, benchmark_id: str) -> Verdict:
         return next(v for v in self.verdicts if v.benchmark_id == benchmark_id)

@@ -204,8 +204,8 @@ class ApprovalScreen(Screen[None]):
         message = f"Accepted {len(changed)} rows (CRITICAL and rejected rows left alone)."
         if weaker:
             message += (
-                f" {len(weaker)} would replace a baseline pooled from more or longer runs:"
-                " accept those one by one with a."
+                f" {len(weaker)} would replace a baseline pooled from more or longer runs"
+                " or measured on another machine: accept those one by one with a."
             )
         self.notify(message, markup=False)
 
