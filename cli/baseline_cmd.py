@@ -13,9 +13,9 @@ from tracetui.cli.common import (
     resolve_baselines,
 )
 from tracetui.cli.errors import fail
+from tracetui.cli.headless import info
 from tracetui.engine.core.names import printable
 from tracetui.engine.core.results import BenchmarkResult
-from tracetui.cli.headless import info
 from tracetui.engine.judging import machine
 from tracetui.engine.judging.baselines import (
     BaselineError,

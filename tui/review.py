@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tracetui.engine.core.results import BenchmarkResult
+from tracetui.engine.judging import machine
 from tracetui.engine.judging.baselines import (
     BaselineEntry,
     BaselineError,
@@ -22,7 +23,6 @@ from tracetui.engine.judging.baselines import (
     provenance_of,
     replaces_stronger,
 )
-from tracetui.engine.judging import machine
 from tracetui.engine.judging.verdicts import Level, Verdict
 from tracetui.engine.recording.history import History
 from tracetui.engine.recording.session import RunRecord
