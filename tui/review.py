@@ -24,6 +24,7 @@ from tracetui.engine.judging.baselines import (
     replaces_stronger,
 )
 from tracetui.engine.judging.verdicts import Level, Verdict
+from tracetui.engine.measuring.against import describe_environment
 from tracetui.engine.recording.history import History
 from tracetui.engine.recording.session import RunRecord
 from tracetui.tui.bridge import judge
@@ -145,6 +146,7 @@ def review_of_record(
     verdicts: list[Verdict],
     references: Mapping[str, BaselineEntry],
     noise: str = "",
+    stored: Mapping[str, BaselineEntry] | None = None,
 ) -> Review:
     return Review(
         run_id=record.run_id,
@@ -157,6 +159,8 @@ def review_of_record(
         ),
         profile=record.profile,
         noise=noise,
+        stored=dict(references if stored is None else stored),
+        against=describe_environment(record.environment),
     )
 
 
