@@ -165,7 +165,8 @@ def review_of_record(
 
 
 def review_from_history(history: History, run_id: str, store: BaselineStore) -> tuple[Review, str]:
-    """A past run judged against today's baselines; returns it and a baseline error ("")."""
+    """A past run judged against today's baselines (a paired run keeps the verdicts on its
+    base it was given); returns it and a baseline error ("")."""
     summary = history.get_run(run_id)
     if summary is None:
         raise KeyError(f"no run {run_id!r} in the history")
@@ -182,6 +183,12 @@ def review_from_history(history: History, run_id: str, store: BaselineStore) -> 
         failures={bid: v.error for bid, v in stored.items() if v.level == Level.FAILED},
         status=summary.status,
     )
+    if describe_environment(summary.environment):  # paired: judged on its base, as it was
+        try:
+            baselines, error = store.references(record.suites, record.backend), ""
+        except BaselineError as exc:
+            baselines, error = {}, str(exc)
+        return review_of_record(record, list(stored.values()), {}, stored=baselines), error
     verdicts, references, error = judge(record, store)
     return review_of_record(record, verdicts, references), error
 

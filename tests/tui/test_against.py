@@ -118,6 +118,14 @@ def test_a_revision_set_with_b_runs_paired_and_the_review_names_both_commits(rep
             run = app.history.get_run(RUN_ID)
             assert run is not None and run.status == "completed"
             assert run.environment["against"]["commit"] == first
+            app.open_review_of_history(RUN_ID)  # a past paired run keeps its paired verdicts
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, ApprovalScreen) and app.screen is not review
+            )
+            again = app.screen.review
+            assert again.against == review.review.against
+            assert again.verdict("toy.spin").level == verdict.level
+            assert again.verdict("toy.spin").baseline == verdict.baseline
 
     run(scenario())
     assert (root / ".tracetui" / "worker.log").exists()  # the sides' stderr: not the terminal
