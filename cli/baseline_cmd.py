@@ -131,7 +131,10 @@ def replacement_warnings(
     for result in results:
         by_suite.setdefault(result.suite, []).append(result)
     for suite, suite_results in sorted(by_suite.items()):
-        loaded = store.load(suite, backend)
+        try:
+            loaded = store.load(suite, backend)
+        except BaselineError:
+            continue  # accept refuses it next, with its own reason
         for result in suite_results:
             entry = loaded.entries.get(result.id)
             if entry is None:
