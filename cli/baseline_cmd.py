@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from tracetui.cli.common import (
@@ -12,9 +13,16 @@ from tracetui.cli.common import (
     resolve_baselines,
 )
 from tracetui.cli.errors import fail
+from tracetui.cli.headless import info
 from tracetui.engine.core.names import printable
 from tracetui.engine.core.results import BenchmarkResult
-from tracetui.engine.judging.baselines import BaselineError, provenance_of
+from tracetui.engine.judging import machine
+from tracetui.engine.judging.baselines import (
+    BaselineError,
+    BaselineStore,
+    provenance_of,
+    replaces_stronger,
+)
 from tracetui.engine.recording.reports import format_seconds
 
 
@@ -94,15 +102,53 @@ def baseline_accept(
         if pooled_runs:
             provenance["pooled_runs"] = sorted(pooled_runs)
     try:
+        warnings = replacement_warnings(store, results, run.backend, provenance, pooled_runs)
         changed = store.accept(results, backend=run.backend, provenance=provenance, earlier=earlier)
     except BaselineError as exc:
         fail(str(exc))
+    for line in warnings:  # said, not refused: accepting is the user's explicit decision
+        info(f"tracetui: {line}")
     pooled = f", pooled with {len(pooled_runs)} earlier run(s)" if pooled_runs else ""
     click.echo(f"accepted {len(results)} result(s) from run {run_id}{pooled}")
     for path in changed:
         click.echo(f"  wrote {path}")
     if not changed:
         click.echo("  no baseline file changed")
+
+
+def replacement_warnings(
+    store: BaselineStore,
+    results: list[BenchmarkResult],
+    backend: str,
+    provenance: dict[str, Any],
+    pooled_runs: set[str],
+) -> list[str]:
+    """One line per baseline file and reason: the ids whose accepted baseline this run
+    replaces although it was measured on another machine, or pooled from more or longer
+    runs (the approval screen's reasons, from the same functions)."""
+    grouped: dict[tuple[Path, str], list[str]] = {}
+    by_suite: dict[str, list[BenchmarkResult]] = {}
+    for result in results:
+        by_suite.setdefault(result.suite, []).append(result)
+    for suite, suite_results in sorted(by_suite.items()):
+        try:
+            loaded = store.load(suite, backend)
+        except BaselineError:
+            continue  # accept refuses it next, with its own reason
+        for result in suite_results:
+            entry = loaded.entries.get(result.id)
+            if entry is None:
+                continue
+            reasons = [machine.replaces_other_machine(entry.provenance, provenance)]
+            if not pooled_runs:  # a pooled acceptance is not one short run
+                profile = str(provenance.get("profile") or "")
+                reasons.append(replaces_stronger(entry, profile) if profile else "")
+            for reason in filter(None, reasons):
+                grouped.setdefault((loaded.path, reason), []).append(result.id)
+    return [
+        printable(f"⚠ {path}: {', '.join(ids)}: {reason}")
+        for (path, reason), ids in grouped.items()
+    ]
 
 
 @baseline_group.command("show")

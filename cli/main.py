@@ -309,6 +309,13 @@ cli.add_command(history_command)
 @click.option(
     "--profile", default="smoke", show_default=True, help=f"Initial profile: {', '.join(PROFILES)}."
 )
+@click.option(
+    "--against",
+    "against_rev",
+    default=None,
+    metavar="REV",
+    help="Preselect a git revision to compare with (paired A/B, as run --against; b changes it).",
+)
 @baselines_option
 @history_option
 def launch_command(
@@ -317,6 +324,7 @@ def launch_command(
     db_url: str,
     suites: tuple[str, ...],
     profile: str,
+    against_rev: str | None,
     baselines_dir: Path | None,
     history_path: Path,
 ) -> None:
@@ -325,6 +333,8 @@ def launch_command(
         get_profile(profile)
     except UnknownProfile as exc:
         fail(str(exc))
+    if pytest_mode and against_rev is not None:
+        fail("launch --against is for tracetui's suites (your tests: run --pytest --against REV)")
     if pytest_mode:
         store = resolve_baselines(baselines_dir)
         from tracetui.cli.pytest_run import launch_pytest
@@ -344,6 +354,14 @@ def launch_command(
         fail(str(exc))
     store = resolve_baselines(baselines_dir)
     open_history(history_path).close()  # damaged, locked, in the way: one line, not a crash
+    base = None
+    if against_rev is not None:  # checked out as run --against does: a bad REV is one line
+        from tracetui.engine.measuring.against import AgainstError, checkout
+
+        try:
+            base = checkout(against_rev)
+        except AgainstError as exc:
+            fail(str(exc))
     from tracetui.tui.app import run_console
 
     raise SystemExit(
@@ -353,6 +371,7 @@ def launch_command(
             baselines_dir=store.root,
             history_path=history_path,
             profile=profile,
+            against=base,
         )
     )
 

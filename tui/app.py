@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual import events, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import HelpPanel
@@ -26,8 +26,10 @@ from textual.worker import Worker, WorkerState
 from tracetui.engine.core.database import backend_name, mask_url
 from tracetui.engine.core.plan import Plan, new_run_id
 from tracetui.engine.judging.baselines import BaselineStore
+from tracetui.engine.measuring.against import Checkout, refused
 from tracetui.engine.recording.history import History
 from tracetui.tui import format as fmt
+from tracetui.tui.against import DEFAULT_LOG, AgainstChoice, PairedFactory, paired_run_factory
 from tracetui.tui.bridge import RunFactory, RunJudged, worker_run_factory
 from tracetui.tui.catalog import Catalog, baseline_problems, last_known, load_catalog
 from tracetui.tui.commands import console_commands
@@ -38,8 +40,6 @@ from tracetui.tui.screens.dashboard import DashboardScreen
 from tracetui.tui.screens.history import HistoryScreen
 from tracetui.tui.screens.picker import PickerScreen
 from tracetui.tui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
-
-DEFAULT_LOG = Path(".tracetui/worker.log")
 
 
 def measure_noise() -> str:
@@ -66,7 +66,7 @@ def initial_selection(catalog: Catalog, wanted: Iterable[str] | None) -> tuple[s
     return selected, unknown
 
 
-class ConsoleApp(App[int]):
+class ConsoleApp(AgainstChoice):
     """Pick, run, watch, review, accept."""
 
     CSS_PATH = "console.tcss"
@@ -89,6 +89,8 @@ class ConsoleApp(App[int]):
         clock: Callable[[], float] = time.monotonic,
         run_id_factory: Callable[[], str] = new_run_id,
         noise: Callable[[], str] | None = measure_noise,
+        against: Checkout | None = None,
+        paired_factory: PairedFactory | None = None,
     ) -> None:
         super().__init__()
         self.db_url = db_url
@@ -105,6 +107,8 @@ class ConsoleApp(App[int]):
         self.noise = noise
         self.noise_line = "noise check: measuring…" if noise else "noise check: off"
         self.last_selection: tuple[list[str], str] | None = None
+        self.against = against  # the base revision runs are compared with (None: baselines)
+        self.paired_factory = paired_factory or paired_run_factory(DEFAULT_LOG)
 
     # -- start-up -------------------------------------------------------------------------
 
@@ -176,6 +180,15 @@ class ConsoleApp(App[int]):
         if self.run_in_progress():
             self.notify("A run is in progress.", severity="warning", markup=False)
             return
+        base = self.against
+        why = refused(benchmark_ids) if base is not None else ""
+        if why:
+            self.notify(
+                why.replace("--against", "Comparing with a revision"),
+                severity="error",
+                markup=False,
+            )
+            return
         self.profile = profile
         self.last_selection = (list(benchmark_ids), profile)
         plan = Plan(
@@ -184,16 +197,13 @@ class ConsoleApp(App[int]):
             db_url=self.db_url,
             run_id=self.run_id_factory(),
         )
-        self.open(
-            DashboardScreen(
-                plan,
-                run_factory=self.run_factory,
-                history=self.history,
-                store=self.store,
-                clock=self.clock,
-                per=self._per(benchmark_ids),
-            )
+        common = dict(
+            history=self.history, store=self.store, clock=self.clock, per=self._per(benchmark_ids)
         )
+        if base is None:
+            self.open(DashboardScreen(plan, run_factory=self.run_factory, **common))
+        else:
+            self.open(self.paired_dashboard(base, plan, common))
 
     def _per(self, benchmark_ids: list[str]) -> dict[str, str]:
         """What each benchmark's live latency counts (per call / item / op / request)."""
@@ -214,7 +224,11 @@ class ConsoleApp(App[int]):
 
     def open_review_of_run(self, judged: RunJudged) -> None:
         review = review_of_record(
-            judged.record, judged.verdicts, judged.references, noise=self.noise_line
+            judged.record,
+            judged.verdicts,
+            judged.references,
+            noise=self.noise_line,
+            stored=judged.stored,
         )
         self.open(ApprovalScreen(review, store=self.store, history=self.history))
 
@@ -277,9 +291,13 @@ class ConsoleApp(App[int]):
             "known",
             "judge",
             "noise",
+            "revision",
         ):
             return
         error = event.worker.error
+        if event.worker.group == "revision":
+            self.notify(f"{type(error).__name__}: {error}", severity="error", markup=False)
+            return
         if event.worker.group == "noise":
             self.noise_line = f"noise check failed: {type(error).__name__}: {error}"
             return
@@ -339,6 +357,7 @@ def run_console(
     baselines_dir: Path,
     history_path: Path,
     profile: str,
+    against: Checkout | None = None,
 ) -> int:
     """Run the console until the user quits; the exit code (0 normally)."""
     app = ConsoleApp(
@@ -347,6 +366,7 @@ def run_console(
         baselines_dir=Path(baselines_dir),
         history_path=Path(history_path),
         profile=profile,
+        against=against,
     )
     code = app.run()  # a run still going is cancelled when its screen unmounts
     return code if isinstance(code, int) else 0

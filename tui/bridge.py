@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from textual.message import Message
 from tracetui.engine.core.events import (
@@ -52,6 +52,14 @@ class RunSource(Protocol):
 
 
 RunFactory = Callable[[Plan], RunSource]
+
+
+@runtime_checkable
+class PairedSource(Protocol):
+    """A run that judges itself: a paired A/B run's verdicts are on its own base
+    (:class:`tracetui.engine.measuring.against.PairedRun`), not on stored baselines."""
+
+    def verdicts(self, policy: Policy) -> list[Verdict]: ...
 
 
 def worker_run_factory(log_path: Path) -> RunFactory:
@@ -152,12 +160,15 @@ class RunJudged(Message):
         verdicts: list[Verdict],
         references: Mapping[str, BaselineEntry],
         baseline_error: str = "",
+        stored: Mapping[str, BaselineEntry] | None = None,
     ) -> None:
         super().__init__()
         self.record = record
         self.verdicts = verdicts
         self.references = references
         self.baseline_error = baseline_error
+        #: The baselines an acceptance would replace (a paired run judges without them).
+        self.stored = references if stored is None else stored
 
 
 def judge(
@@ -174,6 +185,18 @@ def judge(
         references, policy, error = {}, Policy(), str(exc)
     # evaluate() skips MISSING detection for a suite that cannot load.
     return evaluate(record, references, policy), references, error
+
+
+def judge_paired(
+    record: RunRecord, store: BaselineStore, source: PairedSource
+) -> tuple[list[Verdict], dict[str, BaselineEntry], str]:
+    """A paired run's own verdicts (thresholds from the policy), the stored baselines an
+    acceptance would replace, and the baseline error text ("" if none)."""
+    try:
+        stored, policy = load_references(store, record.suites, record.backend)
+    except BaselineError as exc:
+        return source.verdicts(Policy()), {}, str(exc)
+    return source.verdicts(policy), stored, ""
 
 
 class EventPump:
@@ -235,9 +258,14 @@ class EventPump:
         self._flush()
         if not finished:
             self.recorder.record.status = "crashed"
-        verdicts, references, error = judge(self.recorder.record, self.store)
+        record = self.recorder.record
+        if isinstance(self.source, PairedSource):
+            verdicts, stored, error = judge_paired(record, self.store, self.source)
+            judged = RunJudged(record, verdicts, {}, error, stored=stored)
+        else:
+            verdicts, references, error = judge(record, self.store)
+            judged = RunJudged(record, verdicts, references, error)
         self.recorder.finish(verdicts)
-        judged = RunJudged(self.recorder.record, verdicts, references, error)
         self.post(judged)
         if crash is not None:
             raise crash

@@ -28,6 +28,17 @@ def console_commands(app: ConsoleApp, screen: Screen[object]) -> Iterator[System
             "Next profile", "smoke → standard → thorough", screen.action_cycle_profile
         )
         yield SystemCommand("Select all / none", "Toggle every benchmark", screen.action_select_all)
+        yield SystemCommand(
+            "Compare with a revision",
+            "Measure a git revision beside the working tree (paired A/B), like run --against",
+            app.ask_revision,
+        )
+        if app.against is not None:
+            yield SystemCommand(
+                "Compare with the baselines",
+                f"Stop comparing with {app.against.rev}",
+                lambda: app.set_against(""),
+            )
     if isinstance(screen, DashboardScreen) and screen.running:
         yield SystemCommand(
             "Cancel run", "Stop the run; finished results are kept", screen.action_cancel_run

@@ -37,6 +37,15 @@ class ConsoleHost(Protocol):
     def load_known(self, apply: KnownSink) -> None: ...
 
 
+@runtime_checkable
+class RevisionHost(Protocol):
+    """A console that can compare runs with a git revision (:mod:`tracetui.tui.against`)."""
+
+    def against_text(self) -> str: ...
+
+    def ask_revision(self) -> None: ...
+
+
 class KnownSink(Protocol):
     def __call__(self, known: dict[str, LastKnown]) -> None: ...
 
@@ -46,6 +55,11 @@ def console_of(app: App[object]) -> ConsoleHost:
     if not isinstance(app, ConsoleHost):
         raise TypeError(f"{type(app).__name__} is not the tracetui console")
     return app
+
+
+def revision_host(app: App[object]) -> RevisionHost | None:
+    """The console's base-revision choice, if this App offers one."""
+    return app if isinstance(app, RevisionHost) else None
 
 
 def close_help(screen: Screen[object]) -> bool:

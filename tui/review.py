@@ -14,15 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tracetui.engine.core.profiles import PROFILES
 from tracetui.engine.core.results import BenchmarkResult
+from tracetui.engine.judging import machine
 from tracetui.engine.judging.baselines import (
     BaselineEntry,
     BaselineError,
     BaselineStore,
     provenance_of,
+    replaces_stronger,
 )
 from tracetui.engine.judging.verdicts import Level, Verdict
+from tracetui.engine.measuring.against import describe_environment
 from tracetui.engine.recording.history import History
 from tracetui.engine.recording.session import RunRecord
 from tracetui.tui.bridge import judge
@@ -46,8 +48,14 @@ class Review:
     profile: str = ""
     noise: str = ""  # the machine's noise line measured before the run ("" if unknown)
     saved: set[str] = field(default_factory=set)  # accepted rows already written
+    #: The baselines an acceptance would replace (default: ``references``; a paired run
+    #: is judged against its base, not against these).
+    stored: Mapping[str, BaselineEntry] = field(default_factory=dict)
+    against: str = ""  # a paired run: "head … vs base …" ("" otherwise)
 
     def __post_init__(self) -> None:
+        if not self.stored:
+            self.stored = self.references
         for v in self.verdicts:
             self.decisions.setdefault(v.benchmark_id, Decision.PENDING)
 
@@ -60,32 +68,25 @@ class Review:
         ]
 
     def weakens_baseline(self, benchmark_id: str) -> str:
-        """Why accepting this row would replace a stronger baseline ("" if it would not).
+        """Why accepting this row would replace a baseline it should not lightly replace
+        ("" if none): one reason, or several joined by "; ", after ``<id>: ``.
 
         A lighter profile (a smoke run over a standard baseline) or one run over a
-        baseline pooled from several runs throws away evidence; the user is asked.
+        baseline pooled from several runs throws away evidence; a baseline measured on
+        another machine (another fingerprint) is about to become this machine's. The
+        user is asked either way.
         """
-        entry = self.references.get(benchmark_id)
-        if entry is None or not self.profile:
-            return ""
-        prov = entry.provenance
-        runs = 1 + len(prov.get("pooled_runs", ()))
-        base_profile = str(prov.get("profile", ""))
-        order = list(PROFILES)
-        lighter = (
-            base_profile in order
-            and self.profile in order
-            and order.index(self.profile) < order.index(base_profile)
-        )
-        if not lighter and not (runs > 1 and self.profile == order[0]):
+        entry = self.stored.get(benchmark_id)
+        if entry is None:
             return ""
         result = self.results.get(benchmark_id)
-        rounds = f" ({result.rounds} rounds)" if result is not None else ""
-        was = f"{runs} {base_profile or '?'} run{'s' if runs != 1 else ''}"
-        return (
-            f"{benchmark_id}: replaces a baseline pooled from {was} ({entry.rounds} rounds)"
-            f" with this one {self.profile} run{rounds}"
-        )
+        rounds = result.rounds if result is not None else None
+        reasons = [
+            replaces_stronger(entry, self.profile, rounds) if self.profile else "",
+            machine.replaces_other_machine(entry.provenance, self.provenance),
+        ]
+        said = "; ".join(r for r in reasons if r)
+        return f"{benchmark_id}: {said}" if said else ""
 
     def verdict(self, benchmark_id: str) -> Verdict:
         return next(v for v in self.verdicts if v.benchmark_id == benchmark_id)
@@ -145,6 +146,7 @@ def review_of_record(
     verdicts: list[Verdict],
     references: Mapping[str, BaselineEntry],
     noise: str = "",
+    stored: Mapping[str, BaselineEntry] | None = None,
 ) -> Review:
     return Review(
         run_id=record.run_id,
@@ -157,11 +159,14 @@ def review_of_record(
         ),
         profile=record.profile,
         noise=noise,
+        stored=dict(references if stored is None else stored),
+        against=describe_environment(record.environment),
     )
 
 
 def review_from_history(history: History, run_id: str, store: BaselineStore) -> tuple[Review, str]:
-    """A past run judged against today's baselines; returns it and a baseline error ("")."""
+    """A past run judged against today's baselines (a paired run keeps the verdicts on its
+    base it was given); returns it and a baseline error ("")."""
     summary = history.get_run(run_id)
     if summary is None:
         raise KeyError(f"no run {run_id!r} in the history")
@@ -178,6 +183,12 @@ def review_from_history(history: History, run_id: str, store: BaselineStore) -> 
         failures={bid: v.error for bid, v in stored.items() if v.level == Level.FAILED},
         status=summary.status,
     )
+    if describe_environment(summary.environment):  # paired: judged on its base, as it was
+        try:
+            baselines, error = store.references(record.suites, record.backend), ""
+        except BaselineError as exc:
+            baselines, error = {}, str(exc)
+        return review_of_record(record, list(stored.values()), {}, stored=baselines), error
     verdicts, references, error = judge(record, store)
     return review_of_record(record, verdicts, references), error
 

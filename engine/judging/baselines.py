@@ -33,8 +33,10 @@ from tracetui.engine.core.names import (
     check_benchmark_id,
     check_suite,
 )
+from tracetui.engine.core.profiles import PROFILES
 from tracetui.engine.core.results import BenchmarkResult
 from tracetui.engine.judging import validate
+from tracetui.engine.judging.machine import describe_machine
 from tracetui.engine.judging.stats import run_spread
 from tracetui.engine.judging.verdicts import Reference, Thresholds
 
@@ -177,7 +179,33 @@ def provenance_of(run_id: str, environment: Mapping[str, Any], **extra: Any) -> 
     """Where an accepted baseline came from: the run, its commit and machine, and ``extra``."""
     out: dict[str, Any] = {"run_id": run_id, **extra}
     out.update({k: environment[k] for k in PROVENANCE_KEYS if environment.get(k) is not None})
+    if environment.get("fingerprint"):
+        # The fingerprint is a hash: keep what it hashed, in words, to say which machine.
+        out["fingerprint_desc"] = describe_machine(environment) or str(environment["fingerprint"])
     return out
+
+
+def replaces_stronger(entry: BaselineEntry, profile: str, rounds: int | None = None) -> str:
+    """Why one ``profile`` run (of ``rounds`` rounds) would replace a stronger baseline:
+    one from a heavier profile, or one pooled from several runs replaced by a smoke run
+    ("" if it would not). Accepting it throws evidence away: the user is told first."""
+    prov = entry.provenance
+    runs = 1 + len(prov.get("pooled_runs", ()))
+    base_profile = str(prov.get("profile", ""))
+    order = list(PROFILES)
+    lighter = (
+        base_profile in order
+        and profile in order
+        and order.index(profile) < order.index(base_profile)
+    )
+    if not lighter and not (runs > 1 and profile == order[0]):
+        return ""
+    said = f" ({rounds} rounds)" if rounds is not None else ""
+    was = f"{runs} {base_profile or '?'} run{'s' if runs != 1 else ''}"
+    return (
+        f"replaces a baseline pooled from {was} ({entry.rounds} rounds)"
+        f" with this one {profile} run{said}"
+    )
 
 
 def _keep_known_spread(new: BaselineEntry, old: BaselineEntry | None) -> BaselineEntry:

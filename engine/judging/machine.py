@@ -138,3 +138,45 @@ def not_gating(verdict: Verdict) -> Verdict:
     if verdict.level.is_regression and not exact:
         return replace(verdict, level=Level.INCONCLUSIVE)
     return verdict
+
+
+def _short_cpu(model: str) -> str:
+    """``Intel(R) Xeon(R) Platinum 8272CL CPU @ 2.60GHz`` → ``Intel Xeon Platinum 8272CL``."""
+    for noise in ("(R)", "(TM)", "(tm)", " CPU", " Processor"):
+        model = model.replace(noise, "")
+    return " ".join(model.split("@", 1)[0].split())
+
+
+def describe_machine(environment: Mapping[str, Any]) -> str:
+    """What the fingerprint hashes, in a few words: ``2 × Intel Xeon …, CPython 3.12.3,
+    Linux 6.8.0 x86_64, sqlite 3.45.1`` ("" when the environment says none of it)."""
+    parts = []
+    cpu = _short_cpu(str(environment.get("cpu") or ""))
+    count = environment.get("cpu_count")
+    if cpu or count:
+        parts.append(f"{count} × {cpu}" if cpu and count else cpu or f"{count} CPUs")
+    python = environment.get("python")
+    if python:
+        parts.append(f"{environment.get('python_implementation') or 'Python'} {python}")
+    system = " ".join(str(environment[k]) for k in ("system", "arch") if environment.get(k))
+    if system:
+        parts.append(system)
+    backend = environment.get("backend")
+    if backend:
+        version = environment.get("driver_version")
+        parts.append(f"{backend} {version}" if version else str(backend))
+    return ", ".join(parts)
+
+
+def replaces_other_machine(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+    """Why accepting would replace a baseline measured on another machine ("" if it would
+    not). ``old`` is the stored baseline's provenance, ``new`` the accepted run's
+    provenance (or environment); a baseline without a fingerprint says nothing."""
+    before, after = old.get("fingerprint"), new.get("fingerprint")
+    if not before or not after or before == after:
+        return ""
+
+    def said(side: Mapping[str, Any]) -> str:
+        return str(side.get("fingerprint_desc") or describe_machine(side) or side["fingerprint"])
+
+    return f"replaces a baseline measured on another machine ({said(old)} → this one {said(new)})"

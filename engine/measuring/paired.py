@@ -21,7 +21,7 @@ import os
 import statistics
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -56,6 +56,27 @@ class SideError(RuntimeError):
 
 class MissingBenchmarks(SideError):
     """The base revision does not define some selected benchmarks."""
+
+
+class Cancelled(Exception):
+    """``stop()`` said so; the workers are closed and what finished is kept."""
+
+
+@dataclass(frozen=True)
+class PairStep:
+    """What :func:`iter_paired` reports: the head's environment once both sides are up
+    (``environment``), or one benchmark about to be measured on pair ``pair``
+    (``done`` False) or just measured there (``done`` True)."""
+
+    pair: int
+    pairs: int
+    index: int = -1
+    total: int = 0
+    item: PairedBenchmark | None = None
+    done: bool = False
+    environment: dict[str, Any] | None = None
+    #: After pair K and each extra pair: the benchmarks measured for the last time.
+    settled: tuple[str, ...] = ()
 
 
 @dataclass
@@ -179,8 +200,10 @@ def measure_pair(
     profile: Profile,
     budget: float,
     into: PairedBenchmark,
+    stop: Callable[[], bool] = lambda: False,
 ) -> None:
-    """One benchmark on one process pair (workers: base, head); rounds alternate."""
+    """One benchmark on one process pair (workers: base, head); rounds alternate.
+    Raises :class:`Cancelled` between two rounds once ``stop()`` is true."""
     replies = []
     for worker in workers:
         worker.send({"cmd": "open", "id": bid})
@@ -199,6 +222,8 @@ def measure_pair(
     spent = 0.0  # timed seconds of both sides in this pair
     order = [first, 1 - first]
     while not _enough(ratios, spent, budget, profile):
+        if stop():
+            raise Cancelled
         for side in order:
             reply = workers[side].ask({"cmd": "round"})
             if "error" in reply:
@@ -233,7 +258,7 @@ def _fail_round(
     setattr(into, ("base_error", "head_error")[side], f"{workers[side].side.name}: {error}")
 
 
-def run_paired(
+def iter_paired(
     ids: Sequence[str],
     *,
     base: Side,
@@ -242,70 +267,82 @@ def run_paired(
     options: dict[str, Any],
     seed: int = 1234,
     pairs: int | None = None,
-    undecided: Callable[[dict[str, PairedBenchmark]], list[str]] | None = None,
-    say: Callable[[str], None] = lambda _line: None,
     stderr: IO[bytes] | None = None,
-) -> tuple[dict[str, PairedBenchmark], dict[str, Any]]:
-    """Measure ``ids`` on K process pairs; return per benchmark what the pairs measured,
-    and the head worker's environment. Raises :class:`MissingBenchmarks` before
-    measuring anything when the base lacks a selected benchmark, :class:`SideError`
-    when a side cannot start. KeyboardInterrupt closes the workers and propagates.
+    stop: Callable[[], bool] = lambda: False,
+    undecided: Callable[[dict[str, PairedBenchmark]], list[str]] | None = None,
+) -> Iterator[PairStep]:
+    """Measure ``ids`` on K process pairs, saying each step as it happens.
 
-    ``undecided`` names the benchmarks whose verdict the pairs so far cannot settle
-    (their interval straddles a level's edge): they get up to K more pairs, one at a
-    time, each asked again after every pair. Pairs are independent replicates, so
-    more of them only narrow the interval; a benchmark settled early is not re-run.
-    """
+    Raises :class:`MissingBenchmarks` before measuring anything when the base
+    lacks a selected benchmark, :class:`SideError` when a side cannot start,
+    :class:`Cancelled` once ``stop()`` is true. KeyboardInterrupt (and every
+    exception) closes the workers and propagates.
+
+    ``undecided`` names, of the benchmarks it is given, those whose verdict the
+    pairs so far cannot settle (their interval holds a level's edge): they get
+    one more pair at a time, asked again after each, up to 2K pairs in all.
+    Pairs are independent replicates, so more of them only narrow the interval.
+    A step with ``settled`` names the benchmarks that are measured for good."""
     k_pairs = pairs or pairs_for(profile)
     plan = {"ids": list(ids), "profile": profile.name, "options": options, "seed": seed}
     out = {bid: PairedBenchmark(bid) for bid in ids}
-    environment: dict[str, Any] = {}
     # A pair's time share for both sides together: over the K pairs the benchmark
     # gets the plain run's max_time (half for each side), so that a paired smoke run
     # stays within twice a plain one (process starts and set-ups are the rest).
     budget = profile.max_time / k_pairs
-    todo = list(ids)
-    k = 0
-    while todo:
+    todo, planned, k = list(ids), k_pairs, 0
+    try:
+        while todo:
+            if stop():
+                raise Cancelled
+            for side in (base, head):
+                if side.fresh_sqlite:
+                    _remove_sqlite(side.db_url)
+            workers = _start([base, head], {**plan, "cpu": k}, stderr)
+            try:
+                if k == 0:
+                    known = set(workers[0].ready["ids"])  # type: ignore[attr-defined]
+                    lacking = [bid for bid in ids if bid not in known]
+                    if lacking:
+                        raise MissingBenchmarks(
+                            f"base has no benchmark {lacking[0]}"
+                            + (f" (and {len(lacking) - 1} more)" if len(lacking) > 1 else "")
+                        )
+                    environment = dict(workers[1].ready["environment"])  # type: ignore[attr-defined]
+                    yield PairStep(0, k_pairs, environment=environment)
+                for index, bid in enumerate(todo):
+                    item = out[bid]
+                    if item.base_error or item.head_error:
+                        continue
+                    yield PairStep(k, planned, index, len(todo), item)
+                    measure_pair(bid, workers, k % 2, profile, budget, item, stop)
+                    yield PairStep(k, planned, index, len(todo), item, done=True)
+            finally:
+                for worker in workers:
+                    worker.end_input()  # both tear down at once
+                for worker in workers:
+                    worker.close()
+            k += 1
+            if k < k_pairs:
+                continue
+            left = []
+            if undecided is not None and k < 2 * k_pairs:
+                left = undecided({bid: out[bid] for bid in todo})
+            yield PairStep(k - 1, planned, settled=tuple(b for b in todo if b not in left))
+            todo = [bid for bid in todo if bid in left]
+            planned = k + 1 if todo else planned
+    finally:
         for side in (base, head):
             if side.fresh_sqlite:
                 _remove_sqlite(side.db_url)
-        workers = _start([base, head], {**plan, "cpu": k}, stderr)
-        try:
-            if k == 0:
-                known = set(workers[0].ready["ids"])  # type: ignore[attr-defined]
-                lacking = [bid for bid in ids if bid not in known]
-                if lacking:
-                    raise MissingBenchmarks(
-                        f"base has no benchmark {lacking[0]}"
-                        + (f" (and {len(lacking) - 1} more)" if len(lacking) > 1 else "")
-                    )
-                environment = dict(workers[1].ready["environment"])  # type: ignore[attr-defined]
-            of = k_pairs if k < k_pairs else 2 * k_pairs
-            for index, bid in enumerate(todo):
-                item = out[bid]
-                if item.base_error or item.head_error:
-                    continue
-                measure_pair(bid, workers, k % 2, profile, budget, item)
-                say(_progress_line(k, of, index, len(todo), item))
-        finally:
-            for worker in workers:
-                worker.end_input()  # both tear down at once
-            for worker in workers:
-                worker.close()
-        k += 1
-        if k >= k_pairs:
-            todo = [] if undecided is None or k >= 2 * k_pairs else undecided(out)
-            if todo:
-                say(f"[pair {k + 1}] {len(todo)} undecided, one more pair: {', '.join(todo)}")
-    for side in (base, head):
-        if side.fresh_sqlite:
-            _remove_sqlite(side.db_url)
-    return out, environment
 
 
-def _progress_line(k: int, k_pairs: int, index: int, total: int, item: PairedBenchmark) -> str:
-    head = f"[pair {k + 1}/{k_pairs}] [{index + 1}/{total}] {item.benchmark_id}"
+def progress_line(step: PairStep) -> str:
+    """``[pair 1/3] [2/5] toy.spin: head/base ×1.003 (16 round pairs)``."""
+    item = step.item
+    assert item is not None
+    where = f"[pair {step.pair + 1}/{step.pairs}] [{step.index + 1}/{step.total}]"
+    head = f"{where} {item.benchmark_id}"
     if item.head_error or item.base_error:
         return f"{head}: FAILED {item.head_error or item.base_error}"
     ratios = round_ratios(item.head_rounds[-1], item.base_rounds[-1])

@@ -232,3 +232,22 @@ def test_base_without_the_suite_module_is_exit_2(repo: Path, env: dict[str, str]
     proc = run(repo, env, "toy.spin", "--against", "HEAD")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "toy" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--against", "no-such-rev"], "no such revision"),
+        (["--against", "HEAD", "--pytest", "tests"], "launch --against is for tracetui's suites"),
+    ],
+)
+def test_launch_against_a_bad_revision_is_one_line_exit_2(
+    repo: Path, env: dict[str, str], args: list[str], message: str
+) -> None:
+    """Checked before the console opens, as `run --against` checks it."""
+    proc = subprocess.run(
+        [*TRACETUI, "launch", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert message in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr

@@ -129,35 +129,38 @@ def test_undecided_benchmarks_get_more_pairs_up_to_twice_k(
     tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Real side workers on the toy suite: a benchmark named undecided gets one more
-    pair per ask, at most K more; the others keep their K pairs."""
+    pair per ask, at most K more; the others keep their K pairs and settle at pair K."""
     from pathlib import Path
 
     from tracetui.engine.core.profiles import get_profile
-    from tracetui.engine.measuring.paired import Side, run_paired
+    from tracetui.engine.measuring.paired import Side, iter_paired
 
     root = Path(__file__).resolve().parents[2]
     monkeypatch.setenv("TRACETUI_SUITES", "tests.fixtures.toy_suite:SUITE")
     monkeypatch.delenv("TOY_SLOWDOWN", raising=False)
-    asked: list[list[int]] = []
+    asked: list[dict[str, int]] = []
 
     def undecided(sofar):
-        asked.append([len(sofar["toy.spin"].head_rounds), len(sofar["toy.batch[10]"].head_rounds)])
+        asked.append({bid: len(item.head_rounds) for bid, item in sofar.items()})
         return ["toy.spin"]  # never settles
 
     base = Side("base", root, f"sqlite:///{tmp_path / 'base.db'}", fresh_sqlite=True)
     head = Side("head", root, f"sqlite:///{tmp_path / 'head.db'}", fresh_sqlite=True)
-    lines: list[str] = []
-    out, _env = run_paired(
-        ["toy.spin", "toy.batch[10]"],
-        base=base,
-        head=head,
-        profile=get_profile("smoke"),
-        options={},
-        pairs=2,
-        undecided=undecided,
-        say=lines.append,
+    steps = list(
+        iter_paired(
+            ["toy.spin", "toy.batch[10]"],
+            base=base,
+            head=head,
+            profile=get_profile("smoke"),
+            options={},
+            pairs=2,
+            undecided=undecided,
+        )
     )
-    assert len(out["toy.spin"].head_rounds) == len(out["toy.spin"].base_rounds) == 4
-    assert len(out["toy.batch[10]"].head_rounds) == 2
-    assert asked == [[2, 2], [3, 2]]  # asked after pair 2 and 3; pair 4 is the cap
-    assert any("1 undecided" in line and "toy.spin" in line for line in lines)
+    items = {s.item.benchmark_id: s.item for s in steps if s.item is not None}
+    assert len(items["toy.spin"].head_rounds) == len(items["toy.spin"].base_rounds) == 4
+    assert len(items["toy.batch[10]"].head_rounds) == 2
+    # asked after pair 2 (both) and pair 3 (only the undecided one); pair 4 is the cap
+    assert asked == [{"toy.spin": 2, "toy.batch[10]": 2}, {"toy.spin": 3}]
+    assert [s.settled for s in steps if s.settled] == [("toy.batch[10]",), ("toy.spin",)]
+    assert max(s.pairs for s in steps) == 4

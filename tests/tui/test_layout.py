@@ -71,7 +71,15 @@ def test_a_broken_baseline_file_is_named_and_the_picker_still_opens(make_app, ba
 
 def test_run_console_has_the_signature_the_cli_calls():
     params = inspect.signature(run_console).parameters
-    assert list(params) == ["db_url", "suites", "baselines_dir", "history_path", "profile"]
+    assert list(params) == [
+        "db_url",
+        "suites",
+        "baselines_dir",
+        "history_path",
+        "profile",
+        "against",
+    ]
+    assert params["against"].default is None  # launch without --against: the baselines
     assert inspect.signature(run_console).return_annotation in (int, "int")
 
 

@@ -59,9 +59,11 @@ class ApprovalScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield Static("", id="approval-title")
-        yield Static(
-            Text(self.review.noise or "noise check: not measured", style="dim"), id="approval-noise"
-        )
+        noise = Text(self.review.noise or "noise check: not measured", style="dim")
+        if self.review.against:  # a paired run: its verdicts are head against that base
+            noise = Text.assemble(("paired A/B ", "bold"), (self.review.against, "cyan"), "  ")
+            noise.append(self.review.noise or "", style="dim")
+        yield Static(noise, id="approval-noise")
         yield RowTable(id="approval-table", zebra_stripes=True)
         yield Static("", id="approval-hint")
         yield Footer()
@@ -204,8 +206,8 @@ class ApprovalScreen(Screen[None]):
         message = f"Accepted {len(changed)} rows (CRITICAL and rejected rows left alone)."
         if weaker:
             message += (
-                f" {len(weaker)} would replace a baseline pooled from more or longer runs:"
-                " accept those one by one with a."
+                f" {len(weaker)} would replace a baseline pooled from more or longer runs"
+                " or measured on another machine: accept those one by one with a."
             )
         self.notify(message, markup=False)
 

@@ -13,7 +13,7 @@ from textual.widgets import Footer, Header, Select, Static
 from tracetui.engine.core.profiles import PROFILES
 from tracetui.tui import format as fmt
 from tracetui.tui.catalog import Catalog, LastKnown
-from tracetui.tui.host import console_of
+from tracetui.tui.host import console_of, revision_host
 from tracetui.tui.widgets.suite_tree import NodeData, SuiteTree
 
 
@@ -23,6 +23,7 @@ class PickerScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "run", "Run selection"),
         Binding("p", "cycle_profile", "Profile"),
+        Binding("b", "base_revision", "Compare with", show=False),  # said beside the count
         Binding("h", "history", "History"),
         Binding("a", "select_all", "All/none", show=False),
     ]
@@ -90,9 +91,21 @@ class PickerScreen(Screen[None]):
 
     def _show_count(self) -> None:
         n = len(self.tree.selected)
-        self.query_one("#selection-count", Static).update(
-            Text.assemble(("Selected  ", "bold"), f"{n} benchmark{'s' if n != 1 else ''}")
-        )
+        line = Text.assemble(("Selected  ", "bold"), f"{n} benchmark{'s' if n != 1 else ''}")
+        host = revision_host(self.app)
+        if host is not None:  # b sets a revision: runs are then paired A/B against it
+            against = host.against_text()
+            line.append("\nCompare   ", style="bold")
+            line.append(against or "baselines (b)", style="cyan" if against else "dim")
+        self.query_one("#selection-count", Static).update(line)
+
+    def show_against(self) -> None:
+        self._show_count()
+
+    def action_base_revision(self) -> None:
+        host = revision_host(self.app)
+        if host is not None:
+            host.ask_revision()
 
     def on_suite_tree_selection_changed(self, _message: SuiteTree.SelectionChanged) -> None:
         self._show_count()
