@@ -239,3 +239,16 @@ def test_the_picker_shows_params_under_their_test_and_runs_one_param_alone(
         )
     finally:
         history.close()
+
+
+def test_catalog_ids_are_the_streams_for_tracetuis_own_suites_under_pytest() -> None:
+    """`launch --pytest suites/`: each entry's id is the one a run maps back to a node id."""
+    from tracetui.engine.interop.pytest_collect import Collected
+
+    ids = ["bulk.create_items[100]", "bulk.create_items[500]", "database.item_read"]
+    nodeids = {bid: f"suites/test_benchmarks.py::test_benchmark[{bid}]" for bid in ids}
+    catalog = pytest_catalog(Collected(rootdir=Path("."), nodeids=nodeids))
+    assert catalog.all_ids() == list(nodeids)
+    assert list(catalog.suites) == ["bulk", "database"]
+    (create,) = {b.name for b in catalog.suites["bulk"].benchmarks}
+    assert create == "create_items"  # one test, two params
