@@ -28,6 +28,7 @@ from tracetui.cli.headless import ExitCode, StderrProgress, conclude, info
 from tracetui.cli.options import RunOptions
 from tracetui.engine.core.profiles import get_profile
 from tracetui.engine.interop.pytest_bridge import profile_args
+from tracetui.engine.interop.pytest_stream import SOURCE
 from tracetui.engine.judging.baselines import BaselineStore
 from tracetui.engine.recording.history import History
 from tracetui.engine.recording.importer import DEFAULT_BACKEND
@@ -49,7 +50,7 @@ def run_pytest_suite(options: RunOptions, *, store: BaselineStore, history: Hist
 
     run_id = new_run_id()
     log = history.path.parent / "logs" / f"pytest-{run_id}.log"
-    recorder = RunRecorder(run_id, history, source="pytest")
+    recorder = RunRecorder(run_id, history)  # the source is the one the stream names
     progress = StderrProgress()
     profile = get_profile(options.profile) if options.profile_given else None
     extra = [*(profile_args(profile) if profile else []), *pytest_args(options.selection)]
@@ -93,7 +94,7 @@ def run_pytest_suite(options: RunOptions, *, store: BaselineStore, history: Hist
                     backend=options.backend or DEFAULT_BACKEND,
                     db_url="",
                     environment={},
-                    source="pytest",
+                    source=SOURCE,
                 )
                 recorder.started = True
             recorder.finish(())

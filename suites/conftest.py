@@ -15,6 +15,9 @@ those options, and each benchmark starts from a collected, frozen heap
 (``gc.collect()``, ``gc.freeze()``), so a collection pass does not also walk
 what the session loaded before (``--benchmark-compare``'s files: a 0.9 ms
 round took 22 ms) — the benchmark's own garbage is still collected and timed.
+The pedantic benchmarks (bulk, concurrent, database writes) take as many
+rounds as fit in ``--benchmark-max-time``, at least the minimum here, after a
+tenth as many warm-up rounds (:func:`tracetui.engine.interop.pytest_plugin.pedantic_plan`).
 
 The repository's ``testpaths`` is ``tests``: a plain ``pytest`` never
 collects this folder; ``pytest suites/`` is always explicit.

@@ -22,10 +22,16 @@ from tracetui.engine.recording.history import History, latest_per_benchmark
 
 @dataclass(frozen=True)
 class Catalog:
-    """Registered suites by name, and the suites that failed to load (name -> error)."""
+    """Registered suites by name, and the suites that failed to load (name -> error).
+
+    With ``params_level`` the picker shows a parametrized benchmark as a node
+    of its own with one child per parameter (pytest's module → test → params);
+    without it every parameter is a row of the suite.
+    """
 
     suites: dict[str, Suite]
     errors: dict[str, str] = field(default_factory=dict)
+    params_level: bool = False
 
     def benchmark_ids(self, suite: str) -> list[str]:
         return self.suites[suite].ids() if suite in self.suites else []

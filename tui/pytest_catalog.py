@@ -4,7 +4,8 @@
 (:func:`tracetui.engine.interop.pytest_collect.collect`) into the picker's
 :class:`~tracetui.tui.catalog.Catalog`: one suite per test module
 (``tests.test_io``), one entry per test and parameter
-(``tests.test_io.test_read[big]``, the ids of ``tracetui run --pytest``).
+(``tests.test_io.test_read[big]``, the ids of ``tracetui run --pytest``), with
+a params level: the picker shows module → test → params.
 :func:`pytest_run_factory` runs a selection with pytest
 (:class:`~tracetui.engine.interop.pytest_collect.PytestRun`), so the
 dashboard, review and approval are the console's own.
@@ -12,6 +13,7 @@ dashboard, review and approval are the console's own.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tracetui.engine.core.model import Benchmark, Kind, Suite
@@ -27,29 +29,39 @@ def _not_run_here(*_args: object) -> None:
 
 
 def pytest_catalog(collected: Collected) -> Catalog:
-    """Suites = test modules, benchmarks = tests (with params), in collection order."""
+    """Suites = test modules, then tests, then their params (collection order).
+
+    Each entry's id is the one pytest's stream gives the test (the key of
+    ``collected.nodeids``), so a selection maps back to node ids exactly.
+    """
     suites: dict[str, Suite] = {}
     for bid, nodeid in collected.nodeids.items():
-        module, name, param = split_fullname(nodeid)
-        if not module or not bid.startswith(".".join(module) + "."):
-            module = (bid.split(".", 1)[0],)  # tracetui's own benchmarks: by engine suite
-            name = bid.split(".", 1)[1].split("[", 1)[0]
-        root, *rest = module
+        module = split_fullname(nodeid)[0]
         key = ".".join(module)
+        if not module or not bid.startswith(key + "."):
+            key = bid.split(".", 1)[0]  # tracetui's own benchmarks: by engine suite
+        base, param = _split_param(bid)
+        root, _, name = base.partition(".")
         suite = suites.setdefault(
             key, Suite(key, description=f"pytest tests in {nodeid.split('::')[0]}")
         )
         suite.benchmarks.append(
             Benchmark(
                 suite=root,
-                name=".".join([*rest, name]),
+                name=name,
                 kind=Kind.MICRO,
                 factory=_not_run_here,
                 param=param,
                 description=f"pytest {nodeid}",
             )
         )
-    return Catalog(suites)
+    return Catalog(suites, params_level=True)
+
+
+def _split_param(benchmark_id: str) -> tuple[str, str | None]:
+    """``mod.test_sum[10]`` -> (``mod.test_sum``, ``10``); an id without one -> (id, None)."""
+    match = re.match(r"^([^\[]*)\[(.*)\]$", benchmark_id, flags=re.DOTALL)
+    return (match.group(1), match.group(2)) if match else (benchmark_id, None)
 
 
 def pytest_run_factory(collected: Collected, log: Path | None = None) -> RunFactory:

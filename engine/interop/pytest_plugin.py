@@ -10,7 +10,9 @@ uses it to run every registered benchmark as one pytest test
 - a :class:`~tracetui.engine.core.model.Timed` case becomes ``benchmark(fn)`` (calibrated
   by pytest-benchmark), a :class:`~tracetui.engine.core.model.Pedantic` case becomes
   ``benchmark.pedantic(fn, setup=..., teardown=..., rounds=R, iterations=1)``
-  with R = ``--benchmark-min-rounds`` (1 for load benchmarks);
+  with R as many rounds as fit in ``--benchmark-max-time``, at least
+  ``--benchmark-min-rounds``, and a tenth as many warm-up rounds with
+  ``--benchmark-warmup`` (:func:`pedantic_plan`; 1 round for load benchmarks);
 - ``benchmark.group`` is the benchmark's group; ``extra_info`` carries
   ``sql_statements`` per operation (the engine's own untimed probe,
   :func:`tracetui.engine.measuring.case_runner.probe`, so the number is the
@@ -29,6 +31,7 @@ reports (pytest's tracebacks show a driver's connect arguments).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -223,19 +226,31 @@ def _record_probe(info: dict[str, Any], bench: Benchmark, case: Case) -> None:
     info["counters"].update(probe(bench, case, plan=False).counters)
 
 
-def _pedantic_rounds(benchmark: Any, bench: Benchmark) -> int:
+#: At most this many timed rounds for a pedantic benchmark (its round budget is max_time).
+MAX_PEDANTIC_ROUNDS = 1000
+
+
+def pedantic_plan(benchmark: Any, bench: Benchmark, round_seconds: float) -> tuple[int, int]:
+    """(rounds, warm-up rounds) of a pedantic benchmark whose one round took ``round_seconds``.
+
+    As pytest-benchmark plans a calibrated benchmark: as many rounds as fit in
+    ``--benchmark-max-time`` (setup and teardown included, at most
+    :data:`MAX_PEDANTIC_ROUNDS`), never fewer than ``--benchmark-min-rounds``;
+    with ``--benchmark-warmup``, a tenth as many untimed rounds first (at least
+    one: the first rounds after a suite's setup ran up to 12x the median, and
+    with a handful of rounds one such round moved the mean). A load benchmark
+    runs once, without warm-up.
+    """
     from tracetui.engine.core.model import Kind
 
     if bench.kind == Kind.LOAD:
-        return 1
-    return max(1, int(getattr(benchmark, "_min_rounds", 5) or 1))
-
-
-def _pedantic_warmup(benchmark: Any, bench: Benchmark) -> int:
-    """One untimed round first when ``--benchmark-warmup`` is on (never for load runs)."""
-    from tracetui.engine.core.model import Kind
-
-    return 1 if getattr(benchmark, "_warmup", False) and bench.kind != Kind.LOAD else 0
+        return 1, 0
+    least = max(1, int(getattr(benchmark, "_min_rounds", 5) or 1))
+    budget = float(getattr(benchmark, "_max_time", 1.0) or 0.0)
+    fit = int(budget / round_seconds) if round_seconds > 0 else least
+    rounds = max(least, min(fit, MAX_PEDANTIC_ROUNDS))
+    warmup = max(1, rounds // 10) if getattr(benchmark, "_warmup", False) else 0
+    return rounds, warmup
 
 
 def _record_details(info: dict[str, Any], details: list[Any]) -> None:
@@ -287,14 +302,18 @@ def _run_pedantic(benchmark: Any, bench: Benchmark, case: Pedantic, info: dict[s
     if not benchmark.enabled:  # --benchmark-disable: one plain round, teardown included
         call_once(replace(case, fn=target), lambda call: call())
         return
+    round_seconds = 0.0
     if bench.kind != Kind.LOAD:  # the untimed probe, the same as `tracetui run` takes
-        _record_probe(info, bench, case)
+        started = time.perf_counter()
+        _record_probe(info, bench, case)  # one round (two with peak memory): plans the rest
+        round_seconds = time.perf_counter() - started
+    rounds, warmup = pedantic_plan(benchmark, bench, round_seconds)
     benchmark.pedantic(
         target,
         setup=setup,
         teardown=teardown,
-        rounds=_pedantic_rounds(benchmark, bench),
-        warmup_rounds=_pedantic_warmup(benchmark, bench),
+        rounds=rounds,
+        warmup_rounds=warmup,
         iterations=1,
     )
     _record_details(info, details)

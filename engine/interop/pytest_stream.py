@@ -7,7 +7,8 @@ write end of a pipe). It then writes one event per line, in the engine's
 schema (:mod:`tracetui.engine.core.events`):
 
 - ``RunStarted`` once collection is done, listing every test that uses the
-  ``benchmark`` fixture;
+  ``benchmark`` fixture; its environment names the run's history source,
+  :data:`SOURCE` (so ``tracetui run --pytest`` and the console record it alike);
 - per such test ``BenchmarkStarted``, ``Progress`` after its first round
   and then at most 10 times a second while pytest-benchmark runs its rounds, and after the
   test's teardown either ``BenchmarkFinished`` (a result built from the
@@ -54,6 +55,8 @@ from tracetui.engine.recording.importer import (
 FD_ENV = "TRACETUI_PYTEST_FD"
 RUN_ID_ENV = "TRACETUI_RUN_ID"
 BACKEND_ENV = "TRACETUI_PYTEST_BACKEND"
+#: The history's ``source`` of every run pytest streamed (``runs.source``).
+SOURCE = "pytest"
 #: A marker tracetui's own benchmark tests carry so that their engine ids are known up front.
 MARKER = "tracetui_benchmark"
 PROGRESS_INTERVAL = 0.1
@@ -150,7 +153,7 @@ class EventStream:
         self.run_started = True
         if not self.backend:  # tracetui's own benchmarks share `tracetui run`'s baselines
             self.backend = _backend_of(config) if self.own_benchmarks else DEFAULT_BACKEND
-        environment: dict[str, Any] = {}
+        environment: dict[str, Any] = {"source": SOURCE, "backend": self.backend}
         session = getattr(config, "_benchmarksession", None)
         if session is not None:
             try:
@@ -159,9 +162,9 @@ class EventStream:
                     "commit_info": config.hook.pytest_benchmark_generate_commit_info(config=config),
                     "version": _pytest_benchmark_version(),
                 }
-                environment = environment_of(info, "pytest", self.backend)
+                environment = environment_of(info, SOURCE, self.backend)
             except Exception:  # environment is a nicety; never break the user's session
-                environment = {"source": "pytest", "backend": self.backend}
+                pass
         scope = {_module_of(ident[0], ident[2]) for ident in self.planned.values()}
         scope.update(_module_of(bid, name) for bid, name in self.deselected_names)
         environment = {

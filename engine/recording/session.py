@@ -57,7 +57,12 @@ class RunRecord:
 
 
 class RunRecorder:
-    """Feed it every event; it keeps the record and the history in step."""
+    """Feed it every event; it keeps the record and the history in step.
+
+    The run's history ``source`` is the one its stream names
+    (``RunStarted.environment["source"]``: ``pytest`` for a run pytest streamed,
+    whichever front end started it), else ``source``.
+    """
 
     def __init__(self, run_id: str, history: History | None = None, *, source: str = "run") -> None:
         self.record = RunRecord(run_id=run_id)
@@ -79,7 +84,7 @@ class RunRecorder:
                     backend=event.backend,
                     db_url=event.db_url,
                     environment=event.environment,
-                    source=self.source,
+                    source=source_of(event, self.source),
                     started_at=event.started_at or None,
                     planned=len(event.benchmark_ids),
                 )
@@ -100,6 +105,12 @@ class RunRecorder:
         """Close the run in the history with its status (an empty run too: never "running")."""
         if self.history and self.started:
             self.history.finish_run(self.record.run_id, self.record.status, verdicts)
+
+
+def source_of(event: RunStarted, default: str = "run") -> str:
+    """The history source a run's stream names for itself, else ``default``."""
+    named = event.environment.get("source")
+    return named if isinstance(named, str) and named else default
 
 
 def evaluate(

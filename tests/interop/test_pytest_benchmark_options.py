@@ -49,7 +49,7 @@ def test_suites_write_a_json_that_pytest_benchmark_compare_reads(tmp_path: Path)
     bulk = by_name["test_benchmark[bulk.create_items[100]]"]
     assert bulk["group"] == "bulk.create_items"
     assert bulk["stats"]["iterations"] == 1  # pedantic: one call per round
-    assert bulk["stats"]["rounds"] == 2  # --benchmark-min-rounds
+    assert bulk["stats"]["rounds"] >= 2  # --benchmark-min-rounds, then what fits in max-time
     read = by_name["test_benchmark[database.item_read]"]
     assert read["extra_info"]["sql_statements"] >= 1
     assert read["extra_info"]["tracetui"]["id"] == "database.item_read"

@@ -126,3 +126,129 @@ def test_launch_names_a_collection_error_and_exits_2_before_the_console(tmp_path
     assert done.returncode == 2
     assert "No module named 'no_such_module_z'" in done.stderr.splitlines()[-1]
     assert "Traceback" not in done.stderr
+
+
+PARAMS = """
+import pytest
+
+
+@pytest.mark.parametrize("n", [10, 100, 1000])
+def test_sum(benchmark, n):
+    assert benchmark(sum, range(n)) == n * (n - 1) // 2
+
+
+def test_join(benchmark):
+    benchmark(",".join, ["a"] * 10)
+"""
+SUM = ["bench_params.test_sum[10]", "bench_params.test_sum[100]", "bench_params.test_sum[1000]"]
+
+
+def labels(tree) -> list[str]:
+    """The picker's rows as the user reads them (visible lines, indented by depth)."""
+    rows = []
+    for line in range(tree.last_line + 1):
+        node = tree.get_node_at_line(line)
+        depth, parent = 0, node.parent
+        while parent is not None and parent is not tree.root:
+            depth, parent = depth + 1, parent.parent
+        rows.append("  " * depth + node.label.plain.rstrip())
+    return rows
+
+
+def test_the_picker_shows_params_under_their_test_and_runs_one_param_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """module → test → params; the test toggles all its params; one param runs alone.
+
+    The console's run is recorded as `tracetui run --pytest` records one.
+    """
+    monkeypatch.chdir(tmp_path)
+    write_tests(tmp_path, PARAMS, name="bench_params.py")
+    (tmp_path / "baselines").mkdir()
+    collected = collect(["bench_params.py"], ["-p", "no:cacheprovider"], cwd=tmp_path)
+
+    async def scenario() -> None:
+        app = ConsoleApp(
+            db_url="sqlite://",
+            baselines_dir=Path("baselines"),
+            history_path=Path("history.db"),
+            profile="smoke",
+            catalog=pytest_catalog(collected),
+            run_factory=pytest_run_factory(collected),
+        )
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
+            picker = app.screen
+            tree = picker.tree
+            rows = labels(tree)
+            assert [row.split("  ")[0] for row in rows[:1]] == ["[ ] bench_params"]
+            assert rows[1].startswith("  [ ] test_sum") and rows[1].endswith("0/3 params")
+            assert [row.split()[:3] for row in rows[2:5]] == [
+                ["[", "]", "[10]"],
+                ["[", "]", "[100]"],
+                ["[", "]", "[1000]"],
+            ]
+            assert rows[5].startswith("  [ ] test_join")
+            await pilot.press("j", "space")  # the test: all its params
+            assert tree.ordered_selection() == SUM
+            assert labels(tree)[1].startswith("  [x] test_sum")
+            assert "3 parameter sets, 3 selected" in str(picker.query_one("#bench-detail").render())
+            await pilot.press("space")  # and none again
+            assert tree.ordered_selection() == []
+            await pilot.press("j", "j", "space")  # [100] alone
+            assert tree.ordered_selection() == ["bench_params.test_sum[100]"]
+            assert labels(tree)[1].startswith("  [-] test_sum")
+            await pilot.press("r")
+            await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+            verdicts = app.screen.review.verdicts
+            assert [v.benchmark_id for v in verdicts] == ["bench_params.test_sum[100]"]
+
+    asyncio.run(scenario())
+    history = History(tmp_path / "history.db")
+    try:
+        (console,) = history.runs()
+        assert [r.id for r in history.results(console.run_id)] == ["bench_params.test_sum[100]"]
+        assert console.planned == 1  # pytest was given that one node id
+    finally:
+        history.close()
+    import subprocess
+    import sys
+
+    headless_run = ["run", "--pytest", "--history", "history.db", "--baselines", "baselines"]
+    done = subprocess.run(
+        [sys.executable, "-m", "tracetui.cli.main", *headless_run, "bench_params.py::test_join"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    history = History(tmp_path / "history.db")
+    try:
+        headless, console = history.runs()  # newest first
+        assert headless.run_id != console.run_id
+
+        def recorded(run):
+            return (run.source, run.backend, run.profile, run.db_url, run.status)
+
+        assert (
+            recorded(console)
+            == recorded(headless)
+            == ("pytest", "pytest", "pytest", "", "completed")
+        )
+    finally:
+        history.close()
+
+
+def test_catalog_ids_are_the_streams_for_tracetuis_own_suites_under_pytest() -> None:
+    """`launch --pytest suites/`: each entry's id is the one a run maps back to a node id."""
+    from tracetui.engine.interop.pytest_collect import Collected
+
+    ids = ["bulk.create_items[100]", "bulk.create_items[500]", "database.item_read"]
+    nodeids = {bid: f"suites/test_benchmarks.py::test_benchmark[{bid}]" for bid in ids}
+    catalog = pytest_catalog(Collected(rootdir=Path("."), nodeids=nodeids))
+    assert catalog.all_ids() == list(nodeids)
+    assert list(catalog.suites) == ["bulk", "database"]
+    (create,) = {b.name for b in catalog.suites["bulk"].benchmarks}
+    assert create == "create_items"  # one test, two params

@@ -109,6 +109,9 @@ class PickerScreen(Screen[None]):
 
     def on_suite_tree_selection_changed(self, _message: SuiteTree.SelectionChanged) -> None:
         self._show_count()
+        node = self.tree.cursor_node
+        if node is not None and node.data is not None and node.data.test is not None:
+            self.query_one("#bench-detail", Static).update(self._detail(node.data))
 
     def on_tree_node_highlighted(self, message: SuiteTree.NodeHighlighted[NodeData]) -> None:
         data = message.node.data
@@ -120,6 +123,18 @@ class PickerScreen(Screen[None]):
         if data.suite in self.catalog.errors:
             return Text(self.catalog.errors[data.suite], style="red")
         suite = self.catalog.suites[data.suite]
+        if data.benchmark_id is None and data.test is not None:
+            ids = self.tree.ids_of(data)
+            chosen = sum(1 for b in ids if b in self.tree.selected)
+            params = ", ".join(b[len(data.test) :] for b in ids)
+            return Text.assemble(
+                (data.test, "bold"),
+                "\n",
+                (f"{len(ids)} parameter sets, {chosen} selected", "dim"),
+                "\n",
+                params,
+                "\n\nspace selects them all; each alone below",
+            )
         if data.benchmark_id is None:
             text = Text.assemble((suite.name, "bold"), "\n", suite.description or "")
             if data.suite in self.broken_suites:
