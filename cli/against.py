@@ -23,6 +23,7 @@ from typing import Any
 import click
 from tracetui.cli.headless import ExitCode, exit_code_for, info, report
 from tracetui.cli.options import ReportPaths
+from tracetui.engine.core.database import backend_name, describe_target, parse_url
 from tracetui.engine.core.events import BenchmarkFinished, RunFinished, RunStarted
 from tracetui.engine.core.plan import Plan
 from tracetui.engine.core.profiles import get_profile
@@ -31,6 +32,7 @@ from tracetui.engine.judging.verdicts import Level, Verdict
 from tracetui.engine.measuring.paired import (
     MissingBenchmarks,
     Side,
+    SideDatabaseError,
     SideError,
     pairs_for,
     run_paired,
@@ -117,10 +119,15 @@ def _valid_worktree(tree: Path, commit: str) -> bool:
     return out.returncode == 0 and out.stdout.strip() == commit
 
 
-def side_url(db_url: str, side: str) -> str:
-    """Each side its own SQLite file next to the run's (schemas may differ between
-    revisions); created empty for every process pair and removed with it."""
+def side_url(db_url: str, side: str, run_id: str) -> str:
+    """Each side a database of its own (schemas may differ between revisions), emptied
+    for every process pair and removed after the run: a SQLite file next to the run's,
+    or on PostgreSQL a database named after the run, ``tracetui_<run>_<side>``, on the
+    run's server. Another URL (``:memory:``, another backend) is shared as given."""
     prefix = "sqlite:///"
+    if db_url and backend_name(db_url) == "postgresql":
+        name = f"tracetui_{run_id}_{side}".lower().replace("-", "_")
+        return parse_url(db_url).set(database=name).render_as_string(hide_password=False)
     if not db_url.startswith(prefix) or db_url.endswith(":memory:") or db_url == prefix:
         return db_url
     path = db_url[len(prefix) :]
@@ -158,10 +165,16 @@ def run_against(
     k = pairs_for(prof)
     info(f"tracetui: paired A/B, {describe(base_checkout)}: {len(ids)} benchmarks × {k} pairs")
     plan = Plan(benchmark_ids=tuple(ids), profile=profile, db_url=db_url, options=options)
-    base_url, head_url = side_url(db_url, "base"), side_url(db_url, "head")
-    own = base_url != db_url  # a SQLite file of our own per side: fresh for every pair
-    base = Side("base", base_checkout.tree, base_url, fresh_sqlite=own)
-    head = Side("head", base_checkout.top, head_url, fresh_sqlite=own)
+    base_url, head_url = (side_url(db_url, side, plan.run_id) for side in ("base", "head"))
+    own = base_url != db_url  # a database of our own per side: fresh for every pair
+    base = Side("base", base_checkout.tree, base_url, own_database=own, server_url=db_url)
+    head = Side("head", base_checkout.top, head_url, own_database=own, server_url=db_url)
+    if own and backend_name(db_url) == "postgresql":
+        names = " and ".join(parse_url(s.db_url).database or "" for s in (base, head))
+        info(
+            f"tracetui: base and head each in a database of their own on the server of "
+            f"{describe_target(db_url)}: {names} (dropped after the run)"
+        )
     status = "completed"
     measured: dict[str, Any] = {}
     environment: dict[str, Any] = {}
@@ -171,6 +184,9 @@ def run_against(
         )
     except MissingBenchmarks as exc:
         info(f"tracetui: --against {rev} ({base_checkout.commit[:10]}): {exc}")
+        return ExitCode.USAGE
+    except SideDatabaseError as exc:
+        info(f"tracetui: error: --against {rev}: {exc}")
         return ExitCode.USAGE
     except SideError as exc:
         info(f"tracetui: --against {rev}: {exc}")
