@@ -162,3 +162,20 @@ def test_a_one_round_pedantic_benchmark_60_percent_slower_fails_the_gate(project
     assert "CRITICAL" in line_of(proc.stdout, "test_one_round")  # +60 % > 30 %
     assert "not confirmed" not in proc.stderr  # the re-run, judged alone, agrees
     assert "INFO" in line_of(proc.stdout, "test_flagged")
+
+
+def test_a_re_run_keeps_the_users_options_but_none_that_writes_files(tmp_path: Path) -> None:
+    from tracetui.cli.pytest_run import rerun_options
+
+    (tmp_path / "tests").mkdir()
+    args = [
+        *(str(tmp_path / "tests"), "-k", "not slow", "-p", "no:cacheprovider"),
+        *("--benchmark-json", "out.json", "--benchmark-compare", "--benchmark-timer=x"),
+        *("--benchmark-compare-fail", "mean:5%", "min:1%", "--benchmark-autosave"),
+        *("--benchmark-histogram=h", "--benchmark-save", "name", "tests/test_x.py::test_a"),
+        "--benchmark-min-rounds=3",
+    ]
+    assert rerun_options(args) == [
+        *("-k", "not slow", "-p", "no:cacheprovider", "--benchmark-timer=x"),
+        "--benchmark-min-rounds=3",
+    ]
