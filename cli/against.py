@@ -27,7 +27,7 @@ from tracetui.engine.core.database import backend_name, describe_target, parse_u
 from tracetui.engine.core.events import BenchmarkFinished, RunFinished, RunStarted
 from tracetui.engine.core.plan import Plan
 from tracetui.engine.core.profiles import get_profile
-from tracetui.engine.judging.paired import paired_verdict
+from tracetui.engine.judging.paired import paired_verdict, straddles
 from tracetui.engine.judging.verdicts import Level, Verdict
 from tracetui.engine.measuring.paired import (
     MissingBenchmarks,
@@ -178,9 +178,36 @@ def run_against(
     status = "completed"
     measured: dict[str, Any] = {}
     environment: dict[str, Any] = {}
+
+    def verdict_of(item: Any) -> Verdict:
+        return paired_verdict(
+            item.benchmark_id,
+            item.head_rounds,
+            item.base_rounds,
+            item.head,
+            item.base,
+            policy.thresholds_for(item.benchmark_id),
+            head_error=item.head_error,
+            base_error=item.base_error,
+        )
+
+    def undecided(sofar: dict[str, Any]) -> list[str]:
+        return [
+            bid
+            for bid, item in sofar.items()
+            if straddles(verdict_of(item), policy.thresholds_for(bid))
+        ]
+
     try:
         measured, environment = run_paired(
-            ids, base=base, head=head, profile=prof, options=options, seed=plan.seed, say=info
+            ids,
+            base=base,
+            head=head,
+            profile=prof,
+            options=options,
+            seed=plan.seed,
+            undecided=undecided,
+            say=info,
         )
     except MissingBenchmarks as exc:
         info(f"tracetui: --against {rev} ({base_checkout.commit[:10]}): {exc}")
@@ -215,18 +242,7 @@ def run_against(
             recorder(
                 BenchmarkFinished(result=_replace_samples(item.head, pooled, base_checkout.commit))
             )
-        verdicts.append(
-            paired_verdict(
-                bid,
-                item.head_rounds,
-                item.base_rounds,
-                item.head,
-                item.base,
-                policy.thresholds_for(bid),
-                head_error=item.head_error,
-                base_error=item.base_error,
-            )
-        )
+        verdicts.append(verdict_of(item))
     recorder(RunFinished(run_id=plan.run_id, status=status))
     recorder.finish(verdicts)
     click.echo(f"paired A/B: {describe(base_checkout)}, {k} process pairs")

@@ -8,7 +8,7 @@ the body limit and token. JSON in and out; the contract is::
     GET    /health                         -> 200 {"status": "ok"}
     POST   /projects {"name"}              -> 201 {"id", "name"} | 409 duplicate name
     GET    /projects?name_prefix=&limit=   -> 200 {"projects": [{"id", "name"}]}
-    DELETE /projects/{id}                  -> 204 (items and links with it) | 404
+    DELETE /projects/{id}                  -> 204 | 404 | 409 it still has items
     GET    /projects/{id}/items?status=&type=&priority=&limit=50&offset=0
                                            -> 200 {"items", "total", "limit", "offset"}
     GET    /projects/{id}/counts           -> 200 {"by_status", "by_type"}
@@ -16,6 +16,7 @@ the body limit and token. JSON in and out; the contract is::
     GET    /items/{id}                     -> 200 item | 404
     PATCH  /items/{id} {type?, title?, status?, priority?} -> 200 item | 404
     DELETE /items/{id}                     -> 204 | 404
+    DELETE /items?project_id=              -> 204 (every item of the project, links with them) | 404
     GET    /items/{id}/links               -> 200 {"outgoing", "incoming"} | 404
     GET    /items/{id}/trace?max_depth=10  -> 200 {"item_id", "downstream", "truncated"} | 404
     POST   /links {"source_id", "target_id", "link_type"} -> 201 link | 404 | 409 duplicate
@@ -25,6 +26,12 @@ echo of the input), unknown ids 404, duplicates 409, a body over 64 KiB 413,
 a missing token 401 (when the server has one), a locked or unreachable
 database 503. No input of the caller's can produce a 500. A trace stops at a
 row and time budget and says ``truncated: true``.
+
+A delete is a request on the path of what goes: items by ``DELETE
+/items/{id}`` or ``DELETE /items?project_id=``, a project only once empty.
+(A project delete that cascaded left ``/items/{id}`` answering 404 with no
+request on that path having deleted it: to a client following the URLs,
+schemathesis' "created resource not found", that is a lost write.)
 
 Speed: the endpoints are ``async``. On SQLite they call the service directly
 (a single-row operation costs tens of microseconds, less than a hop to a
@@ -55,6 +62,8 @@ from tracetui.suites.api_checkpoint import Checkpointer
 from tracetui.suites.api_errors import ApiError, PathId, not_found, register_error_handlers
 from tracetui.suites.api_guard import Guard
 from tracetui.suites.api_models import (
+    ID_MAX,
+    ID_MIN,
     OFFSET_MAX,
     Counts,
     ItemIn,
@@ -185,10 +194,14 @@ def create_app(db_url: str | None = None, *, token: str | None = None) -> FastAP
         return {"projects": await off_loop(service.projects_named, name_prefix, limit)}
 
     @app.delete(
-        "/projects/{project_id}", status_code=204, response_class=Response, responses=errors(404)
+        "/projects/{project_id}",
+        status_code=204,
+        response_class=Response,
+        responses=errors(404, 409),
     )
     async def delete_project(project_id: PathId) -> Response:
-        await off_loop(service.delete_project, project_id)  # UnknownProject: 404
+        # UnknownProject: 404; ProjectNotEmpty: 409 (its items go by DELETE /items?project_id=)
+        await off_loop(service.delete_empty_project, project_id)
         return Response(status_code=204)
 
     @app.get("/projects/{project_id}/items", response_model=ItemPage, responses=errors(404))
@@ -254,6 +267,13 @@ def create_app(db_url: str | None = None, *, token: str | None = None) -> FastAP
     async def delete_item(item_id: PathId) -> Response:
         if not await db(lambda: service.delete_item(item_id)):
             raise not_found("item", item_id)
+        return Response(status_code=204)
+
+    @app.delete("/items", status_code=204, response_class=Response, responses=errors(404))
+    async def delete_project_items(
+        project_id: Annotated[int, Query(ge=ID_MIN, le=ID_MAX)],
+    ) -> Response:
+        await off_loop(service.delete_project_items, project_id)  # UnknownProject: 404
         return Response(status_code=204)
 
     @app.get("/items/{item_id}/links", response_model=ItemLinks, responses=errors(404))

@@ -1,9 +1,10 @@
 """How the trace API turns every failure into a status and a one-line ``{"detail"}``.
 
 One handler per kind of failure, all with the body :class:`~.api_models.ErrorOut`
-documents: the service's errors (404 unknown id, 409 duplicate, 422 invalid
-field), FastAPI's request validation (422 with the field path and pydantic's
-message, never the input, which may be huge or not JSON-encodable such as
+documents: the service's errors (404 unknown id, 409 duplicate or a project
+that still has items, 422 invalid field), FastAPI's request validation (422
+with the field path and pydantic's message, never the input, which may be
+huge or not JSON-encodable such as
 ``NaN``), HTTP errors (413 from the body limit, 400 unreadable body), database
 errors (422 a value the database refuses, 409 a constraint, 503 locked or
 unreachable), and a last resort that still answers in the same shape.
@@ -26,6 +27,7 @@ from tracetui.suites.trace.service import (
     DuplicateLink,
     DuplicateProject,
     InvalidField,
+    ProjectNotEmpty,
     TraceError,
     UnknownItem,
     UnknownProject,
@@ -116,6 +118,7 @@ def register_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DuplicateLink)
     @app.exception_handler(DuplicateProject)
+    @app.exception_handler(ProjectNotEmpty)
     async def duplicate(_request: Request, exc: TraceError) -> JSONResponse:
         return _reply(409, _line(str(exc)) or "duplicate")
 

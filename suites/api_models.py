@@ -24,8 +24,13 @@ LinkType = Literal["implements", "verifies", "depends_on", "relates_to"]
 ID_MIN, ID_MAX = -(2**31), 2**31 - 1
 #: The largest page offset (SQLite binds 64-bit integers only; nobody pages that far).
 OFFSET_MAX = 2**31 - 1
+#: Whitespace as the service's check sees it (``str.isspace``), spelled out: ``\s`` means
+#: different sets to Python (``\x1c``-``\x1f`` and ``\x85`` in), ECMA (``\ufeff`` in) and
+#: schemathesis (``re.ASCII``: only ``[ \t\n\r\f\v]``), so a client generating from the
+#: schema sent ``"\x1c"`` as a valid name and got 422.
+WHITESPACE_CLASS = r"\x09-\x0d\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 #: At least one character that is neither whitespace nor NUL, and no NUL anywhere.
-TEXT_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
+TEXT_PATTERN = rf"^[^\x00]*[^\x00{WHITESPACE_CLASS}][^\x00]*$"
 
 
 def _integral(value: object) -> object:
@@ -42,7 +47,7 @@ Text = Annotated[str, Field(min_length=1, max_length=TITLE_MAX, pattern=TEXT_PAT
 
 
 class _Strict(BaseModel):
-    # python-re: the pattern's \s is Python's (str.isspace), the same as the service's check.
+    # python-re: patterns read as in the Python clients that generate from the schema.
     model_config = ConfigDict(extra="forbid", regex_engine="python-re")
 
 

@@ -144,3 +144,15 @@ def paired_verdict(
         plan_baseline=plan_baseline,
         plan_current=plan_current,
     )
+
+
+def straddles(verdict: Verdict, thresholds: Thresholds | None = None) -> bool:
+    """Whether the change's interval holds a level's edge (WARNING or CRITICAL):
+    more pairs could move the verdict across it. Failed and exact verdicts are settled."""
+    t = thresholds or Thresholds()
+    low, high = verdict.ci_low, verdict.ci_high
+    if low is None or high is None or verdict.level in (Level.FAILED, Level.NEW):
+        return False
+    if verdict.sql_regressed:
+        return False  # CRITICAL whatever the time says
+    return any(low < edge < high for edge in (t.warning, t.critical))

@@ -293,6 +293,7 @@ def run_paired(
     options: dict[str, Any],
     seed: int = 1234,
     pairs: int | None = None,
+    undecided: Callable[[dict[str, PairedBenchmark]], list[str]] | None = None,
     say: Callable[[str], None] = lambda _line: None,
     stderr: IO[bytes] | None = None,
 ) -> tuple[dict[str, PairedBenchmark], dict[str, Any]]:
@@ -301,7 +302,13 @@ def run_paired(
     measuring anything when the base lacks a selected benchmark, :class:`SideDatabaseError`
     when a side's own database cannot be created, :class:`SideError` when a side cannot
     start. KeyboardInterrupt closes the workers and propagates. The sides' own
-    databases are removed whatever happens."""
+    databases are removed whatever happens.
+
+    ``undecided`` names the benchmarks whose verdict the pairs so far cannot settle
+    (their interval straddles a level's edge): they get up to K more pairs, one at a
+    time, each asked again after every pair. Pairs are independent replicates, so
+    more of them only narrow the interval; a benchmark settled early is not re-run.
+    """
     k_pairs = pairs or pairs_for(profile)
     plan = {"ids": list(ids), "profile": profile.name, "options": options, "seed": seed}
     out = {bid: PairedBenchmark(bid) for bid in ids}
@@ -310,8 +317,10 @@ def run_paired(
     # gets the plain run's max_time (half for each side), so that a paired smoke run
     # stays within twice a plain one (process starts and set-ups are the rest).
     budget = profile.max_time / k_pairs
+    todo = list(ids)
+    k = 0
     try:
-        for k in range(k_pairs):
+        while todo:
             for side in (base, head):
                 fresh_database(side)
             workers = _start([base, head], {**plan, "cpu": k}, stderr)
@@ -325,17 +334,23 @@ def run_paired(
                             + (f" (and {len(lacking) - 1} more)" if len(lacking) > 1 else "")
                         )
                     environment = dict(workers[1].ready["environment"])  # type: ignore[attr-defined]
-                for index, bid in enumerate(ids):
+                of = k_pairs if k < k_pairs else 2 * k_pairs
+                for index, bid in enumerate(todo):
                     item = out[bid]
                     if item.base_error or item.head_error:
                         continue
                     measure_pair(bid, workers, k % 2, profile, budget, item)
-                    say(_progress_line(k, k_pairs, index, len(ids), item))
+                    say(_progress_line(k, of, index, len(todo), item))
             finally:
                 for worker in workers:
                     worker.end_input()  # both tear down at once
                 for worker in workers:
                     worker.close()
+            k += 1
+            if k >= k_pairs:
+                todo = [] if undecided is None or k >= 2 * k_pairs else undecided(out)
+                if todo:
+                    say(f"[pair {k + 1}] {len(todo)} undecided, one more pair: {', '.join(todo)}")
     finally:
         for side in (base, head):
             remove_database(side)

@@ -6,9 +6,10 @@ SQLite in WAL mode with a bounded busy timeout, so concurrent writers (two
 CI jobs, the console and a terminal) never corrupt it.
 
 No run stays "running" for ever: each run row names the process that owns
-it (host, boot id, pid). Opening the history marks the runs of processes
-that are gone (SIGKILL, SIGHUP, a reboot) ``interrupted``; a run this
-process started and did not finish is marked ``crashed`` when it exits.
+it (host, boot id, pid and the pid's start time, since pids are reused).
+Opening the history marks the runs of processes that are gone (SIGKILL,
+SIGHUP, a reboot, a pid now owned by a later process) ``interrupted``; a run
+this process started and did not finish is marked ``crashed`` when it exits.
 
 Every fault is a :class:`HistoryError` with one line: a damaged file (with
 the first line of ``PRAGMA integrity_check``), a lock held past the wait,
@@ -46,6 +47,7 @@ ADDED_COLUMNS = {
     "host": "VARCHAR(255)",
     "boot_id": "VARCHAR(64)",
     "planned": "INTEGER",
+    "pid_started": "INTEGER",
 }
 
 metadata = sa.MetaData()
@@ -70,6 +72,8 @@ runs = sa.Table(
     sa.Column("host", sa.String(255)),
     sa.Column("boot_id", sa.String(64)),
     sa.Column("planned", sa.Integer),  # benchmarks in the plan (a run's results may be fewer)
+    # when the pid's process started (clock ticks after boot); None where there is no /proc
+    sa.Column("pid_started", sa.Integer),
 )
 
 results = sa.Table(
@@ -124,6 +128,34 @@ def _boot_id() -> str:
         return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
     except OSError:
         return ""
+
+
+def _process_started(pid: int) -> int | None:
+    """When process ``pid`` started, in clock ticks after boot (field 22 of
+    ``/proc/<pid>/stat``); None where there is no ``/proc`` or no such process."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return None
+    try:  # the name (field 2) may hold spaces and parentheses: count after its last ")"
+        return int(stat[stat.rindex(b")") + 1 :].split()[22 - 3])
+    except (ValueError, IndexError):
+        return None
+
+
+def _owner_gone(pid: int | None, started: int | None) -> bool:
+    """Whether the process that recorded a run (``pid``, started at ``started``) is gone.
+
+    A live pid whose start time differs from the recorded one was reused by a
+    later process. Without a recorded or a readable start time (an older
+    tracetui, no ``/proc``) only the pid's existence is known.
+    """
+    if pid is None or not _alive(pid):
+        return True
+    if started is None:
+        return False
+    now = _process_started(pid)
+    return now is not None and now != started
 
 
 def _alive(pid: int) -> bool:
@@ -252,21 +284,22 @@ class History:
 
     @staticmethod
     def _reap(conn: sa.Connection) -> None:
-        """Mark ``interrupted`` the running runs whose process is gone (on this host).
+        """Mark ``interrupted`` the running runs whose process is gone (on this host):
+        no such pid, a pid started at another time than the run's, another boot.
 
         Runs of other hosts (a shared file) are left alone: their pids mean nothing here.
         """
         host, boot = socket.gethostname(), _boot_id()
         rows = conn.execute(
-            sa.select(runs.c.run_id, runs.c.pid, runs.c.boot_id).where(
+            sa.select(runs.c.run_id, runs.c.pid, runs.c.pid_started, runs.c.boot_id).where(
                 runs.c.status == "running",
                 sa.or_(runs.c.host == host, runs.c.host.is_(None)),  # None: an older tracetui
             )
         ).all()
         gone = [
             run_id
-            for run_id, pid, run_boot in rows
-            if pid is None or (boot and run_boot and run_boot != boot) or not _alive(pid)
+            for run_id, pid, started, run_boot in rows
+            if (boot and run_boot and run_boot != boot) or _owner_gone(pid, started)
         ]
         if gone:
             conn.execute(
@@ -307,6 +340,7 @@ class History:
                     regressions=0,
                     failures=0,
                     pid=os.getpid(),
+                    pid_started=_process_started(os.getpid()),
                     host=socket.gethostname(),
                     boot_id=_boot_id(),
                     planned=planned,

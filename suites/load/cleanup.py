@@ -7,8 +7,8 @@ every ``load-`` project goes, because only a run that was killed leaves any
 (two load runs against one database at once are not supported: they would
 also measure each other). Against the reference server tracetui started, this
 is done in the database; against ``--host`` through the API
-(``GET /projects?name_prefix=`` and ``DELETE /projects/{id}``, with the token
-of ``$TRACETUI_API_TOKEN`` if set).
+(``GET /projects?name_prefix=``, then per project ``DELETE /items?project_id=``
+and ``DELETE /projects/{id}``, with the token of ``$TRACETUI_API_TOKEN`` if set).
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def delete_in_database(engine: sa.Engine, prefix: str) -> None:
         conn.execute(sa.delete(_projects).where(_named(prefix)))
 
 
-def _request(method: str, url: str) -> Any:
+def _request(method: str, url: str, *, tolerate: tuple[int, ...] = ()) -> Any:
     request = urllib.request.Request(url, method=method)
     token = os.environ.get(TOKEN_ENV)
     if token:
@@ -79,6 +79,8 @@ def _request(method: str, url: str) -> Any:
     except urllib.error.HTTPError as exc:
         if method == "DELETE" and exc.code == 404:
             return None  # gone already (another cleanup, or the run's own delete)
+        if exc.code in tolerate:
+            return None
         raise CleanupError(f"{method} {url} answered {exc.code}") from None
     except (urllib.error.URLError, OSError) as exc:
         raise CleanupError(f"{method} {url} failed: {exc}") from None
@@ -96,7 +98,11 @@ def delete_over_http(host: str, prefix: str) -> int:
         if not projects:
             return deleted
         for project in projects:
-            _request("DELETE", f"{base}/projects/{int(project['id'])}")
+            project_id = int(project["id"])
+            # a project goes once empty; 405: a server older than DELETE /items, whose
+            # project delete still takes the items with it
+            _request("DELETE", f"{base}/items?project_id={project_id}", tolerate=(405,))
+            _request("DELETE", f"{base}/projects/{project_id}")
             deleted += 1
     raise CleanupError(f"{host} still lists {prefix}* projects after {deleted} deletions")
 

@@ -48,6 +48,10 @@ class DuplicateProject(TraceError):
     """A project name that is already taken."""
 
 
+class ProjectNotEmpty(TraceError):
+    """A project that still has items, where only an empty one may be deleted."""
+
+
 class InvalidField(TraceError, ValueError):
     """A field value outside the vocabulary (status, type, priority, title...)."""
 

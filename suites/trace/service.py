@@ -19,6 +19,9 @@ connection to a real transaction for its duration. The statements sent are
 exactly those of a transaction per call (``BEGIN``/``COMMIT`` never pass
 through ``before_cursor_execute`` on either driver), and statements are Core
 constructs built once, so SQLAlchemy's compiled cache serves every call.
+On SQLite, reads of one item or project by id run that compiled SQL on the
+same connection through sqlite3 while no execute listener is registered
+(:mod:`tracetui.suites.trace.fast_reads`); with one, they go through SQLAlchemy.
 
 Thread safety: a :class:`TraceService` holds its engine, immutable statements
 and a ``threading.local`` of connections, so one instance may be shared by
@@ -38,6 +41,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from tracetui.suites.trace.fast_reads import FastRead
 from tracetui.suites.trace.rules import (
     MAX_TRACE_DEPTH,
     TRACE_ROW_BUDGET,
@@ -45,6 +49,7 @@ from tracetui.suites.trace.rules import (
     DuplicateLink,
     DuplicateProject,
     InvalidField,
+    ProjectNotEmpty,
     TraceError,
     UnknownItem,
     UnknownProject,
@@ -60,10 +65,12 @@ from tracetui.suites.trace.schema import ITEM_TYPES, STATUSES
 from tracetui.suites.trace.statements import (
     _COUNT_BY_STATUS,
     _COUNT_BY_TYPE_AND_STATUS,
+    _DELETE_EMPTY_PROJECT,
     _DELETE_ITEM,
     _DELETE_ITEMS,
     _DELETE_LINK,
     _DELETE_PROJECT,
+    _DELETE_PROJECT_ITEMS,
     _DELETE_PROJECT_LINKS,
     _DOWNSTREAM,
     _INSERT_ITEM,
@@ -94,10 +101,11 @@ from tracetui.suites.trace.statements import (
 class _ThreadConnection:
     """One thread's connection; returned to the pool when the thread's locals die."""
 
-    __slots__ = ("__weakref__", "conn")
+    __slots__ = ("__weakref__", "conn", "dbapi")
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.dbapi: Any = None  # the sqlite3 connection under it, for FastRead (SQLite only)
 
     def close(self) -> None:
         with suppress(Exception):  # a dead server or a disposed pool: nothing to return
@@ -120,8 +128,12 @@ class TraceService:
         )
         self._batched_returning = bool(engine.dialect.insert_executemany_returning)
         self._sqlite = engine.dialect.name == "sqlite"
+        self._fast_item: FastRead | None = None
+        self._fast_project: FastRead | None = None
         if self._sqlite:
             self._require_sqlite_foreign_keys()
+            self._fast_item = FastRead(engine, _SELECT_ITEM, _ITEM_SHAPE)
+            self._fast_project = FastRead(engine, _SELECT_PROJECT, _PROJECT_SHAPE)
 
     # --- connections ----------------------------------------------------------------------
 
@@ -134,6 +146,8 @@ class TraceService:
         conn = self.engine.connect()
         conn.execution_options(isolation_level="AUTOCOMMIT")
         held = _ThreadConnection(conn)
+        if self._sqlite:
+            held.dbapi = conn.connection.dbapi_connection
         self._local.held = held
         with self._held_lock:
             self._held.add(held)
@@ -156,6 +170,18 @@ class TraceService:
             except Exception:
                 self._discard()
             raise
+
+    def _read_one(
+        self, fast: FastRead | None, statement: Any, shape: Any, key: str, value: int
+    ) -> dict[str, Any] | None:
+        """One row by id: :class:`FastRead` on SQLite when nothing listens, else SQLAlchemy."""
+        if fast is not None and FastRead.usable(self.engine):
+            self._connection()
+            try:
+                return fast.one(self._local.held.dbapi, value)
+            except Exception:  # SQLAlchemy, below, raises its own wrapped error
+                pass
+        return _first_dict(self._execute(statement, {key: value}), *shape)
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
@@ -198,8 +224,8 @@ class TraceService:
         return int(result.inserted_primary_key[0])
 
     def get_project(self, project_id: int) -> dict[str, Any] | None:
-        return _first_dict(
-            self._execute(_SELECT_PROJECT, {"project_id": project_id}), *_PROJECT_SHAPE
+        return self._read_one(
+            self._fast_project, _SELECT_PROJECT, _PROJECT_SHAPE, "project_id", project_id
         )
 
     def delete_project(self, project_id: int) -> None:
@@ -207,6 +233,28 @@ class TraceService:
         deleted = self._execute(_DELETE_PROJECT, {"project_id": project_id}).rowcount
         if deleted != 1:
             raise UnknownProject(f"no project {project_id}")
+
+    def delete_empty_project(self, project_id: int) -> None:
+        """Delete a project that has no items (one statement); raises
+        :class:`ProjectNotEmpty` if it has some, :class:`UnknownProject` if it does not exist."""
+        params = {"project_id": project_id}
+        if self._execute(_DELETE_EMPTY_PROJECT, params).rowcount == 1:
+            return
+        if self._project_exists(project_id):
+            raise ProjectNotEmpty(
+                f"project {project_id} still has items: DELETE /items?project_id={project_id} first"
+            )
+        raise UnknownProject(f"no project {project_id}")
+
+    def delete_project_items(self, project_id: int) -> int:
+        """Delete every item of a project with their links (one statement); items deleted.
+
+        Raises :class:`UnknownProject` if there is no such project.
+        """
+        deleted = self._execute(_DELETE_PROJECT_ITEMS, {"project_id": project_id}).rowcount
+        if deleted == 0 and not self._project_exists(project_id):
+            raise UnknownProject(f"no project {project_id}")
+        return int(deleted)
 
     def _project_exists(self, project_id: int) -> bool:
         return self._execute(_PROJECT_EXISTS, {"project_id": project_id}).first() is not None
@@ -233,7 +281,7 @@ class TraceService:
 
     def get_item(self, item_id: int) -> dict[str, Any] | None:
         """All columns of one item (datetimes as ISO strings), or None."""
-        return _first_dict(self._execute(_SELECT_ITEM, {"item_id": item_id}), *_ITEM_SHAPE)
+        return self._read_one(self._fast_item, _SELECT_ITEM, _ITEM_SHAPE, "item_id", item_id)
 
     def find_items_by_title(self, project_id: int, title: str) -> list[dict[str, Any]]:
         """Items of a project with exactly this title (index ``(project_id, title)``)."""
@@ -401,7 +449,7 @@ class TraceService:
 
         Two statements whatever the number of links (no N+1).
         """
-        item = _first_dict(self._execute(_SELECT_ITEM, {"item_id": item_id}), *_ITEM_SHAPE)
+        item = self.get_item(item_id)
         if item is None:
             return None
         links = self._execute(_ITEM_LINKS, {"item_id": item_id}).mappings().all()

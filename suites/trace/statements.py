@@ -68,6 +68,9 @@ _SELECT_PROJECT = sa.select(projects_table).where(_P.id == sa.bindparam("project
 _PROJECT_SHAPE = _row_shape(_SELECT_PROJECT)
 _PROJECT_EXISTS = sa.select(_P.id).where(_P.id == sa.bindparam("project_id"))
 _DELETE_PROJECT = sa.delete(projects_table).where(_P.id == sa.bindparam("project_id"))
+_DELETE_EMPTY_PROJECT = _DELETE_PROJECT.where(
+    ~sa.exists().where(items_table.c.project_id == sa.bindparam("project_id"))
+)
 
 _INSERT_ITEM = sa.insert(items_table)
 _INSERT_ITEMS_RETURNING = sa.insert(items_table).returning(_I.id)
@@ -79,6 +82,7 @@ _ITEM_SHAPE = _row_shape(_SELECT_ITEM)
 _ITEMS_EXIST = sa.select(_I.id).where(_I.id.in_(_IDS))
 _DELETE_ITEM = sa.delete(items_table).where(_I.id == sa.bindparam("item_id"))
 _DELETE_ITEMS = sa.delete(items_table).where(_I.id.in_(_IDS))
+_DELETE_PROJECT_ITEMS = sa.delete(items_table).where(_I.project_id == sa.bindparam("project_id"))
 _SELECT_BY_TITLE = (
     sa.select(items_table)
     .where(_I.project_id == sa.bindparam("project_id"), _I.title == sa.bindparam("title"))

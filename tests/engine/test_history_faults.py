@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import weakref
@@ -48,6 +49,73 @@ def test_a_run_whose_process_is_gone_is_marked_interrupted_on_open(tmp_path: Pat
     assert status(path, "elsewhere") == "running"  # another host's pid means nothing here
 
 
+def set_owner(path: Path, run_id: str, pid: int, started: int | None) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE runs SET pid=?, pid_started=? WHERE run_id=?", (pid, started, run_id))
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_live_pid_that_started_at_another_time_is_a_reused_pid_and_reaped(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "h.db"
+    history = History(path)
+    start(history, "reused")
+    start(history, "live")
+    history.close()
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        real = history_mod._process_started(sleeper.pid)
+        assert real is not None
+        set_owner(path, "reused", sleeper.pid, real - 1)  # the pid of an earlier process
+        set_owner(path, "live", sleeper.pid, real)
+        History(path).close()
+        assert status(path, "reused") == "interrupted"
+        assert status(path, "live") == "running"  # the same process, still alive
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_a_run_records_when_its_process_started(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    history = History(path)
+    start(history, "r1")
+    history.close()
+    with sqlite3.connect(path) as conn:
+        recorded = conn.execute("SELECT pid_started FROM runs WHERE run_id='r1'").fetchone()[0]
+    assert recorded == history_mod._process_started(os.getpid())
+    if Path("/proc/self/stat").exists():
+        assert isinstance(recorded, int) and recorded > 0
+
+
+def test_without_proc_a_live_pid_keeps_its_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "h.db"
+    history = History(path)
+    start(history, "r1")
+    history.close()
+    set_owner(path, "r1", os.getpid(), 12345)  # recorded where /proc was readable
+    monkeypatch.setattr(history_mod, "_process_started", lambda _pid: None)
+    History(path).close()
+    assert status(path, "r1") == "running"  # only the pid is known, and it is alive
+
+
+def test_a_process_name_with_spaces_and_parentheses_is_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fields = ["S"] + [str(n) for n in range(4, 22)] + ["987654", "0", "0"]
+    stat = f"4242 (a) b (c) {' '.join(fields)}\n"
+    real_read = Path.read_bytes
+
+    def fake(self: Path) -> bytes:
+        return stat.encode() if str(self) == "/proc/4242/stat" else real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", fake)
+    assert history_mod._process_started(4242) == 987654
+
+
 def test_an_older_history_is_upgraded_and_its_running_rows_reaped(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     with sqlite3.connect(path) as conn:
@@ -64,6 +132,9 @@ def test_an_older_history_is_upgraded_and_its_running_rows_reaped(tmp_path: Path
         )
     History(path).close()
     assert status(path, "old") == "interrupted"
+    with sqlite3.connect(path) as conn:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    assert {"pid", "host", "boot_id", "planned", "pid_started"} <= columns
 
 
 def test_a_run_left_open_at_exit_is_marked_crashed(tmp_path: Path) -> None:

@@ -89,3 +89,75 @@ def test_failures_on_either_side() -> None:
     )
     new = paired_verdict("s.b", head, [], side(), None, base_error="base: boom")
     assert new.level == Level.NEW and "boom" in new.error
+
+
+def _verdict(low: float | None, high: float | None, level: Level = Level.INFO, sql: float = 1):
+    from tracetui.engine.judging.verdicts import Verdict
+
+    return Verdict(
+        benchmark_id="s.b",
+        level=level,
+        change=0.0,
+        ci_low=low,
+        ci_high=high,
+        sql_baseline=1.0,
+        sql_current=sql,
+    )
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "level", "sql", "expected"),
+    [
+        (0.10, 0.25, Level.INFO, 1, True),  # holds the WARNING edge (15 %)
+        (0.20, 0.35, Level.WARNING, 1, True),  # holds the CRITICAL edge (30 %)
+        (-0.03, 0.04, Level.INFO, 1, False),  # settled: nowhere near an edge
+        (0.18, 0.27, Level.WARNING, 1, False),  # settled between the edges
+        (None, None, Level.INFO, 1, False),  # no interval (one pair)
+        (0.10, 0.25, Level.FAILED, 1, False),
+        (0.10, 0.25, Level.CRITICAL, 2, False),  # one more statement: CRITICAL anyway
+    ],
+)
+def test_straddles_names_verdicts_more_pairs_could_change(
+    low: float | None, high: float | None, level: Level, sql: float, expected: bool
+) -> None:
+    from tracetui.engine.judging.paired import straddles
+
+    assert straddles(_verdict(low, high, level, sql)) is expected
+
+
+def test_undecided_benchmarks_get_more_pairs_up_to_twice_k(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real side workers on the toy suite: a benchmark named undecided gets one more
+    pair per ask, at most K more; the others keep their K pairs."""
+    from pathlib import Path
+
+    from tracetui.engine.core.profiles import get_profile
+    from tracetui.engine.measuring.paired import Side, run_paired
+
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.setenv("TRACETUI_SUITES", "tests.fixtures.toy_suite:SUITE")
+    monkeypatch.delenv("TOY_SLOWDOWN", raising=False)
+    asked: list[list[int]] = []
+
+    def undecided(sofar):
+        asked.append([len(sofar["toy.spin"].head_rounds), len(sofar["toy.batch[10]"].head_rounds)])
+        return ["toy.spin"]  # never settles
+
+    base = Side("base", root, f"sqlite:///{tmp_path / 'base.db'}", own_database=True)
+    head = Side("head", root, f"sqlite:///{tmp_path / 'head.db'}", own_database=True)
+    lines: list[str] = []
+    out, _env = run_paired(
+        ["toy.spin", "toy.batch[10]"],
+        base=base,
+        head=head,
+        profile=get_profile("smoke"),
+        options={},
+        pairs=2,
+        undecided=undecided,
+        say=lines.append,
+    )
+    assert len(out["toy.spin"].head_rounds) == len(out["toy.spin"].base_rounds) == 4
+    assert len(out["toy.batch[10]"].head_rounds) == 2
+    assert asked == [[2, 2], [3, 2]]  # asked after pair 2 and 3; pair 4 is the cap
+    assert any("1 undecided" in line and "toy.spin" in line for line in lines)

@@ -6,6 +6,7 @@ and ``client`` fixtures of ``test_api``; the CLI checks run ``tracetui serve``.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -121,6 +122,35 @@ def test_whitespace_only_text_is_422(client: TestClient) -> None:
     assert client.post("/projects", json={"name": " \t "}).status_code == 422
 
 
+#: Characters whose whitespace-ness differs between regex readings of ``\s``: Python's
+#: (``\x1c``-``\x1f``, ``\x85`` in), ECMA's (``\ufeff`` in), ASCII's (neither).
+DISPUTED_SPACES = ("\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\xa0", "\u2028", "\u3000", "\ufeff")
+
+
+def _schema_name_pattern(client: TestClient) -> str:
+    schema = client.get("/openapi.json").json()
+    return schema["components"]["schemas"]["ProjectIn"]["properties"]["name"]["pattern"]
+
+
+def test_the_schema_pattern_means_what_the_server_accepts_in_every_regex_reading(
+    client: TestClient,
+) -> None:
+    """schemathesis read the old ``[^\\s]`` as ASCII and sent ``"\\x1c"``, which the server
+    (Python's ``\\s``) refused: a schema-valid name rejected. Spelled out, the class reads
+    the same in Python, ASCII Python and ECMA, and it is exactly the service's whitespace."""
+    pattern = _schema_name_pattern(client)
+    readings = [re.compile(pattern), re.compile(pattern, re.ASCII)]
+    for char in map(chr, range(sys.maxunicode + 1)):
+        refused = char.isspace() or char == "\x00"  # the service's rule (str.strip, NUL)
+        for reading in readings:
+            assert (reading.fullmatch(char) is None) == refused, (hex(ord(char)), reading.flags)
+    for char in DISPUTED_SPACES:
+        name = f"{char}{char}"
+        status = client.post("/projects", json={"name": name}).status_code
+        assert status == (422 if char.isspace() else 201), (hex(ord(char)), status)
+        assert client.post("/projects", json={"name": f"x{name}"}).status_code == 201
+
+
 def test_a_dense_graph_trace_is_bounded_and_says_so(client: TestClient) -> None:
     service: TraceService = client.app.state.service
     project = new_project(client)
@@ -142,9 +172,45 @@ def test_projects_can_be_listed_by_prefix_and_deleted(client: TestClient) -> Non
     new_project(client, "load_x")  # '_' is not a wildcard
     listed = client.get("/projects?name_prefix=load-").json()["projects"]
     assert listed == [{"id": doomed, "name": "load-run1-1"}]
+    assert client.delete(f"/projects/{doomed}").status_code == 409  # it has an item
+    assert client.delete(f"/items?project_id={doomed}").status_code == 204
     assert client.delete(f"/projects/{doomed}").status_code == 204
     assert client.delete(f"/projects/{doomed}").status_code == 404
+    assert client.delete(f"/items?project_id={doomed}").status_code == 404
     assert client.get(f"/projects/{keep}/items").status_code == 200
+
+
+def test_an_item_goes_only_by_a_delete_on_its_own_path(client: TestClient) -> None:
+    """The chain schemathesis found (ST302 "created resource not found"): POST /items,
+    DELETE /projects/{its project_id}, then GET /items/{id} answered 404, because the
+    project delete cascaded to its items. A project with items is now refused, the item
+    stays readable, and its items go by a DELETE on /items."""
+    project = new_project(client)
+    other = new_project(client, "other")
+    item = new_item(client, project)["id"]
+    kept = new_item(client, other)["id"]
+    assert (
+        client.post(
+            "/links", json={"source_id": kept, "target_id": item, "link_type": "verifies"}
+        ).status_code
+        == 201
+    )
+    refused = client.delete(f"/projects/{project}")
+    assert refused.status_code == 409
+    assert refused.json() == {
+        "detail": f"project {project} still has items: DELETE /items?project_id={project} first"
+    }
+    for url in (f"/items/{item}", f"/items/{item}/links", f"/items/{item}/trace"):
+        assert client.get(url).status_code == 200, url  # created, and nothing deleted it
+    assert client.delete(f"/items?project_id={project}").status_code == 204
+    assert client.get(f"/items/{item}").status_code == 404  # gone by a DELETE on /items
+    assert client.get(f"/items/{kept}/links").json() == {"outgoing": [], "incoming": []}
+    assert client.get(f"/projects/{project}/items").json()["total"] == 0
+    assert client.delete(f"/projects/{project}").status_code == 204
+    assert client.get(f"/items/{kept}").status_code == 200  # another project's item stays
+    schema = client.get("/openapi.json").json()["paths"]
+    assert {"204", "404", "409"} <= set(schema["/projects/{project_id}"]["delete"]["responses"])
+    assert {"204", "404", "422"} <= set(schema["/items"]["delete"]["responses"])
 
 
 def test_with_a_token_only_health_is_open(db_url: str) -> None:

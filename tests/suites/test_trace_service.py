@@ -13,6 +13,7 @@ from tracetui.suites.trace.service import (
     DuplicateLink,
     DuplicateProject,
     InvalidField,
+    ProjectNotEmpty,
     TraceError,
     TraceService,
     UnknownItem,
@@ -144,6 +145,27 @@ def test_unknown_project_is_reported(trace_service: TraceService) -> None:
         trace_service.bulk_create_items(999, [{"type": "task", "title": "orphan"}])
     with pytest.raises(UnknownProject):
         trace_service.delete_project(999)
+
+
+def test_only_an_empty_project_is_deleted_and_its_items_go_first(
+    trace_engine, trace_service: TraceService, project: int
+) -> None:
+    ids = _items(trace_service, project, 5)
+    other = trace_service.create_project("other")
+    kept = _items(trace_service, other, 2)
+    trace_service.bulk_create_links([(ids[0], ids[1], "verifies"), (kept[0], ids[2], "verifies")])
+    with pytest.raises(ProjectNotEmpty, match=f"project {project} still has items"):
+        trace_service.delete_empty_project(project)
+    assert row_counts(trace_engine) == {"projects": 2, "items": 7, "links": 2}  # nothing went
+    assert trace_service.delete_project_items(project) == 5
+    assert row_counts(trace_engine) == {"projects": 2, "items": 2, "links": 0}
+    assert trace_service.delete_project_items(project) == 0  # empty, but it exists
+    trace_service.delete_empty_project(project)
+    assert trace_service.get_project(project) is None
+    for call in (trace_service.delete_empty_project, trace_service.delete_project_items):
+        with pytest.raises(UnknownProject):
+            call(project)
+    assert [trace_service.get_item(i) is not None for i in kept] == [True, True]
 
 
 # --- bulk -------------------------------------------------------------------------------------
