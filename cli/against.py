@@ -14,6 +14,7 @@ from typing import Any
 import click
 from tracetui.cli.headless import ExitCode, exit_code_for, info, report
 from tracetui.cli.options import ReportPaths
+from tracetui.engine.core.database import backend_name, describe_target, parse_url
 from tracetui.engine.core.plan import Plan
 from tracetui.engine.judging.verdicts import Level
 from tracetui.engine.measuring.against import (
@@ -27,7 +28,7 @@ from tracetui.engine.measuring.against import (
     refused,
     side_url,
 )
-from tracetui.engine.measuring.paired import MissingBenchmarks, SideError
+from tracetui.engine.measuring.paired import MissingBenchmarks, SideDatabaseError, SideError
 from tracetui.engine.recording.history import History
 from tracetui.engine.recording.session import RunRecorder
 
@@ -69,12 +70,22 @@ def run_against(
     run = PairedRun(base_checkout, plan, say=info, policy=policy)
     k = run.pairs
     info(f"tracetui: paired A/B, {describe(base_checkout)}: {len(ids)} benchmarks × {k} pairs")
+    base, head = run.sides()
+    if base.own_database and backend_name(db_url) == "postgresql":
+        names = " and ".join(parse_url(s.db_url).database or "" for s in (base, head))
+        info(
+            f"tracetui: base and head each in a database of their own on the server of "
+            f"{describe_target(db_url)}: {names} (dropped after the run)"
+        )
     recorder = RunRecorder(plan.run_id, history)
     try:
         for event in run:
             recorder(event)
     except MissingBenchmarks as exc:
         info(f"tracetui: --against {rev} ({base_checkout.commit[:10]}): {exc}")
+        return ExitCode.USAGE
+    except SideDatabaseError as exc:
+        info(f"tracetui: error: --against {rev}: {exc}")
         return ExitCode.USAGE
     except SideError as exc:
         info(f"tracetui: --against {rev}: {exc}")

@@ -166,7 +166,33 @@ def stream_run(plan: Plan, sinks: Sequence[Callable[[Event], None]]) -> str:
     return status
 
 
-def confirm_doubtful(plan, recorder, verdicts, references, policy, suites) -> list[Verdict]:
+#: Runs these benchmarks once more, on their own; their record, or None when the
+#: re-run did not complete. One per source of results: a plan, or pytest.
+Rerun = Callable[[tuple[str, ...]], RunRecord | None]
+
+
+def plan_rerun(plan: Plan) -> Rerun:
+    """Re-runs of some of ``plan``'s benchmarks in a new worker process."""
+
+    def rerun(ids: tuple[str, ...]) -> RunRecord | None:
+        again = Plan(
+            benchmark_ids=ids, profile=plan.profile, db_url=plan.db_url, options=plan.options
+        )
+        confirming = RunRecorder(again.run_id)
+        if stream_run(again, [confirming, StderrProgress()]) != "completed":
+            return None
+        return confirming.record
+
+    return rerun
+
+
+def confirm_doubtful(
+    rerun: Rerun,
+    recorder: RunRecorder,
+    verdicts: Sequence[Verdict],
+    references: Mapping[str, BaselineEntry],
+    policy: Policy,
+) -> list[Verdict]:
     """Re-run doubtful benchmarks once, as an independent replicate, then decide.
 
     The re-run is another process at another moment: its rounds are not more
@@ -176,28 +202,24 @@ def confirm_doubtful(plan, recorder, verdicts, references, policy, suites) -> li
     (measured: 2 of 260 benchmark-runs flagged in A/A smoke runs without this);
     otherwise, and for INCONCLUSIVE first verdicts, the re-run's own verdict
     and result stand. The machine factor of the first run applies to both.
+    The same rule for every source of results: a suite's plan or pytest.
     """
     doubtful = tuple(
         v.benchmark_id for v in verdicts if v.level == Level.INCONCLUSIVE or v.level.is_regression
     )
     if not doubtful:
-        return verdicts
+        return list(verdicts)
     info(f"tracetui: re-running {len(doubtful)} doubtful benchmark(s) once to decide")
-    rerun = Plan(
-        benchmark_ids=doubtful, profile=plan.profile, db_url=plan.db_url, options=plan.options
-    )
-    confirming = RunRecorder(rerun.run_id)
-    if stream_run(rerun, [confirming, StderrProgress()]) != "completed":
-        return verdicts
+    again_record = rerun(doubtful)
+    if again_record is None:
+        return list(verdicts)
     record = recorder.record
     first = {v.benchmark_id: v for v in verdicts}
-    fresh = evaluate(
-        confirming.record, references, policy, planned_suites=(), floors=record.results
-    )
+    fresh = evaluate(again_record, references, policy, planned_suites=(), floors=record.results)
     decided: dict[str, Verdict] = {}
     for again in fresh:
         bid = again.benchmark_id
-        if bid not in first or bid not in confirming.record.results:
+        if bid not in first or bid not in again_record.results:
             continue
         was = first[bid]
         if was.level.is_regression and again.level.is_regression:
@@ -207,7 +229,7 @@ def confirm_doubtful(plan, recorder, verdicts, references, policy, suites) -> li
         if was.level.is_regression:
             info(f"tracetui: {bid}: {was.level} not confirmed by the re-run ({again.level})")
         decided[bid] = again
-        record.results[bid] = confirming.record.results[bid]
+        record.results[bid] = again_record.results[bid]
         if recorder.history:
             recorder.history.replace_result(record.run_id, record.results[bid])
     return [decided.get(v.benchmark_id, v) for v in verdicts]
@@ -312,19 +334,23 @@ def conclude(
     policy: Policy,
     *,
     plan: Plan | None = None,
+    rerun: Rerun | None = None,
 ) -> ExitCode:
     """The tail of every run: judge, confirm (``--ci``), record, report, profile, exit code.
 
-    ``plan`` is what can be run again (re-runs and profiles); without one
-    (pytest's own tests) the first verdicts stand.
+    ``plan`` is what can be run again in a worker (re-runs and profiles);
+    ``rerun`` re-runs benchmarks of another source (pytest's own tests, which
+    are not profiled); without either the first verdicts stand.
     """
     record = recorder.record
     planned = plan.benchmark_ids if plan is not None else record.benchmark_ids
     suites = list(dict.fromkeys(suite_of(bid) for bid in planned))
     verdicts = evaluate(record, references, policy, planned_suites=suites)
     again = plan if plan is not None and status == "completed" else None
-    if again is not None and options.confirm_doubtful:
-        verdicts = confirm_doubtful(again, recorder, verdicts, references, policy, suites)
+    if rerun is None and plan is not None:
+        rerun = plan_rerun(plan)
+    if status == "completed" and rerun is not None and options.confirm_doubtful:
+        verdicts = confirm_doubtful(rerun, recorder, verdicts, references, policy)
     recorder.finish(verdicts)
     report(record, verdicts, options.fail_on, options.reports)
     if again is not None and options.profile_regressions:

@@ -14,17 +14,23 @@ Outcomes (the README's exit codes):
 - Ctrl-C: exit 130, the run ``cancelled``;
 - otherwise the verdicts decide (a benchmark that raised is FAILED, exit 3).
 
+With ``--ci``, doubtful verdicts are confirmed as for suites
+(:func:`~tracetui.cli.headless.confirm_doubtful`): pytest runs again on the
+node ids of those benchmarks only (:func:`pytest_rerun`), and that run is
+judged on its own.
+
 The run's history row is always closed, whatever happens here.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import click
-from tracetui.cli.headless import ExitCode, StderrProgress, conclude, info
+from tracetui.cli.headless import ExitCode, Rerun, StderrProgress, conclude, info
 from tracetui.cli.options import RunOptions
 from tracetui.engine.core.profiles import get_profile
 from tracetui.engine.interop.pytest_bridge import profile_args
@@ -73,7 +79,8 @@ def run_pytest_suite(options: RunOptions, *, store: BaselineStore, history: Hist
             finished = True
             return _refused(record, code, log)
         references, policy = load_references(store, record.suites, record.backend)
-        result = conclude(recorder, record.status, options, references, policy)
+        rerun = pytest_rerun(record.environment, extra, options.backend, log)
+        result = conclude(recorder, record.status, options, references, policy, rerun=rerun)
         finished = True
         if result == ExitCode.OK:
             with contextlib.suppress(OSError):
@@ -98,6 +105,83 @@ def run_pytest_suite(options: RunOptions, *, store: BaselineStore, history: Hist
                 )
                 recorder.started = True
             recorder.finish(())
+
+
+#: pytest-benchmark options a re-run of a few benchmarks leaves out: they write files
+#: (which must keep what the first run wrote) or gate on saved runs. Name -> how many
+#: arguments after it are its values when it has no ``=``: 1, "?" (one, optional), "+"
+#: (one or more) or 0 (a flag), as argparse reads them.
+LEFT_OUT: dict[str, int | str] = {
+    "--benchmark-json": 1,
+    "--benchmark-save": 1,
+    "--benchmark-autosave": 0,
+    "--benchmark-save-data": 0,
+    "--benchmark-compare": "?",
+    "--benchmark-compare-fail": "+",
+    "--benchmark-histogram": "?",
+    "--benchmark-cprofile-dump": "?",
+}
+
+
+def rerun_options(args: Sequence[str]) -> list[str]:
+    """The user's pytest options without paths, node ids and the options of :data:`LEFT_OUT`."""
+    kept: list[str] = []
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        name, eq, _ = arg.partition("=")
+        if name not in LEFT_OUT:
+            kept.append(arg)
+            continue
+        values = 0 if eq else LEFT_OUT[name]
+        if values == 1 and rest:
+            rest.pop(0)
+        elif values in ("?", "+"):
+            while rest and not rest[0].startswith("-"):
+                rest.pop(0)
+                if values == "?":
+                    break
+    return split_paths(kept)[1]
+
+
+def pytest_rerun(
+    environment: Mapping[str, Any], extra: Sequence[str], backend: str | None, log: Path
+) -> Rerun:
+    """Re-runs of some benchmarks of a pytest run: pytest on their node ids only.
+
+    Node ids are the first run's (its rootdir and ``pytest_nodeids``), as
+    absolute paths from the same working directory, with the user's options
+    (``-p``, ``-c``, ``--benchmark-*`` rounds) but none that writes files.
+    """
+    from tracetui.engine.core.plan import new_run_id
+    from tracetui.engine.interop.pytest_bridge import run_pytest
+
+    rootdir = str(environment.get("pytest_rootdir") or Path.cwd())
+    nodeids: Mapping[str, str] = environment.get("pytest_nodeids") or {}
+    options = rerun_options(extra)
+
+    def rerun(ids: tuple[str, ...]) -> RunRecord | None:
+        nodes = []
+        for bid in ids:
+            if bid in nodeids:
+                path, sep, rest = nodeids[bid].partition("::")
+                nodes.append(str(Path(rootdir) / path) + sep + rest)
+        if not nodes:
+            return None
+        recorder = RunRecorder(new_run_id(), source="pytest")
+        progress = StderrProgress()
+        args = [*options, f"--rootdir={rootdir}", *nodes]
+        run_pytest(
+            [],
+            lambda e: (recorder(e), progress(e)),
+            recorder.record.run_id,
+            args,
+            log=log,
+            backend=backend,
+        )
+        return recorder.record if recorder.record.status == "completed" else None
+
+    return rerun
 
 
 def _refused(record: RunRecord, code: int, log: Path) -> ExitCode:

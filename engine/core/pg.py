@@ -3,14 +3,17 @@
 This module owns creating and dropping throw-away databases on a
 PostgreSQL server: :func:`scratch_database` yields the URL of a fresh
 ``tracetui_<random>`` database and always drops it afterwards (after
-terminating any connection still open to it), and
-:func:`server_available` says in one line why a server cannot be used.
+terminating any connection still open to it), :func:`create_database` and
+:func:`drop_database` do the same for a database of a given name (each side
+of an ``--against`` run has one), and :func:`server_available` says in one
+line why a server cannot be used.
 Nothing here prints a URL with its password: messages go through
 :func:`tracetui.engine.core.database.describe_target`.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +25,8 @@ from tracetui.engine.core.database import describe_target, make_engine, parse_ur
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1/postgres"
 CONNECT_TIMEOUT_S = 3
 SCRATCH_PREFIX = "tracetui_"
+#: The databases tracetui creates and drops: its prefix, lower case, within PostgreSQL's 63.
+NAME_RE = re.compile(r"tracetui_[a-z0-9_]{1,54}")
 
 
 class ScratchDatabaseError(RuntimeError):
@@ -58,9 +63,7 @@ def server_available(url: str = DEFAULT_ADMIN_URL) -> str | None:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
     except sa.exc.DBAPIError as exc:
-        lines = str(exc.orig).strip().splitlines() if exc.orig else []
-        reason = lines[0] if lines else type(exc).__name__
-        return f"no PostgreSQL server at {describe_target(parsed)}: {reason}"
+        return f"no PostgreSQL server at {describe_target(parsed)}: {_reason(exc)}"
     finally:
         engine.dispose()
     return None
@@ -76,6 +79,55 @@ def _drop(admin: Engine, name: str) -> None:
             {"name": name},
         )
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+
+
+def _check_name(name: str) -> str:
+    if not NAME_RE.fullmatch(name):
+        raise ScratchDatabaseError(f"not a database name tracetui creates: {name!r}")
+    return name
+
+
+def _reason(exc: sa.exc.DBAPIError) -> str:
+    lines = str(exc.orig).strip().splitlines() if exc.orig else []
+    return lines[0] if lines else type(exc).__name__
+
+
+def create_database(server_url: str, name: str) -> str:
+    """Create ``name`` (dropped first if it exists) on ``server_url``'s server; its URL.
+
+    ``server_url`` is any database on that server the role can connect to; the
+    new URL keeps its credentials (mask it before printing). Raises
+    :class:`ScratchDatabaseError` in one line (no server, no CREATEDB right).
+    """
+    _check_name(name)
+    reason = server_available(server_url)
+    if reason:
+        raise ScratchDatabaseError(reason)
+    admin = _admin_engine(server_url)
+    try:
+        _drop(admin, name)
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.DBAPIError as exc:
+        raise ScratchDatabaseError(
+            f"cannot create database {name} on {describe_target(server_url)}: {_reason(exc)}"
+        ) from None
+    finally:
+        admin.dispose()
+    return parse_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    """Drop ``name`` on ``server_url``'s server, ending connections still open to it."""
+    admin = _admin_engine(server_url)
+    try:
+        _drop(admin, _check_name(name))
+    except sa.exc.DBAPIError as exc:
+        raise ScratchDatabaseError(
+            f"cannot drop database {name} on {describe_target(server_url)}: {_reason(exc)}"
+        ) from None
+    finally:
+        admin.dispose()
 
 
 @contextmanager
@@ -97,10 +149,8 @@ def scratch_database(base_url: str = DEFAULT_ADMIN_URL) -> Iterator[str]:
             with admin.connect() as conn:
                 conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
         except sa.exc.DBAPIError as exc:
-            lines = str(exc.orig).strip().splitlines() if exc.orig else []
-            reason = lines[0] if lines else type(exc).__name__
             raise ScratchDatabaseError(
-                f"cannot create a scratch database on {describe_target(base_url)}: {reason}"
+                f"cannot create a scratch database on {describe_target(base_url)}: {_reason(exc)}"
             ) from None
         url = parse_url(base_url).set(database=name)
         try:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
+from tracetui.engine.core.database import backend_name, parse_url
 from tracetui.engine.core.events import (
     BenchmarkFailed,
     BenchmarkFinished,
@@ -137,10 +138,15 @@ def _valid_worktree(tree: Path, commit: str) -> bool:
     return out.returncode == 0 and out.stdout.strip() == commit
 
 
-def side_url(db_url: str, side: str) -> str:
-    """Each side its own SQLite file next to the run's (schemas may differ between
-    revisions); created empty for every process pair and removed with it."""
+def side_url(db_url: str, side: str, run_id: str) -> str:
+    """Each side a database of its own (schemas may differ between revisions), emptied
+    for every process pair and removed after the run: a SQLite file next to the run's,
+    or on PostgreSQL a database named after the run, ``tracetui_<run>_<side>``, on the
+    run's server. Another URL (``:memory:``, another backend) is shared as given."""
     prefix = "sqlite:///"
+    if db_url and backend_name(db_url) == "postgresql":
+        name = f"tracetui_{run_id}_{side}".lower().replace("-", "_")
+        return parse_url(db_url).set(database=name).render_as_string(hide_password=False)
     if not db_url.startswith(prefix) or db_url.endswith(":memory:") or db_url == prefix:
         return db_url
     path = db_url[len(prefix) :]
@@ -219,12 +225,12 @@ class PairedRun:
         self._stop.set()
 
     def sides(self) -> tuple[Side, Side]:
-        db_url = self.plan.db_url
-        base_url, head_url = side_url(db_url, "base"), side_url(db_url, "head")
-        own = base_url != db_url  # a SQLite file of our own per side: fresh for every pair
+        db_url, run_id = self.plan.db_url, self.plan.run_id
+        base_url, head_url = (side_url(db_url, side, run_id) for side in ("base", "head"))
+        own = base_url != db_url  # a database of our own per side: fresh for every pair
         return (
-            Side("base", self.checkout.tree, base_url, fresh_sqlite=own),
-            Side("head", self.checkout.top, head_url, fresh_sqlite=own),
+            Side("base", self.checkout.tree, base_url, own_database=own, server_url=db_url),
+            Side("head", self.checkout.top, head_url, own_database=own, server_url=db_url),
         )
 
     def __iter__(self) -> Iterator[Event]:

@@ -11,6 +11,8 @@ its round ratios is precise enough, or when its time share
 ``max_rounds``. Machine drift (a VM's slow phase, a neighbour burning a
 core) lands on both sides of a round pair alike, and the K pairs sample
 the variation between processes, which rounds of one process cannot.
+Each side can have a database of its own (:class:`Side`), emptied before
+every pair and removed at the end.
 """
 
 from __future__ import annotations
@@ -45,9 +47,13 @@ class Side:
     name: str  # "base" or "head"
     tree: Path
     db_url: str
-    #: The SQLite file is this side's own: start every pair from an empty one, so both
-    #: sides begin alike (a file's history of inserts and deletes changes its speed).
-    fresh_sqlite: bool = False
+    #: The database is this side's own (a SQLite file, or a PostgreSQL database created
+    #: on the server of ``server_url``, the run's own URL): every pair starts from an
+    #: empty one, so both sides begin alike (a database's history of inserts and
+    #: deletes changes its speed), one side's tables and rows never meet the other's
+    #: (schemas may differ between revisions), and it is removed at the end.
+    own_database: bool = False
+    server_url: str = ""
 
 
 class SideError(RuntimeError):
@@ -56,6 +62,10 @@ class SideError(RuntimeError):
 
 class MissingBenchmarks(SideError):
     """The base revision does not define some selected benchmarks."""
+
+
+class SideDatabaseError(SideError):
+    """A side's own database could not be created (a configuration problem)."""
 
 
 class Cancelled(Exception):
@@ -155,6 +165,47 @@ def _remove_sqlite(url: str) -> None:
         for extra in ("", "-wal", "-shm", "-journal"):
             with contextlib.suppress(FileNotFoundError):
                 Path(str(path) + extra).unlink()
+
+
+def _pg_name(side: Side) -> str | None:
+    """The name of a side's own PostgreSQL database (None for SQLite or a shared one)."""
+    from tracetui.engine.core.database import parse_url
+
+    if not side.own_database or parse_url(side.db_url).get_backend_name() != "postgresql":
+        return None
+    return parse_url(side.db_url).database
+
+
+def fresh_database(side: Side) -> None:
+    """Give ``side`` an empty database of its own (raises :class:`SideDatabaseError`)."""
+    if not side.own_database:
+        return
+    name = _pg_name(side)
+    if name is None:
+        _remove_sqlite(side.db_url)
+        return
+    from tracetui.engine.core.pg import ScratchDatabaseError, create_database
+
+    try:
+        create_database(side.server_url, name)
+    except ScratchDatabaseError as exc:
+        raise SideDatabaseError(f"{side.name}'s own database: {exc}") from None
+
+
+def remove_database(side: Side) -> None:
+    """Remove ``side``'s own database; a failure is said on stderr, never raised."""
+    if not side.own_database:
+        return
+    name = _pg_name(side)
+    if name is None:
+        _remove_sqlite(side.db_url)
+        return
+    from tracetui.engine.core.pg import ScratchDatabaseError, drop_database
+
+    try:
+        drop_database(side.server_url, name)
+    except ScratchDatabaseError as exc:
+        print(f"tracetui: {side.name}: {exc}", file=sys.stderr)
 
 
 def pairs_for(profile: Profile) -> int:
@@ -274,9 +325,11 @@ def iter_paired(
     """Measure ``ids`` on K process pairs, saying each step as it happens.
 
     Raises :class:`MissingBenchmarks` before measuring anything when the base
-    lacks a selected benchmark, :class:`SideError` when a side cannot start,
+    lacks a selected benchmark, :class:`SideDatabaseError` when a side's own
+    database cannot be created, :class:`SideError` when a side cannot start,
     :class:`Cancelled` once ``stop()`` is true. KeyboardInterrupt (and every
-    exception) closes the workers and propagates.
+    exception) closes the workers and propagates; the sides' own databases are
+    removed whatever happens.
 
     ``undecided`` names, of the benchmarks it is given, those whose verdict the
     pairs so far cannot settle (their interval holds a level's edge): they get
@@ -296,8 +349,7 @@ def iter_paired(
             if stop():
                 raise Cancelled
             for side in (base, head):
-                if side.fresh_sqlite:
-                    _remove_sqlite(side.db_url)
+                fresh_database(side)
             workers = _start([base, head], {**plan, "cpu": k}, stderr)
             try:
                 if k == 0:
@@ -333,8 +385,7 @@ def iter_paired(
             planned = k + 1 if todo else planned
     finally:
         for side in (base, head):
-            if side.fresh_sqlite:
-                _remove_sqlite(side.db_url)
+            remove_database(side)
 
 
 def progress_line(step: PairStep) -> str:

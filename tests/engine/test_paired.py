@@ -144,8 +144,8 @@ def test_undecided_benchmarks_get_more_pairs_up_to_twice_k(
         asked.append({bid: len(item.head_rounds) for bid, item in sofar.items()})
         return ["toy.spin"]  # never settles
 
-    base = Side("base", root, f"sqlite:///{tmp_path / 'base.db'}", fresh_sqlite=True)
-    head = Side("head", root, f"sqlite:///{tmp_path / 'head.db'}", fresh_sqlite=True)
+    base = Side("base", root, f"sqlite:///{tmp_path / 'base.db'}", own_database=True)
+    head = Side("head", root, f"sqlite:///{tmp_path / 'head.db'}", own_database=True)
     steps = list(
         iter_paired(
             ["toy.spin", "toy.batch[10]"],
