@@ -20,7 +20,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header
+from textual.widgets import Footer
 from tracetui.engine.core.events import (
     BenchmarkFailed,
     BenchmarkFinished,
@@ -43,6 +43,7 @@ from tracetui.tui.host import console_of
 from tracetui.tui.screens.run_screen import RunScreen
 from tracetui.tui.widgets.bench_panel import BenchmarkPanel
 from tracetui.tui.widgets.live_plot import LivePlot, samples_of
+from tracetui.tui.widgets.releasing import ScreenHeader
 from tracetui.tui.widgets.run_status import RunStatus
 
 PLOT_INTERVAL = 0.5  # s: the dashboard draws at most twice a second (CPU)
@@ -86,7 +87,7 @@ class DashboardScreen(RunScreen):
     # -- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
+        yield ScreenHeader(show_clock=False)
         yield RunStatus(
             len(self.plan.benchmark_ids), console_of(self.app).noise_line, id="dash-top"
         )
