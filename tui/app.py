@@ -145,11 +145,17 @@ class ConsoleApp(AgainstChoice):
         self.check_size(self.size.width, self.size.height)
         if self.noise is not None:
             self.measure_noise_in_worker()
+        self.warm_up_judging()
 
     @work(thread=True, exit_on_error=False, group="noise", exclusive=True)
     def measure_noise_in_worker(self) -> None:
         assert self.noise is not None
         self.noise_line = self.noise()
+
+    @work(thread=True, exit_on_error=False, group="warm-up", exclusive=True)
+    def warm_up_judging(self) -> None:
+        """Import scipy.stats while the user picks: 1.2 s of CPU the first judging paid."""
+        import scipy.stats  # noqa: F401
 
     def load_known(self, apply: KnownSink) -> None:
         """Read what the history last said of each benchmark in a worker; ``apply`` it on the UI."""

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 from tracetui.engine.judging.baselines import BaselineError, BaselineStore
 from tracetui.engine.judging.verdicts import Verdict
 from tracetui.engine.recording.history import History
@@ -17,6 +17,7 @@ from tracetui.tui import format as fmt
 from tracetui.tui.host import close_help
 from tracetui.tui.review import Decision, Review
 from tracetui.tui.screens.confirm import ConfirmScreen
+from tracetui.tui.widgets.releasing import ScreenHeader
 from tracetui.tui.widgets.row_table import RowTable
 
 DECISION_TEXT = {
@@ -57,7 +58,7 @@ class ApprovalScreen(Screen[None]):
         self.sub_title = f"review run {self.review.run_id}"
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
+        yield ScreenHeader(show_clock=False)
         yield Static("", id="approval-title")
         noise = Text(self.review.noise or "noise check: not measured", style="dim")
         if self.review.against:  # a paired run: its verdicts are head against that base

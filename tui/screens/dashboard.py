@@ -1,11 +1,15 @@
 """The live run: a panel per benchmark, the plan's progress and a larger plot.
 
-The screen owns its run. A Textual thread worker iterates the run source
-through :class:`tracetui.tui.bridge.EventPump` (never on the UI thread); the pump
-posts typed messages here. Worker errors are handled in exactly one place,
-:meth:`DashboardScreen.on_worker_state_changed`. ``escape``/``ctrl+c``
-cancel the run; results that finished are kept (they are already in the
-history, and they go to the approval screen).
+The run itself (its worker, failure, cancelling) is
+:class:`tracetui.tui.screens.run_screen.RunScreen`'s; this screen turns its
+events into the view and owns the keys that move in it. The widgets draw:
+:mod:`tracetui.tui.widgets.run_status` the head lines,
+:mod:`tracetui.tui.widgets.bench_panel` a benchmark,
+:mod:`tracetui.tui.widgets.live_plot` the plot.
+
+The screen draws at most twice a second: live numbers are kept as they arrive
+and shown on the next tick, with the plot, the progress bar and the clock, in
+one frame (they were two frames before, each a repaint of the dashboard).
 """
 
 from __future__ import annotations
@@ -13,15 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import ClassVar
 
-from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
-from textual.worker import Worker, WorkerState
-from textual_plotext import PlotextPlot
+from textual.containers import VerticalScroll
+from textual.widgets import Footer
 from tracetui.engine.core.events import (
     BenchmarkFailed,
     BenchmarkFinished,
@@ -33,30 +32,25 @@ from tracetui.engine.core.plan import Plan
 from tracetui.engine.judging.baselines import BaselineStore
 from tracetui.engine.judging.verdicts import Level
 from tracetui.engine.recording.history import History
-from tracetui.tui import format as fmt
 from tracetui.tui.bridge import (
     BenchSnapshot,
     EngineEvent,
-    EventPump,
     ProgressBatch,
     RunFactory,
     RunJudged,
-    RunSource,
 )
-from tracetui.tui.host import close_help, console_of
-from tracetui.tui.screens.confirm import ConfirmScreen
-from tracetui.tui.widgets import plots
+from tracetui.tui.host import console_of
+from tracetui.tui.screens.run_screen import RunScreen
 from tracetui.tui.widgets.bench_panel import BenchmarkPanel
-from tracetui.tui.widgets.plan_progress import PlanProgress
+from tracetui.tui.widgets.live_plot import LivePlot, samples_of
+from tracetui.tui.widgets.releasing import ScreenHeader
+from tracetui.tui.widgets.run_status import RunStatus
 
-PLOT_INTERVAL = 0.5  # s: the plot and the clock line redraw at most twice a second (CPU)
-CONFIRM_AFTER = 5.0  # s: cancelling a run older than this asks first
+PLOT_INTERVAL = 0.5  # s: the dashboard draws at most twice a second (CPU)
 
 
-class DashboardScreen(Screen[None]):
+class DashboardScreen(RunScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel_or_back", "Cancel run / back"),
-        Binding("ctrl+c", "cancel_run", "Cancel run", show=False, priority=True),
         Binding("t", "toggle_plot", "Timeline/distribution"),
         Binding("up,k", "select_previous", "Prev", show=False),
         Binding("down,j", "select_next", "Next", show=False),
@@ -74,29 +68,18 @@ class DashboardScreen(Screen[None]):
         clock: Callable[[], float],
         per: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__()
-        self.plan = plan
+        super().__init__(plan, run_factory=run_factory, history=history, store=store, clock=clock)
         self.per = dict(per or {})  # benchmark id -> what one latency sample is ("call", …)
-        self.run_factory = run_factory
-        self.history = history
-        self.store = store
-        self.clock = clock
-        self.source: RunSource | None = None
         self.panels: dict[str, BenchmarkPanel] = {}
         self.last_finished: str | None = None
-        self.running = True
-        self.cancel_requested = False
-        self.started_at = 0.0
-        self.done: set[str] = set()
         self.failed: dict[str, str] = {}
         self.current: str | None = None
         self.current_fraction = 0.0
         self.selected: str | None = plan.benchmark_ids[0] if plan.benchmark_ids else None
         self.follow = True
-        self.plot_mode = "timeline"
         self.series: dict[str, BenchSnapshot] = {}
+        self._unshown: dict[str, BenchSnapshot] = {}  # live numbers for the next tick
         self.plot_dirty = True
-        self.status = "starting"
         self.judged: RunJudged | None = None
         self.target = ""
         self.sub_title = f"run {self.plan.run_id} · profile {self.plan.profile}"
@@ -104,69 +87,40 @@ class DashboardScreen(Screen[None]):
     # -- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
-        with Vertical(id="dash-top"):
-            yield Static("", id="run-line")
-            yield Static(Text(console_of(self.app).noise_line, style="dim"), id="noise-line")
-            yield PlanProgress(len(self.plan.benchmark_ids), id="plan-progress")
-            yield Static("", id="time-line")
+        yield ScreenHeader(show_clock=False)
+        yield RunStatus(
+            len(self.plan.benchmark_ids), console_of(self.app).noise_line, id="dash-top"
+        )
         yield VerticalScroll(id="panels", can_focus=False)
-        yield PlotextPlot(id="dash-plot")
+        yield LivePlot(id="dash-plot")
         yield Footer()
 
     def on_mount(self) -> None:
-        """Paint the frame first (the key answers at once), then the panels, then run."""
+        """Paint the frame first ("starting…": the key answers at once), then run."""
         self.started_at = self.clock()
         self._update_lines()
         self.set_interval(PLOT_INTERVAL, self._tick)
-        self.call_after_refresh(self._mount_panels_and_run)
+        self.call_after_refresh(self._run_and_mount_panels)
 
-    async def _mount_panels_and_run(self) -> None:
+    async def _run_and_mount_panels(self) -> None:
+        """Start the worker process (in the run thread), then mount the panels meanwhile.
+
+        The worker needs a second or more to start; its events queue behind this
+        handler, so none is handled before every panel exists.
+        """
+        self.pump()
         self.panels = {
             bid: BenchmarkPanel(bid, per=self.per.get(bid, "call"))
             for bid in self.plan.benchmark_ids
         }
         await self.query_one("#panels", VerticalScroll).mount_all(self.panels.values())
         self._highlight_selected()
-        self.pump()  # events arrive only once every panel exists
 
     def panel(self, benchmark_id: str) -> BenchmarkPanel:
         return self.panels[benchmark_id]
 
-    # -- the run (thread worker) ----------------------------------------------------------
-
-    @work(thread=True, exit_on_error=False, group="run", name="run")
-    def pump(self) -> None:
-        source = self.run_factory(self.plan)
-        self.source = source
-        if self.cancel_requested:
-            source.cancel()
-        EventPump(
-            source,
-            run_id=self.plan.run_id,
-            post=self.post_message,
-            history=self.history,
-            store=self.store,
-        ).run()
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place where a failed run worker is reported."""
-        if event.worker.name != "run" or event.state != WorkerState.ERROR:
-            return
-        error = event.worker.error
-        self.running = False
-        self.refresh_bindings()
-        self.status = "crashed"
-        self.notify(
-            f"The run stopped: {type(error).__name__}: {error}",
-            title="Run error",
-            severity="error",
-            timeout=10,
-            markup=False,
-        )
-        self._update_lines()
-
     def on_engine_event(self, message: EngineEvent) -> None:
+        self._show_live()  # live numbers that came before this event, first
         event = message.event
         if isinstance(event, RunStarted):
             self.status = "running"
@@ -208,7 +162,13 @@ class DashboardScreen(Screen[None]):
 
     def on_progress_batch(self, message: ProgressBatch) -> None:
         self.series.update(message.series)
-        for bid, snap in message.series.items():
+        self._unshown.update(message.series)
+        self.plot_dirty = True  # panels, plot, progress bar and clock follow on the tick
+
+    def _show_live(self) -> None:
+        """Put the live numbers kept since the last frame into the panels."""
+        unshown, self._unshown = self._unshown, {}
+        for bid, snap in unshown.items():
             panel = self.panel(bid)
             if panel.state == "running":
                 panel.update_live(snap)
@@ -216,7 +176,6 @@ class DashboardScreen(Screen[None]):
                 # A load run reports from inside its (single) round: that round is not done.
                 done_rounds = snap.round - 1 if snap.is_load else snap.round
                 self.current_fraction = min(1.0, max(0, done_rounds) / snap.rounds_planned)
-        self.plot_dirty = True  # the plot, the progress bar and the clock follow on the tick
 
     def on_run_judged(self, message: RunJudged) -> None:
         self.judged = message
@@ -255,87 +214,54 @@ class DashboardScreen(Screen[None]):
             (len(self.done) + (0 if self.current in self.done else self.current_fraction)) / total,
         )
 
-    def _update_progress(self) -> None:
-        total = len(self.plan.benchmark_ids)
-        self.query_one("#plan-progress", PlanProgress).update_progress(
-            self._fraction() * max(1, total)
-        )
+    @property
+    def _status(self) -> RunStatus:
+        return self.query_one("#dash-top", RunStatus)
 
     def _update_lines(self) -> None:
-        total = len(self.plan.benchmark_ids)
-        line = Text.assemble(
-            ("Status ", "bold"),
-            (self.status, "cyan"),
-            f"  {len(self.done)}/{total} done",
-        )
-        if self.failed:
-            line.append(f"  {len(self.failed)} failed", style="bold red")
-        line.append(f"  {self.target}", style="dim")  # last: cut first when narrow
-        self.query_one("#run-line", Static).update(line, layout=False)  # height 1: no relayout
-        self._update_progress()
+        status = "starting…" if self.status == "starting" else self.status
+        self._status.show_status(status, len(self.done), len(self.failed), self.target)
+        self._status.show_progress(self._fraction())
         self._update_time()
 
     def _update_time(self) -> None:
-        elapsed = self.clock() - self.started_at
-        fraction = self._fraction()
-        if self.running and fraction > 0:
-            remaining = f"~{fmt.clock_span(elapsed * (1 - fraction) / fraction)}"
-        elif self.running:
-            remaining = "—"
-        else:
-            remaining = "0:00"
-        line = Text(f"elapsed {fmt.clock_span(elapsed)}   remaining {remaining}")
-        if self.running:
-            line.append("   esc cancels (finished results are kept)", style="dim")
-        elif self.judged is not None:
-            line.append("   v reviews, esc goes back", style="dim")
-        self.query_one("#time-line", Static).update(line, layout=False)
+        self._status.show_clock(
+            self.clock() - self.started_at,
+            self._fraction(),
+            running=self.running,
+            judged=self.judged is not None,
+        )
 
     def _tick(self) -> None:
-        if self.running:
-            self._update_time()
+        """One frame of everything that changed: live numbers, progress, plot, clock."""
         if self.plot_dirty:
             self.plot_dirty = False
-            self._update_progress()
+            self._show_live()
+            self._status.show_progress(self._fraction())
             self._draw_plot()
             selected = self.panels.get(self.selected or "")
             if selected is not None:  # its rows may have grown (a load row): keep it in view
                 selected.scroll_visible(animate=False)
+        if self.running:
+            self._update_time()
 
     def _samples_of(self, bid: str) -> tuple[tuple[float, ...], tuple[float, ...], str]:
-        """Latencies, live throughput, and what one latency counts, for ``bid``.
-
-        A finished benchmark's own samples replace the live ones when there are more:
-        its latencies (per op or request) if it has them, else its rounds (per call).
-        """
-        snap = self.series.get(bid)
-        latencies: tuple[float, ...] = snap.latencies if snap else ()
-        per = self.per.get(bid, "call")
         panel = self.panels.get(bid)
-        if panel is not None and panel.result is not None:
-            result = panel.result
-            finished, finished_per = (
-                (result.latencies, per) if result.latencies else (result.samples, "call")
-            )
-            if len(finished) > len(latencies):
-                latencies, per = tuple(finished), finished_per
-        return latencies, (snap.ops_per_s if snap else ()), per
+        return samples_of(
+            self.series.get(bid), panel.result if panel else None, self.per.get(bid, "call")
+        )
 
     def _draw_plot(self) -> None:
-        widget = self.query_one("#dash-plot", PlotextPlot)
         bid = self.selected
         if bid is None:
             return
-        latencies, throughput, per = self._samples_of(bid)
-        if self.follow and not latencies and not throughput and self.last_finished:
+        samples = self._samples_of(bid)
+        if self.follow and not samples[0] and not samples[1] and self.last_finished:
             # A benchmark that just started has nothing to draw: keep the last finished one
             # (short smoke benchmarks would otherwise always show an empty plot).
             bid = self.last_finished
-            latencies, throughput, per = self._samples_of(bid)
-        if self.plot_mode == "timeline":
-            plots.latency_timeline(widget, bid, latencies, per=per, throughput=throughput)
-        else:
-            plots.latency_distribution(widget, bid, latencies, per=per)
+            samples = self._samples_of(bid)
+        self.query_one("#dash-plot", LivePlot).draw(bid, samples)
 
     def _select(self, benchmark_id: str) -> None:
         self.selected = benchmark_id
@@ -370,70 +296,17 @@ class DashboardScreen(Screen[None]):
             self._select(self.current)
 
     def action_toggle_plot(self) -> None:
-        self.plot_mode = "distribution" if self.plot_mode == "timeline" else "timeline"
+        self.query_one("#dash-plot", LivePlot).toggle_mode()
         self.plot_dirty = True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer only the keys that work now: review after the run, cancel during it."""
         if action == "review":
             return self.judged is not None
-        if action == "cancel_run":
-            return self.running
-        return True
-
-    def action_cancel_run(self) -> None:
-        """Cancel, asking first once the run has been going for a few seconds."""
-        if not self.running or self.cancel_requested:
-            return
-        if self.clock() - self.started_at < CONFIRM_AFTER:
-            self._cancel_now()
-            return
-        if isinstance(self.app.screen, ConfirmScreen):
-            return
-        elapsed = fmt.clock_span(self.clock() - self.started_at)
-        self.app.push_screen(
-            ConfirmScreen(
-                f"Cancel this run ({elapsed} in, {len(self.done)}/{len(self.plan.benchmark_ids)}"
-                " benchmarks done)? Finished results are kept.",
-                [("y", "Cancel the run"), ("n", "Keep running")],
-                default="n",
-            ),
-            self._cancel_answered,
-        )
-
-    def _cancel_answered(self, answer: str | None) -> None:
-        if answer == "y":
-            self._cancel_now()
-
-    def _cancel_now(self) -> None:
-        if not self.running:
-            return
-        self.cancel_requested = True
-        self.status = "cancelling"
-        if self.source is not None:
-            self.source.cancel()
-        self.notify(
-            "Cancelling: the benchmark in progress is torn down; finished results are kept.",
-            title="Cancel",
-            markup=False,
-        )
-        self._update_lines()
-
-    def action_cancel_or_back(self) -> None:
-        if close_help(self):  # escape closes the key panel first; it never cancels
-            return
-        if self.running:
-            self.action_cancel_run()
-        else:
-            self.app.pop_screen()
+        return super().check_action(action, parameters)
 
     def action_review(self) -> None:
         if self.judged is None:
             self.notify("The run is still going.", severity="warning", markup=False)
             return
         console_of(self.app).open_review_of_run(self.judged)
-
-    def on_unmount(self) -> None:
-        self.cancel_requested = True  # a run whose worker is still starting stops at once
-        if self.running and self.source is not None:
-            self.source.cancel()

@@ -16,9 +16,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
-from textual_plotext import PlotextPlot
 from tracetui.engine.core.events import BenchmarkFailed, BenchmarkFinished
 from tracetui.engine.core.plan import Plan
 from tracetui.engine.measuring import profiling
@@ -29,6 +28,7 @@ from tracetui.tui.bridge import RunSource
 from tracetui.tui.host import close_help, console_of
 from tracetui.tui.review import Review
 from tracetui.tui.widgets import plots
+from tracetui.tui.widgets.releasing import Plot, ScreenHeader
 
 
 class DetailScreen(Screen[None]):
@@ -55,11 +55,11 @@ class DetailScreen(Screen[None]):
         self.closed = False
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
+        yield ScreenHeader(show_clock=False)
         yield Static(self._summary(), id="detail-summary")
         with Horizontal(id="detail-plots"):
-            yield PlotextPlot(id="detail-distributions")
-            yield PlotextPlot(id="detail-trend")
+            yield Plot(id="detail-distributions")
+            yield Plot(id="detail-trend")
         yield Static(
             "p profiles one call under cProfile" if self.can_profile() else "",
             id="detail-profile",
@@ -120,7 +120,7 @@ class DetailScreen(Screen[None]):
                 result.latencies if result.kind == "load" and result.latencies else result.samples
             )
         plots.baseline_vs_new(
-            self.query_one("#detail-distributions", PlotextPlot),
+            self.query_one("#detail-distributions", Plot),
             self.benchmark_id,
             baseline,
             current,
@@ -131,7 +131,7 @@ class DetailScreen(Screen[None]):
             else []
         )
         plots.trend(
-            self.query_one("#detail-trend", PlotextPlot),
+            self.query_one("#detail-trend", Plot),
             self.benchmark_id,
             points,
             baseline=entry.values.get("median") if entry else None,

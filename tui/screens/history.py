@@ -9,12 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
-from textual_plotext import PlotextPlot
+from textual.widgets import DataTable, Footer, Static
 from tracetui.engine.recording.history import History, RunSummary
 from tracetui.tui import format as fmt
 from tracetui.tui.host import close_help, console_of
 from tracetui.tui.widgets import plots
+from tracetui.tui.widgets.releasing import Plot, ScreenHeader
 from tracetui.tui.widgets.row_table import RowTable
 
 
@@ -33,12 +33,12 @@ class HistoryScreen(Screen[None]):
         self.sub_title = "history"
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
+        yield ScreenHeader(show_clock=False)
         yield Static("", id="history-title")
         yield RowTable(id="runs-table", zebra_stripes=True)
         with Horizontal(id="history-bottom"):
             yield RowTable(id="run-benchmarks")
-            yield PlotextPlot(id="history-trend")
+            yield Plot(id="history-trend")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -87,7 +87,7 @@ class HistoryScreen(Screen[None]):
         if self.runs:
             self._show_run(self.runs[0].run_id)
         else:
-            plots.trend(self.query_one("#history-trend", PlotextPlot), "—", [])
+            plots.trend(self.query_one("#history-trend", Plot), "—", [])
 
     def _show_run(self, run_id: str) -> None:
         self.backend = next((r.backend for r in self.runs if r.run_id == run_id), None)
@@ -104,11 +104,11 @@ class HistoryScreen(Screen[None]):
         if benches.row_count:
             self._show_trend(str(benches.coordinate_to_cell_key((0, 0)).row_key.value))
         else:
-            plots.trend(self.query_one("#history-trend", PlotextPlot), run_id, [])
+            plots.trend(self.query_one("#history-trend", Plot), run_id, [])
 
     def _show_trend(self, benchmark_id: str) -> None:
         plots.trend(
-            self.query_one("#history-trend", PlotextPlot),
+            self.query_one("#history-trend", Plot),
             benchmark_id,
             self.history.trend(benchmark_id, backend=self.backend),  # like with like
         )

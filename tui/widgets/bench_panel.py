@@ -3,10 +3,13 @@
 Live updates never ask for a layout (every line has a fixed height): a relayout
 of the whole dashboard several times a second was most of the console's CPU.
 
-A queued benchmark is one line: its sparklines (and the load row, and the
-error line) are mounted only when it starts, so a dashboard of 40 planned
-benchmarks opens as 40 small widgets, not 600. Sparklines redraw only when
-``data`` gets a *new* list, so every update assigns a fresh ``list(...)``.
+A queued benchmark is one line: its sparkline row is mounted with the panel but
+hidden (CSS, until the panel is ``-live``), so a start is one class change: the
+same restyle and layout as the selection moving to it, not a mount a frame later
+with a layout of its own (a full reflow and repaint of the screen each, three per
+benchmark before). The load row and the error line are mounted only when needed.
+State changes are one atomic class update (one restyle). Sparklines redraw only
+when ``data`` gets a *new* list, so every update assigns a fresh ``list(...)``.
 """
 
 from __future__ import annotations
@@ -55,10 +58,12 @@ class BenchmarkPanel(Vertical):
         self.snapshot: BenchSnapshot | None = None
         self.result: BenchmarkResult | None = None
         self.error = ""
-        self._live = False
         self._load = False
         self._sparklines: dict[str, Sparkline] = {}
         self._users_line = Static("", classes="users-line")
+        self._spark_row = _sparks(
+            "spark-row", [("ops/s", "throughput"), ("latency", "latency")], self._sparklines
+        )
 
     @staticmethod
     def dom_id(benchmark_id: str) -> str:
@@ -66,15 +71,7 @@ class BenchmarkPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(self._header_text(), classes="bench-header")
-
-    def _ensure_live(self) -> None:
-        if not self._live:
-            self._live = True
-            self.mount(
-                _sparks(
-                    "spark-row", [("ops/s", "throughput"), ("latency", "latency")], self._sparklines
-                )
-            )
+        yield self._spark_row  # hidden until the panel is -live (console.tcss)
 
     def _ensure_load(self) -> None:
         if not self._load:
@@ -95,19 +92,21 @@ class BenchmarkPanel(Vertical):
             text.append(f"  {self.summary}")
         return text
 
-    def _set_state(self, state: str) -> None:
-        self.remove_class(f"-{self.state}")
+    def _set_state(self, state: str, *, live: bool = False) -> None:
+        """The new state (and ``-live``, showing the sparklines) in one restyle."""
+        changes = {f"-{self.state}": False, f"-{state}": True}
+        if live:
+            changes["-live"] = True
         self.state = state
-        self.add_class(f"-{state}")
+        self.update_classes(changes)
         self.query_one(".bench-header", Static).update(self._header_text(), layout=False)
 
     def start(self, rounds_planned: int) -> None:
         self.round_text = f"round 0/{rounds_planned}" if rounds_planned else ""
-        self._ensure_live()
-        self._set_state("running")
+        self._set_state("running", live=True)
 
     def update_live(self, snap: BenchSnapshot) -> None:
-        self._ensure_live()
+        self.add_class("-live")  # a no-op once started
         self.snapshot = snap
         planned = f"/{snap.rounds_planned}" if snap.rounds_planned else ""
         self.round_text = f"round {snap.round}{planned}"
@@ -138,7 +137,6 @@ class BenchmarkPanel(Vertical):
 
     def finish(self, result: BenchmarkResult) -> None:
         self.result = result
-        self._ensure_live()
         self.round_text = f"{result.rounds} rounds"
         if result.kind == "load" and "p95" in result.metrics:
             m = result.metrics
@@ -160,7 +158,7 @@ class BenchmarkPanel(Vertical):
         live = len(self.snapshot.latencies) if self.snapshot else 0
         if result.samples and len(result.samples) > live:  # a short (smoke) run: every round
             self._spark("latency").data = list(result.samples)
-        self._set_state("done")
+        self._set_state("done", live=True)
 
     def fail(self, error: str) -> None:
         self.error = error
