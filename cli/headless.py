@@ -41,7 +41,7 @@ from tracetui.engine.recording.reports import (
     summary_line,
     write_reports,
 )
-from tracetui.engine.recording.session import RunRecord, RunRecorder, evaluate
+from tracetui.engine.recording.session import RunRecord, RunRecorder, estimate_machine, evaluate
 
 if TYPE_CHECKING:
     from tracetui.cli.options import ReportPaths, RunOptions
@@ -215,7 +215,11 @@ def confirm_doubtful(
         return list(verdicts)
     record = recorder.record
     first = {v.benchmark_id: v for v in verdicts}
-    fresh = evaluate(again_record, references, policy, planned_suites=(), floors=record.results)
+    # The first run's machine factor, not the re-run's: re-measured floors of a VM that
+    # switched speed could agree on a factor the first run showed they do not share,
+    # and a machine difference must never fail the build.
+    first_machine = estimate_machine(record, references)
+    fresh = evaluate(again_record, references, policy, planned_suites=(), machine=first_machine)
     decided: dict[str, Verdict] = {}
     for again in fresh:
         bid = again.benchmark_id

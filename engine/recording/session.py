@@ -120,6 +120,7 @@ def evaluate(
     *,
     planned_suites: Iterable[str] | None = None,
     floors: Mapping[str, BenchmarkResult] | None = None,
+    machine: machine_mod.MachineFactor | str | None = "estimate",
 ) -> list[Verdict]:
     """A verdict per planned benchmark, plus MISSING for baselines whose benchmark is gone.
 
@@ -128,12 +129,12 @@ def evaluate(
     pytest run: of modules pytest collected whole, not deselected). The
     machine factor (:mod:`tracetui.engine.judging.machine`) is estimated from
     the record's floors, or from ``floors`` (an earlier run's results) for a
-    re-run that measured none.
+    re-run that measured none. A given ``machine`` (an earlier run's estimate, None
+    for "same machine") is used as it is instead.
     """
     verdicts: list[Verdict] = []
-    machine = machine_mod.estimate(
-        {**(floors or {}), **record.results}, references, record.environment.get("fingerprint")
-    )
+    if isinstance(machine, str):
+        machine = estimate_machine(record, references, floors)
     record.machine_note = machine.note() if machine else ""
     for bid in record.benchmark_ids:
         if bid in record.results:
@@ -166,6 +167,18 @@ def evaluate(
         ):
             verdicts.append(missing(bid, entry.reference))
     return verdicts
+
+
+def estimate_machine(
+    record: RunRecord,
+    references: Mapping[str, BaselineEntry],
+    floors: Mapping[str, BenchmarkResult] | None = None,
+) -> machine_mod.MachineFactor | None:
+    """The machine factor of this record's run (its floors, or ``floors``) against these
+    references; None when this is the baselines' machine as it was."""
+    return machine_mod.estimate(
+        {**(floors or {}), **record.results}, references, record.environment.get("fingerprint")
+    )
 
 
 def load_references(

@@ -130,3 +130,48 @@ def test_floors_that_disagree_give_no_factor_and_time_cannot_fail() -> None:
     verdicts = evaluate(record, references, Policy(), planned_suites=())
     assert "the floors disagree (×1.60 to ×12.00" in record.machine_note
     assert not any(v.fails(Level.WARNING) for v in verdicts)
+
+
+def test_a_ci_rerun_keeps_the_first_runs_machine_verdict() -> None:
+    """First run: floors disagree on another machine, so time cannot gate (INCONCLUSIVE).
+    The --ci re-run of the doubtful ones re-measures one floor that now agrees with a
+    small factor; judged with its own estimate, the service would turn CRITICAL. The
+    first run's machine estimate applies to the re-run: still not gating."""
+    from tracetui.cli.headless import confirm_doubtful
+    from tracetui.engine.recording.session import RunRecorder
+
+    other = "bbbb"
+    second_floor = "bulk.raw_sqlite3_create_items[100]"
+    references = {
+        FLOOR: entry(FLOOR, 4e-6),
+        second_floor: entry(second_floor, 1e-3),
+        SERVICE: entry(SERVICE, 60e-6),
+    }
+    first_results = {
+        FLOOR: result(FLOOR, 6.4e-6),  # ×1.6
+        second_floor: result(second_floor, 2.6e-3),  # ×2.6: the floors disagree
+        SERVICE: result(SERVICE, 120e-6),  # ×2 on a machine that is ×1.6…×2.6
+    }
+    recorder = RunRecorder("r")
+    recorder.record.benchmark_ids = tuple(first_results)
+    recorder.record.environment = {"fingerprint": other}
+    recorder.record.results = dict(first_results)
+    verdicts = evaluate(recorder.record, references, Policy(), planned_suites=())
+    levels = {v.benchmark_id: v.level for v in verdicts}
+    assert levels[SERVICE] is levels[FLOOR] is levels[second_floor] is Level.INCONCLUSIVE
+
+    def rerun(ids: tuple[str, ...]) -> RunRecord:
+        again = {  # both floors re-measured in a fast phase: they agree on ×1.05
+            FLOOR: result(FLOOR, 4.2e-6),
+            second_floor: result(second_floor, 1.05e-3),
+            SERVICE: result(SERVICE, 120e-6),
+        }
+        return RunRecord(
+            run_id="again",
+            benchmark_ids=tuple(b for b in ids if b in again),
+            environment={"fingerprint": other},
+            results={b: again[b] for b in ids if b in again},
+        )
+
+    final = confirm_doubtful(rerun, recorder, verdicts, references, Policy())
+    assert {v.benchmark_id: v.level for v in final}[SERVICE] is Level.INCONCLUSIVE
