@@ -449,7 +449,7 @@ class TraceService:
 
         Two statements whatever the number of links (no N+1).
         """
-        item = self.get_item(item_id)
+        item = self._read_one(self._fast_item, _SELECT_ITEM, _ITEM_SHAPE, "item_id", item_id)
         if item is None:
             return None
         links = self._execute(_ITEM_LINKS, {"item_id": item_id}).mappings().all()
