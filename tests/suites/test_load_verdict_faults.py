@@ -68,7 +68,9 @@ def verdict(tmp_path: Path) -> dict[str, object]:
 
 
 def test_a_50_percent_delay_in_the_api_is_a_regression(tmp_path: Path) -> None:
-    first = load_run(tmp_path, "8s")
+    # 15 s runs: p95 is tested on per-second windows, and with 8 s (6 windows) a measured
+    # +48 % came out INCONCLUSIVE ([+2 %, +106 %]) on a busy machine.
+    first = load_run(tmp_path, "15s")
     assert first.returncode == 0, first.stderr
     accepted = tracetui(tmp_path, "baseline", "accept")
     assert accepted.returncode == 0, accepted.stderr
@@ -76,7 +78,7 @@ def test_a_50_percent_delay_in_the_api_is_a_regression(tmp_path: Path) -> None:
     toml = (tmp_path / "baselines" / "load.sqlite.toml").read_text()
     assert f'[benchmarks."{BENCH}".windows]' in toml  # the seconds the verdict tests
 
-    delayed = load_run(tmp_path, "8s", TRACETUI_TEST_API_DELAY=f"{baseline_p95 / 2:.6f}")
+    delayed = load_run(tmp_path, "15s", TRACETUI_TEST_API_DELAY=f"{baseline_p95 / 2:.6f}")
     assert delayed.returncode == 1, delayed.stdout + delayed.stderr
     row = next(line for line in delayed.stdout.splitlines() if line.startswith(BENCH))
     assert " WARNING " in row or " CRITICAL " in row, row
