@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tracetui.engine.core import registry
 from tracetui.engine.recording.history import History
+from tracetui.tui import app as app_module
+from tracetui.tui import bridge
+from tracetui.tui import review as review_module
 from tracetui.tui.app import ConsoleApp
 from tracetui.tui.screens.approval import ApprovalScreen
 from tracetui.tui.screens.confirm import ConfirmScreen
@@ -27,16 +31,38 @@ from tests.tui.timing_probe import LoopProbe
 ROOT = Path(__file__).resolve().parents[2]
 TOY = "tests.fixtures.toy_suite:SUITE"
 
-#: The UI must answer within 100 ms. Measured on the shared 2-core machine (load average
-#: ~10, the worker process busy beside the console): the longest loop step used 78–96 ms of
-#: UI-thread CPU alone and up to 308 ms with the rest of the test suite running beside it
-#: (always Textual laying out the screen that was just pushed: ApprovalScreen resume), and
-#: took 135–514 ms (once 1.2 s) of wall time, because the process gets a fraction of a core.
-#: Wall time cannot be asserted here; CPU time per step is robust to a busy machine, and the
-#: bound below still fails on a synchronous history read or judge on the UI thread
-#: (0.5–6.6 s before this test existed).
-CPU_STEP_BOUND = 0.5  # s of UI-thread CPU in one loop step: generous, see above
-WALL_STEP_BOUND = 3.0  # s: only catches a real freeze on a busy machine
+#: What may not run on the UI thread: every history read of past results and every
+#: judging step. Each took 0.5–6.6 s on the UI thread before the console moved them into
+#: workers; the test proves they stay there by the thread they ran on, not by a duration
+#: (durations depend on how busy the shared machine is; the probe's numbers are printed
+#: for the note only).
+SLOW_ON_THE_UI = (
+    (History, "results"),
+    (History, "results_for"),
+    (History, "trend"),
+    (History, "verdicts"),
+    (History, "profiles"),
+    (app_module, "last_known"),
+    (bridge, "judge"),
+    (review_module, "judge"),
+)
+
+
+def record_ui_thread_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Wrap each :data:`SLOW_ON_THE_UI` callable; return the names of those called on the UI."""
+    on_ui: list[str] = []
+    ui_thread = threading.main_thread()  # Textual's run_test loop runs on the main thread
+
+    for owner, name in SLOW_ON_THE_UI:
+        original = getattr(owner, name)
+
+        def watched(*args, __original=original, __name=name, **kwargs):
+            if threading.current_thread() is ui_thread:
+                on_ui.append(__name)
+            return __original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, watched)
+    return on_ui
 
 
 @pytest.fixture
@@ -62,7 +88,10 @@ def console(tmp: Path, suites: list[str]) -> ConsoleApp:
     )
 
 
-def test_a_real_tiny_suite_runs_to_the_review_without_blocking_the_ui(toy: Path):
+def test_a_real_tiny_suite_runs_to_the_review_without_blocking_the_ui(
+    toy: Path, monkeypatch: pytest.MonkeyPatch
+):
+    on_ui = record_ui_thread_calls(monkeypatch)
     app = console(toy, ["toy.spin", "toy.batch[10]", "toy.threads"])
     probe = LoopProbe()
 
@@ -88,8 +117,7 @@ def test_a_real_tiny_suite_runs_to_the_review_without_blocking_the_ui(toy: Path)
         + f"; busiest step ran: {', '.join(dict.fromkeys(probe.busiest[1]))[:300]}",
         file=sys.stderr,
     )
-    assert probe.max_cpu_step < CPU_STEP_BOUND
-    assert probe.max_step < WALL_STEP_BOUND
+    assert on_ui == []  # no history read or judging ran on the UI thread
 
 
 def test_escape_cancels_a_real_run_and_the_worker_process_ends(
