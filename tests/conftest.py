@@ -11,6 +11,21 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 TOY = "tests.fixtures.toy_suite:SUITE"
 
+# The suite runs on pytest-xdist's workers (README: pytest -n 2). Many tests start a real
+# pytest session of their own; it must not believe it is an xdist worker too, or
+# pytest-benchmark disables itself ("--benchmark-disable is automatically activated if
+# xdist is on"). xdist itself reads its worker id from the config, not from these.
+for _xdist_variable in ("WORKER", "WORKER_COUNT", "TESTRUNUID"):
+    os.environ.pop(f"PYTEST_XDIST_{_xdist_variable}", None)
+
+# The interop tests start hundreds of pytest sessions of their own; each paid 2–5 s of CPU
+# importing schemathesis' and hypothesis' pytest plugins (the test extra installs
+# schemathesis for its command line, tests/suites/test_api_schemathesis.py), which no test
+# uses inside pytest. xdist's workers and every child session inherit this.
+_UNUSED_PLUGINS = "-p no:schemathesis -p no:hypothesispytest"
+if _UNUSED_PLUGINS not in os.environ.get("PYTEST_ADDOPTS", ""):
+    os.environ["PYTEST_ADDOPTS"] = f"{os.environ.get('PYTEST_ADDOPTS', '')} {_UNUSED_PLUGINS}"
+
 
 @pytest.fixture
 def toy_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
