@@ -187,7 +187,7 @@ def pytest_repo(tmp_path: Path) -> Path:
 
 def run_pytest(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*TRACETUI, "run", "--pytest", "test_bench.py", "--ci", "--profile", "standard", *args],
+        [*TRACETUI, "run", "--pytest", "test_bench.py", "--ci", "--profile", "smoke", *args],
         cwd=repo,
         env={k: v for k, v in env.items() if k != "TRACETUI_SUITES"},
         capture_output=True,
@@ -201,7 +201,7 @@ def test_pytest_one_round_pedantic_against_a_revision(
 ) -> None:
     same = run_pytest(pytest_repo, env, "--against", "HEAD")
     assert same.returncode == 0, same.stdout + same.stderr
-    assert "4 pairs of pytest runs" in same.stdout
+    assert "3 pairs of pytest runs" in same.stdout
     path = pytest_repo / "test_bench.py"
     path.write_text(PEDANTIC_TEST.replace("FACTOR = 1.0", "FACTOR = 3.0"))
     slower = run_pytest(pytest_repo, env, "--against", "HEAD")
