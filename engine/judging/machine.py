@@ -7,11 +7,14 @@ recorded, or when the run's floors (the raw sqlite3 benchmarks: no
 SQLAlchemy, no service, only the machine) moved beyond their noise, the
 machine factor is estimated from the floors (geometric mean of their
 current/baseline medians) and divided out of the time references, and the
-user is told so first. On another machine without floors to measure it, time
-verdicts cannot fail the build (they are reported, capped at INCONCLUSIVE),
-and likewise when the floors disagree among themselves (a busy machine whose
-reads and writes slowed by different factors);
-exact evidence (SQL statements per operation, plans) gates as always.
+user is told so first. When the floors cannot give a factor (there are
+none, or they disagree among themselves: a VM switching speed between
+benchmarks, reads and writes slowed by different factors), the factor is the
+median ratio of the whole run's benchmarks (most code did not change, so the
+median is the machine's) and time verdicts are relative to it but cannot fail
+the build: they are reported, capped at INCONCLUSIVE, and the benchmarks slower
+than the machine explains are named. Exact evidence (SQL statements per
+operation, plans) gates as always.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ FLOOR_NOISE = 0.15
 FLOOR_AGREEMENT = 1.5
 #: Kinds whose times scale with the machine (a load run's latency is not a floor's).
 SCALED_KINDS = frozenset({"micro", "workload", "concurrent"})
+#: Benchmarks a whole-run factor needs: with fewer, one changed benchmark is the median.
+RUN_FACTOR_MIN = 5
 
 
 def is_floor(benchmark_id: str) -> bool:
@@ -48,14 +53,32 @@ class MachineFactor:
 
     factor: float | None
     other_machine: bool  # the fingerprints differ
-    floors: int  # how many floors measured it
+    floors: int  # how many floors measured it (for a whole-run factor: benchmarks)
     why: str  # "another machine", "the floors moved" or "the floors disagree"
     spread: tuple[float, float] | None = None  # smallest and largest floor ratio
+    from_run: bool = False  # the factor is the whole run's median ratio, not the floors'
+
+    @property
+    def gating(self) -> bool:
+        """Whether time verdicts judged with this factor may fail the build: only with a
+        factor the floors agree on."""
+        return self.factor is not None and not self.from_run
 
     def note(self) -> str:
+        where = "another machine" if self.other_machine else "this machine as it is now"
+        if self.factor is not None and self.from_run:
+            floors = (
+                f"the floors disagree, ×{self.spread[0]:.2f} to ×{self.spread[1]:.2f}"
+                if self.spread is not None
+                else "no raw sqlite3 floors in this run"
+            )
+            return (
+                f"baseline measured on {where}: this one ×{self.factor:.2f}, the median of "
+                f"{self.floors} benchmarks ({floors}); time verdicts are relative to it and "
+                "cannot fail the build; for a gate use --against"
+            )
         if self.factor is None and self.spread is not None:
             low, high = self.spread
-            where = "another machine" if self.other_machine else "this machine as it is now"
             return (
                 f"baseline measured on {where}: the floors disagree (×{low:.2f} to ×{high:.2f} "
                 f"over {self.floors} raw sqlite3 benchmarks), so no single machine factor "
@@ -114,7 +137,11 @@ def estimate(
         if base > 0 and result.median > 0:
             ratios.append(result.median / base)
     if not ratios:
-        return MachineFactor(None, True, 0, "another machine") if other else None
+        if not other:
+            return None
+        return _from_run(results, references, other, "another machine", None) or MachineFactor(
+            None, True, 0, "another machine"
+        )
     factor = math.exp(statistics.fmean(math.log(r) for r in ratios))
     agree = all(r > 1 for r in ratios) or all(r < 1 for r in ratios)
     moved = agree and abs(math.log(factor)) > math.log1p(FLOOR_NOISE)
@@ -122,13 +149,37 @@ def estimate(
         return None
     if max(ratios) / min(ratios) > FLOOR_AGREEMENT:
         # The floors disagree (measured under heavy I/O contention: ×1.6 to ×12 for
-        # four raw sqlite3 benchmarks): no single factor describes this machine.
-        return MachineFactor(
-            None, other, len(ratios), "the floors disagree", (min(ratios), max(ratios))
-        )
+        # four raw sqlite3 benchmarks; on a VM switching speed, ×1.38 to ×2.56 with
+        # every baseline × 0.6): no floor describes this machine; the run as a whole may.
+        spread = (min(ratios), max(ratios))
+        return _from_run(
+            results, references, other, "the floors disagree", spread
+        ) or MachineFactor(None, other, len(ratios), "the floors disagree", spread)
     return MachineFactor(
         factor, other, len(ratios), "another machine" if other else "the floors moved"
     )
+
+
+def _from_run(
+    results: Mapping[str, BenchmarkResult],
+    references: Mapping[str, Any],
+    other: bool,
+    why: str,
+    spread: tuple[float, float] | None,
+) -> MachineFactor | None:
+    """The median current/baseline ratio of every time-scaled benchmark of the run, or
+    None with fewer than :data:`RUN_FACTOR_MIN` of them."""
+    ratios = []
+    for bid, result in results.items():
+        entry = references.get(bid)
+        if result.kind not in SCALED_KINDS or entry is None or "median" not in entry.values:
+            continue
+        base = float(entry.values["median"])
+        if base > 0 and result.median > 0:
+            ratios.append(result.median / base)
+    if len(ratios) < RUN_FACTOR_MIN:
+        return None
+    return MachineFactor(statistics.median(ratios), other, len(ratios), why, spread, from_run=True)
 
 
 def not_gating(verdict: Verdict) -> Verdict:

@@ -136,6 +136,7 @@ def evaluate(
     if isinstance(machine, str):
         machine = estimate_machine(record, references, floors)
     record.machine_note = machine.note() if machine else ""
+    unexplained: list[str] = []  # time regressions beyond a factor that cannot gate
     for bid in record.benchmark_ids:
         if bid in record.results:
             result = record.results[bid]
@@ -145,11 +146,19 @@ def evaluate(
             if reference is not None and machine is not None:
                 reference = machine.adjust(reference, result.kind)
             verdict = check.check(result, reference)
-            if machine is not None and machine.factor is None:
-                verdict = machine_mod.not_gating(verdict)
+            if machine is not None and not machine.gating:
+                capped = machine_mod.not_gating(verdict)
+                named = capped.level is not verdict.level and not machine_mod.is_floor(bid)
+                if named and verdict.change is not None:
+                    unexplained.append(f"{bid} {verdict.change * 100:+.0f} %")
+                verdict = capped
             verdicts.append(verdict)
         elif bid in record.failures:
             verdicts.append(failed(bid, record.failures[bid]))
+    if unexplained and machine is not None and machine.factor is not None:
+        record.machine_note += (
+            "\nslower than the machine factor explains (not gating): " + ", ".join(unexplained)
+        )
     suites = set(planned_suites if planned_suites is not None else record.suites)
     known: set[str] = set()
     for name in sorted(suites & set(suite_names())):

@@ -175,3 +175,52 @@ def test_a_ci_rerun_keeps_the_first_runs_machine_verdict() -> None:
 
     final = confirm_doubtful(rerun, recorder, verdicts, references, Policy())
     assert {v.benchmark_id: v.level for v in final}[SERVICE] is Level.INCONCLUSIVE
+
+
+def whole_run(
+    factor: float, slower: dict[str, float], *, floor_ratios: tuple[float, ...]
+) -> tuple[RunRecord, dict[str, Level]]:
+    """Eight service benchmarks and the floors, every time × ``factor`` on another machine
+    (``slower``: some benchmarks slower still), judged against the baselines."""
+    services = [f"database.op{i}" for i in range(8)]
+    floors = [f"bulk.raw_sqlite3_create_items[{n}]" for n in (100, 500, 1000)][: len(floor_ratios)]
+    results = {bid: result(bid, 60e-6 * factor * slower.get(bid, 1.0)) for bid in services} | {
+        bid: result(bid, 1e-3 * ratio) for bid, ratio in zip(floors, floor_ratios, strict=True)
+    }
+    references = {bid: entry(bid, 60e-6) for bid in services} | {
+        bid: entry(bid, 1e-3) for bid in floors
+    }
+    record = RunRecord(
+        run_id="r", benchmark_ids=tuple(results), environment={"fingerprint": "bbbb"},
+        results=results,
+    )  # fmt: skip
+    verdicts = evaluate(record, references, Policy(), planned_suites=())
+    assert not any(v.fails(Level.WARNING) for v in verdicts)  # a machine never fails the build
+    return record, {v.benchmark_id: v.level for v in verdicts}
+
+
+def test_floors_that_disagree_leave_the_whole_runs_median_as_the_factor() -> None:
+    """Every baseline × 0.6 on a VM whose floors drifted apart (measured: ×1.38 to ×2.56):
+    the run's median says ×1.67, first, and nothing fails the build."""
+    record, levels = whole_run(1 / 0.6, {}, floor_ratios=(1.38, 2.56))
+    first = record.machine_note.splitlines()[0]
+    assert first.startswith("baseline measured on another machine: this one ×1.67, the median")
+    assert "the floors disagree, ×1.38 to ×2.56" in first
+    assert {levels[f"database.op{i}"] for i in range(8)} == {Level.INFO}
+    assert len(record.machine_note.splitlines()) == 1  # no benchmark is slower than that
+
+
+def test_a_slowdown_beyond_the_whole_runs_factor_is_named_but_does_not_gate() -> None:
+    record, levels = whole_run(1 / 0.6, {"database.op3": 1.5}, floor_ratios=(1.38, 2.56))
+    assert levels["database.op3"] is Level.INCONCLUSIVE  # would be CRITICAL: +50 %
+    assert levels["database.op0"] is Level.INFO
+    named = record.machine_note.splitlines()[1]
+    assert named == "slower than the machine factor explains (not gating): database.op3 +50 %"
+
+
+def test_another_machine_without_floors_takes_the_whole_runs_factor() -> None:
+    record, levels = whole_run(2.0, {}, floor_ratios=())
+    assert "this one ×2.00, the median of 8 benchmarks (no raw sqlite3 floors" in (
+        record.machine_note
+    )
+    assert set(levels.values()) == {Level.INFO}
