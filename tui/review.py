@@ -47,6 +47,8 @@ class Review:
     decisions: dict[str, Decision] = field(default_factory=dict)
     profile: str = ""
     noise: str = ""  # the machine's noise line measured before the run ("" if unknown)
+    #: What the judging said of the machine first (the engine's machine factor note, "").
+    machine: str = ""
     saved: set[str] = field(default_factory=set)  # accepted rows already written
     #: The baselines an acceptance would replace (default: ``references``; a paired run
     #: is judged against its base, not against these).
@@ -159,6 +161,7 @@ def review_of_record(
         ),
         profile=record.profile,
         noise=noise,
+        machine=record.machine_note,
         stored=dict(references if stored is None else stored),
         against=describe_environment(record.environment),
     )

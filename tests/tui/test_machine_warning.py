@@ -98,3 +98,30 @@ def test_the_same_machine_gets_the_usual_hint_and_no_question(make_app, workdir:
             assert review.decisions[BID] == Decision.ACCEPTED  # accepted without a question
 
     run(scenario())
+
+
+def test_the_review_says_the_machine_factor_before_any_row(make_app, workdir: Path):
+    """The console shows what the headless table prints first: the factor the time
+    verdicts are relative to, and the benchmarks slower than it explains."""
+    review, store = review_over(workdir / "other", "bbbbbbbbbbbb")
+    review.machine = (
+        "baseline measured on another machine: this one ×1.67, the median of 38 benchmarks"
+        "\nslower than the machine factor explains (not gating): demo.lookup[10] +52 %"
+    )
+    quiet, _ = review_over(workdir / "same", THIS["fingerprint"])
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
+            await app.push_screen(ApprovalScreen(review, store=store, history=None))
+            await pilot.pause()
+            text = screen_text(app)
+            assert "this one ×1.67, the median of 38 benchmarks" in text
+            assert "(not gating): demo.lookup[10] +52 %" in text
+            app.pop_screen()
+            await app.push_screen(ApprovalScreen(quiet, store=store, history=None))
+            await pilot.pause()
+            assert not app.screen.query("#approval-machine")  # the same machine: no line
+
+    run(scenario())

@@ -65,6 +65,8 @@ class ApprovalScreen(Screen[None]):
             noise = Text.assemble(("paired A/B ", "bold"), (self.review.against, "cyan"), "  ")
             noise.append(self.review.noise or "", style="dim")
         yield Static(noise, id="approval-noise")
+        if self.review.machine:  # another machine, or floors that moved: said before any row
+            yield Static(Text(self.review.machine, style="bold yellow"), id="approval-machine")
         yield RowTable(id="approval-table", zebra_stripes=True)
         yield Static("", id="approval-hint")
         yield Footer()
