@@ -48,6 +48,11 @@ def one_line_error(
         assert proc.stderr.splitlines() == errors, proc.stderr
     for needle in needles:
         assert needle in errors[0], errors[0]
+    table = os.environ.get("TRACETUI_TEST_ERROR_TABLE")  # the note's table of bad inputs
+    if table:
+        command = " ".join(str(a) for a in proc.args[1:]) if isinstance(proc.args, list) else ""
+        with open(table, "a", encoding="utf-8") as out:
+            out.write(f"{command}\t{proc.returncode}\t{errors[0]}\n")
     return errors[0]
 
 
