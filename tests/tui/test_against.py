@@ -7,6 +7,7 @@ builds it), two commits; the base is the first, the head the working tree.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from textual.widgets import DataTable
 from tracetui.engine.core import registry
 from tracetui.engine.judging.verdicts import Level
+from tracetui.engine.recording.history import History
 from tracetui.tui.app import ConsoleApp
 from tracetui.tui.catalog import load_catalog
 from tracetui.tui.commands import console_commands
@@ -153,3 +155,49 @@ def test_a_bad_revision_is_one_line_and_nothing_runs(repo) -> None:
 
 def palette(app: ConsoleApp) -> list:
     return list(console_commands(app, app.screen))
+
+
+def children_of(pid: int) -> list[int]:
+    """Live (not zombie) processes whose parent is ``pid``, from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended while we looked
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_escape_cancels_a_paired_run_and_both_sides_end(repo, monkeypatch) -> None:
+    """A paired run cancelled from its dashboard: the review shows what had a complete
+    pair, the history says cancelled, and neither side's process or database is left."""
+    root, _, _ = repo
+    monkeypatch.setenv("TOY_SLEEP", "0.3")  # toy.sleepy: 0.3 s a call, several rounds a pair
+    before = set(children_of(os.getpid()))
+
+    async def scenario():
+        app = make_app(root)
+        async with app.run_test(size=SIZE) as pilot:
+            await set_revision(app, pilot, "HEAD~1")
+            await wait_for(pilot, lambda: app.against is not None, timeout=60)
+            app.start_run(["toy.spin", "toy.sleepy"], "smoke")
+            await wait_for(pilot, lambda: isinstance(app.screen, PairedDashboardScreen))
+            dash = app.screen
+            await wait_for(pilot, lambda: dash.current == "toy.sleepy", timeout=120)
+            await pilot.press("escape")  # cancels (asking first if the run is over 5 s old)
+            await pilot.pause(0.2)
+            if not isinstance(app.screen, (ApprovalScreen, PairedDashboardScreen)):
+                await pilot.press("y")  # the confirmation of a run older than 5 s
+            await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen), timeout=60)
+            assert dash.status == "cancelled"
+            assert set(app.screen.review.results) <= {"toy.spin", "toy.sleepy"}
+
+    run(scenario())
+    history = History(root / "history.db")
+    (summary,) = history.runs()
+    history.close()
+    assert summary.status == "cancelled"
+    assert set(children_of(os.getpid())) <= before  # both side workers ended with the run
+    assert not list(root.glob("trace-*.db*")), "each side's database is removed"
