@@ -8,6 +8,9 @@ tree (``python -m pytest`` puts the tree first on ``sys.path``; a package
 installed elsewhere is imported from there, on both sides). A pair's
 statistic is head median / base median; the verdict is the paired ratio
 over the K pairs (:mod:`tracetui.engine.judging.paired`), as for suites.
+As for suites, a test whose interval after K pairs still holds a level's
+edge (WARNING or CRITICAL) gets more pairs, up to 2K, of pytest runs on its
+node ids alone (each side's own, from its first run).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from tracetui.engine.core.events import BenchmarkFinished, Event, RunFinished, R
 from tracetui.engine.core.plan import new_run_id
 from tracetui.engine.core.profiles import get_profile
 from tracetui.engine.core.results import BenchmarkResult
-from tracetui.engine.judging.paired import paired_verdict
+from tracetui.engine.judging.paired import paired_verdict, straddles
 from tracetui.engine.judging.verdicts import Level, Verdict
 from tracetui.engine.measuring.paired import pairs_for
 from tracetui.engine.recording.history import History
@@ -50,6 +53,40 @@ def _one_run(
 
     run_pytest(list(paths), collect, new_run_id(), extra_args=list(extra), cwd=tree)
     return results, (started[0] if started else None), status[0]
+
+
+def _verdict_of(
+    bid: str, runs: dict[str, list[dict[str, BenchmarkResult]]], policy: Any, k: int = 0
+) -> Verdict:
+    """``bid``'s verdict on the pairs so far (each pair: head median / base median); a base
+    that missed it in any of the first ``k`` pairs judges it as new."""
+    head_runs = [r[bid] for r in runs["head"] if bid in r]
+    base_runs = [r[bid] for r in runs["base"] if bid in r]
+    paired = len(head_runs) == len(base_runs) >= k
+    return paired_verdict(
+        bid,
+        [[r.median] for r in head_runs] if paired else [],
+        [[r.median] for r in base_runs] if paired else [],
+        head_runs[-1],
+        base_runs[-1] if paired else None,
+        policy.thresholds_for(bid),
+        base_error="" if paired else "not measured by every base run",
+    )
+
+
+def _node_ids(started: RunStarted | None, ids: Sequence[str]) -> list[str]:
+    """The pytest node ids of ``ids`` in the run that ``started`` began, as absolute paths
+    (its rootdir's); ids it did not collect are left out."""
+    if started is None:
+        return []
+    rootdir = Path(str(started.environment.get("pytest_rootdir") or "."))
+    nodeids = started.environment.get("pytest_nodeids") or {}
+    out = []
+    for bid in ids:
+        if bid in nodeids:
+            path, sep, rest = str(nodeids[bid]).partition("::")
+            out.append(str(rootdir / path) + sep + rest)
+    return out
 
 
 def run_pytest_against(
@@ -80,17 +117,32 @@ def run_pytest_against(
     info(f"tracetui: paired A/B of pytest runs, {describe(base)}: {k} pairs of runs")
     sides = {"base": base.tree, "head": base.top}
     runs: dict[str, list[dict[str, BenchmarkResult]]] = {"base": [], "head": []}
-    head_start: RunStarted | None = None
-    for pair in range(k):
+    first: dict[str, RunStarted] = {}  # each side's first run: its rootdir and node ids
+    targets = {"base": relative, "head": relative}
+    pair, doubtful = 0, 0
+    while pair < 2 * k:
+        if pair >= k:  # the extra pairs: only the tests still undecided
+            undecided = [
+                bid
+                for bid in runs["head"][0]
+                if straddles(_verdict_of(bid, runs, policy), policy.thresholds_for(bid))
+            ]
+            targets = {name: _node_ids(first.get(name), undecided) for name in sides}
+            if not undecided or not all(targets.values()):
+                break
+            doubtful = len(undecided)
         for name in ("base", "head") if pair % 2 == 0 else ("head", "base"):
-            results, started, status = _one_run(relative, sides[name], extra)
+            results, started, status = _one_run(targets[name], sides[name], extra)
             if not results:
                 info(f"tracetui: --against {rev}: the {name} pytest run measured nothing: {status}")
                 return ExitCode.BENCHMARK_FAILED
             runs[name].append(results)
-            if name == "head":
-                head_start = head_start or started
-            info(f"[pair {pair + 1}/{k}] {name}: {len(results)} benchmarks")
+            if started is not None:
+                first.setdefault(name, started)
+            of = f"{pair + 1}/{k}" if pair < k else f"{pair + 1}/{2 * k}, extra"
+            info(f"[pair {of}] {name}: {len(results)} benchmarks")
+        pair += 1
+    head_start = first.get("head")
     run_id = new_run_id()
     recorder = RunRecorder(run_id, history, source="pytest")
     ids = tuple(runs["head"][0])
@@ -109,23 +161,11 @@ def run_pytest_against(
     )
     verdicts: list[Verdict] = []
     for bid in ids:
-        head_runs = [r[bid] for r in runs["head"] if bid in r]
-        base_runs = [r[bid] for r in runs["base"] if bid in r]
-        recorder(BenchmarkFinished(result=head_runs[-1]))
-        paired = len(head_runs) == len(base_runs) == k
-        verdicts.append(
-            paired_verdict(
-                bid,
-                [[r.median] for r in head_runs] if paired else [],
-                [[r.median] for r in base_runs] if paired else [],
-                head_runs[-1],
-                base_runs[-1] if paired else None,
-                policy.thresholds_for(bid),
-                base_error="" if paired else "not measured by every base run",
-            )
-        )
+        recorder(BenchmarkFinished(result=[r[bid] for r in runs["head"] if bid in r][-1]))
+        verdicts.append(_verdict_of(bid, runs, policy, k))
     recorder(RunFinished(run_id=run_id, status="completed"))
     recorder.finish(verdicts)
-    click.echo(f"paired A/B: {describe(base)}, {k} pairs of pytest runs")
+    more = f", {pair - k} more for {doubtful} undecided" if pair > k else ""
+    click.echo(f"paired A/B: {describe(base)}, {k} pairs of pytest runs{more}")
     report(recorder.record, verdicts, fail_level, reports)
     return exit_code_for(verdicts, "completed", fail_level)
