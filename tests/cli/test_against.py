@@ -13,29 +13,18 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-TOY_SOURCE = ROOT / "tests" / "fixtures" / "toy_suite.py"
+from tests.fixtures.toy_repo import git, toy_repository
+
 TRACETUI = [sys.executable, "-m", "tracetui.cli.main"]
 
 pytestmark = pytest.mark.timeout(240)
-
-
-def git(repo: Path, *args: str) -> str:
-    out = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True)
-    return out.stdout.strip()
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A git repository whose one commit holds tests/fixtures/toy_suite.py."""
     root = tmp_path / "project"
-    (root / "tests" / "fixtures").mkdir(parents=True)
-    (root / "tests" / "__init__.py").write_text("")
-    (root / "tests" / "fixtures" / "__init__.py").write_text("")
-    (root / "tests" / "fixtures" / "toy_suite.py").write_text(TOY_SOURCE.read_text())
-    git(root, "init", "-q")
-    git(root, "add", ".")
-    git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "toy suite")
+    toy_repository(root)
     return root
 
 

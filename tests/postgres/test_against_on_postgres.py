@@ -17,17 +17,13 @@ import pytest
 import sqlalchemy as sa
 from tracetui.engine.core.pg import scratch_database
 
-ROOT = Path(__file__).resolve().parents[2]
-TOY_SOURCE = ROOT / "tests" / "fixtures" / "toy_suite.py"
+from tests.fixtures.toy_repo import toy_repository
+
 TRACETUI = [sys.executable, "-m", "tracetui.cli.main"]
 
 SMOKE = ["--profile", "smoke"]
 
 pytestmark = pytest.mark.timeout(300)
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True)
 
 
 def databases(admin_url: str) -> set[str]:
@@ -50,13 +46,7 @@ def tables(url: str) -> list[str]:
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     root = tmp_path / "project"
-    (root / "tests" / "fixtures").mkdir(parents=True)
-    (root / "tests" / "__init__.py").write_text("")
-    (root / "tests" / "fixtures" / "__init__.py").write_text("")
-    (root / "tests" / "fixtures" / "toy_suite.py").write_text(TOY_SOURCE.read_text())
-    git(root, "init", "-q")
-    git(root, "add", ".")
-    git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "toy suite")
+    toy_repository(root)
     return root
 
 

@@ -8,7 +8,6 @@ builds it), two commits; the base is the first, the head the working tree.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -25,37 +24,20 @@ from tracetui.tui.screens.paired_dashboard import PairedDashboardScreen
 from tracetui.tui.screens.picker import PickerScreen
 from tracetui.tui.screens.revision import RevisionScreen
 
+from tests.fixtures.toy_repo import commit, toy_repository
 from tests.tui.helpers import run, screen_text, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
-TOY = ROOT / "tests" / "fixtures" / "toy_suite.py"
 RUN_ID = "20261201-210000-ab"
 SIZE = (160, 40)
 
 pytestmark = pytest.mark.timeout(240)
 
 
-def git(repo: Path, *args: str) -> str:
-    out = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True)
-    return out.stdout.strip()
-
-
-def commit(repo: Path, message: str) -> str:
-    git(repo, "add", ".")
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", message)
-    return git(repo, "rev-parse", "HEAD")
-
-
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str, str]:
     """The toy suite in a git repository of two commits; the working directory is its root."""
     root = tmp_path / "project"
-    (root / "tests" / "fixtures").mkdir(parents=True)
-    (root / "tests" / "__init__.py").write_text("")
-    (root / "tests" / "fixtures" / "__init__.py").write_text("")
-    (root / "tests" / "fixtures" / "toy_suite.py").write_text(TOY.read_text())
-    git(root, "init", "-q")
-    first = commit(root, "toy suite")
+    first = toy_repository(root)
     (root / "README").write_text("a second commit\n")
     second = commit(root, "readme")
     monkeypatch.chdir(root)
