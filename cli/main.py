@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from tracetui.cli import headless
+from tracetui.cli import headless, importing_done
 from tracetui.cli.baseline_cmd import baseline_group
 from tracetui.cli.common import (
     baselines_option,
@@ -494,6 +494,7 @@ def doctor_command(seconds: float, as_json: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: every fault becomes one line on stderr and its exit code (cli.errors)."""
+    importing_done()  # Ctrl-C is KeyboardInterrupt again, for run_guarded
     return run_guarded(
         lambda: cli.main(
             args=list(argv) if argv is not None else None,
