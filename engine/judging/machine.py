@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -128,14 +128,7 @@ def estimate(
     and its floors did not move beyond their noise."""
     recorded = baseline_fingerprint(references)
     other = recorded is not None and fingerprint is not None and recorded != fingerprint
-    ratios = []
-    for bid, result in results.items():
-        entry = references.get(bid)
-        if not is_floor(bid) or entry is None or "median" not in entry.values:
-            continue
-        base = float(entry.values["median"])
-        if base > 0 and result.median > 0:
-            ratios.append(result.median / base)
+    ratios = _ratios(results, references, lambda bid, _result: is_floor(bid))
     if not ratios:
         if not other:
             return None
@@ -160,6 +153,24 @@ def estimate(
     )
 
 
+def _ratios(
+    results: Mapping[str, BenchmarkResult],
+    references: Mapping[str, Any],
+    keep: Callable[[str, BenchmarkResult], bool],
+) -> list[float]:
+    """current / baseline median of each result ``keep`` admits that has a baseline median
+    (zero or negative medians are left out)."""
+    ratios = []
+    for bid, result in results.items():
+        entry = references.get(bid)
+        if not keep(bid, result) or entry is None or "median" not in entry.values:
+            continue
+        base = float(entry.values["median"])
+        if base > 0 and result.median > 0:
+            ratios.append(result.median / base)
+    return ratios
+
+
 def _from_run(
     results: Mapping[str, BenchmarkResult],
     references: Mapping[str, Any],
@@ -169,14 +180,7 @@ def _from_run(
 ) -> MachineFactor | None:
     """The median current/baseline ratio of every time-scaled benchmark of the run, or
     None with fewer than :data:`RUN_FACTOR_MIN` of them."""
-    ratios = []
-    for bid, result in results.items():
-        entry = references.get(bid)
-        if result.kind not in SCALED_KINDS or entry is None or "median" not in entry.values:
-            continue
-        base = float(entry.values["median"])
-        if base > 0 and result.median > 0:
-            ratios.append(result.median / base)
+    ratios = _ratios(results, references, lambda _bid, result: result.kind in SCALED_KINDS)
     if len(ratios) < RUN_FACTOR_MIN:
         return None
     return MachineFactor(statistics.median(ratios), other, len(ratios), why, spread, from_run=True)
