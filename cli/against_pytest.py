@@ -23,6 +23,7 @@ import click
 from tracetui.cli.against import AgainstError, checkout, describe
 from tracetui.cli.headless import ExitCode, exit_code_for, info, report
 from tracetui.cli.options import ReportPaths
+from tracetui.cli.pytest_run import node_ids
 from tracetui.engine.core.events import BenchmarkFinished, Event, RunFinished, RunStarted
 from tracetui.engine.core.plan import new_run_id
 from tracetui.engine.core.profiles import get_profile
@@ -74,21 +75,6 @@ def _verdict_of(
     )
 
 
-def _node_ids(started: RunStarted | None, ids: Sequence[str]) -> list[str]:
-    """The pytest node ids of ``ids`` in the run that ``started`` began, as absolute paths
-    (its rootdir's); ids it did not collect are left out."""
-    if started is None:
-        return []
-    rootdir = Path(str(started.environment.get("pytest_rootdir") or "."))
-    nodeids = started.environment.get("pytest_nodeids") or {}
-    out = []
-    for bid in ids:
-        if bid in nodeids:
-            path, sep, rest = str(nodeids[bid]).partition("::")
-            out.append(str(rootdir / path) + sep + rest)
-    return out
-
-
 def run_pytest_against(
     rev: str,
     paths: Sequence[str],
@@ -127,7 +113,10 @@ def run_pytest_against(
                 for bid in runs["head"][0]
                 if straddles(_verdict_of(bid, runs, policy), policy.thresholds_for(bid))
             ]
-            targets = {name: _node_ids(first.get(name), undecided) for name in sides}
+            targets = {
+                name: node_ids(first[name].environment, undecided) if name in first else []
+                for name in sides
+            }
             if not undecided or not all(targets.values()):
                 break
             doubtful = len(undecided)

@@ -144,6 +144,20 @@ def rerun_options(args: Sequence[str]) -> list[str]:
     return split_paths(kept)[1]
 
 
+def node_ids(environment: Mapping[str, Any], ids: Sequence[str]) -> list[str]:
+    """The pytest node ids of ``ids`` in the run whose environment this is, as absolute
+    paths under its rootdir (``pytest_rootdir``, else the working directory); ids it did
+    not collect are left out."""
+    rootdir = Path(str(environment.get("pytest_rootdir") or Path.cwd()))
+    nodeids: Mapping[str, str] = environment.get("pytest_nodeids") or {}
+    nodes = []
+    for bid in ids:
+        if bid in nodeids:
+            path, sep, rest = str(nodeids[bid]).partition("::")
+            nodes.append(str(rootdir / path) + sep + rest)
+    return nodes
+
+
 def pytest_rerun(
     environment: Mapping[str, Any], extra: Sequence[str], backend: str | None, log: Path
 ) -> Rerun:
@@ -157,15 +171,10 @@ def pytest_rerun(
     from tracetui.engine.interop.pytest_bridge import run_pytest
 
     rootdir = str(environment.get("pytest_rootdir") or Path.cwd())
-    nodeids: Mapping[str, str] = environment.get("pytest_nodeids") or {}
     options = rerun_options(extra)
 
     def rerun(ids: tuple[str, ...]) -> RunRecord | None:
-        nodes = []
-        for bid in ids:
-            if bid in nodeids:
-                path, sep, rest = nodeids[bid].partition("::")
-                nodes.append(str(Path(rootdir) / path) + sep + rest)
+        nodes = node_ids(environment, ids)
         if not nodes:
             return None
         recorder = RunRecorder(new_run_id(), source="pytest")
