@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.toy_repo import git, toy_repository
+from tests.fixtures.toy_repo import commit, git, toy_repository
 
 TRACETUI = [sys.executable, "-m", "tracetui.cli.main"]
 
@@ -62,10 +62,10 @@ def slow_down(repo: Path, factor: int) -> None:
 def test_unchanged_tree_passes_and_names_both_commits(repo: Path, env: dict[str, str]) -> None:
     proc = run(repo, env, "toy.spin", "toy.batch", "--against", "HEAD")
     assert proc.returncode == 0, proc.stderr
-    commit = git(repo, "rev-parse", "HEAD")
-    assert f"vs base HEAD = {commit[:10]}" in proc.stdout
+    head = git(repo, "rev-parse", "HEAD")
+    assert f"vs base HEAD = {head[:10]}" in proc.stdout
     assert "CRITICAL" not in proc.stdout and "WARNING" not in proc.stdout
-    assert (repo / ".tracetui" / "worktrees" / commit / "tests" / "fixtures").is_dir()
+    assert (repo / ".tracetui" / "worktrees" / head / "tests" / "fixtures").is_dir()
     # the worktree is cached by commit: a second run reuses it
     again = run(repo, env, "toy.spin", "--against", "HEAD")
     assert again.returncode == 0, again.stderr
@@ -138,8 +138,7 @@ def test_a_base_before_the_tracetui_layout_is_too_old(repo: Path, env: dict[str,
     (repo / "engine" / "README").write_text("old layout\n")
     (repo / "suites" / "README").write_text("old layout\n")
     (repo / "pyproject.toml").write_text('[project]\nname = "tracetui"\n')
-    git(repo, "add", ".")
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "old layout")
+    commit(repo, "old layout")
     proc = run(repo, env, "toy.spin", "--against", "HEAD")
     assert proc.returncode == 2
     assert "base too old" in proc.stderr
@@ -169,8 +168,7 @@ def pytest_repo(tmp_path: Path) -> Path:
     root.mkdir()
     (root / "test_bench.py").write_text(PEDANTIC_TEST)
     git(root, "init", "-q")
-    git(root, "add", ".")
-    git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "benchmarks")
+    commit(root, "benchmarks")
     return root
 
 

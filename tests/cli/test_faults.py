@@ -32,6 +32,7 @@ from tests.cli.helpers import (
 )
 from tests.conftest import ROOT
 from tests.engine.test_history_faults import corrupt_pages
+from tests.processes import children_of
 
 
 def ok_run(env: dict[str, str], cwd: Path, *ids: str, **extra: str) -> None:
@@ -156,18 +157,6 @@ def test_accept_into_an_unwritable_baselines_folder(toy_env, world_dir: Path) ->
     proc = tracetui(["baseline", "accept"], env, world_dir, as_nobody=True)
     one_line_error(proc, 2, "Permission denied; no baseline file changed")
     assert snapshot(baselines) == before
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGHUP])

@@ -25,6 +25,7 @@ from tracetui.tui.screens.picker import PickerScreen
 from tracetui.tui.screens.revision import RevisionScreen
 
 from tests.fixtures.toy_repo import commit, toy_repository
+from tests.processes import children_of
 from tests.tui.helpers import run, screen_text, wait_for
 
 RUN_ID = "20261201-210000-ab"
@@ -137,19 +138,6 @@ def test_a_bad_revision_is_one_line_and_nothing_runs(repo) -> None:
 
 def palette(app: ConsoleApp) -> list:
     return list(console_commands(app, app.screen))
-
-
-def children_of(pid: int) -> list[int]:
-    """Live (not zombie) processes whose parent is ``pid``, from /proc."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended while we looked
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(stat.parent.name))
-    return found
 
 
 def test_escape_cancels_a_paired_run_and_both_sides_end(repo, monkeypatch) -> None:
