@@ -333,14 +333,15 @@ def launch_command(
         get_profile(profile)
     except UnknownProfile as exc:
         fail(str(exc))
-    if pytest_mode and against_rev is not None:
-        fail("launch --against is for tracetui's suites (your tests: run --pytest --against REV)")
     if pytest_mode:
         store = resolve_baselines(baselines_dir)
+        base = _launch_base(against_rev)
         from tracetui.cli.pytest_run import launch_pytest
 
         raise SystemExit(
-            launch_pytest(pytest_args, store=store, history_path=history_path, profile=profile)
+            launch_pytest(
+                pytest_args, store=store, history_path=history_path, profile=profile, against=base
+            )
         )
     if pytest_args:
         fail(f"unexpected argument {pytest_args[0]!r} (pytest arguments go with --pytest)")
@@ -354,14 +355,7 @@ def launch_command(
         fail(str(exc))
     store = resolve_baselines(baselines_dir)
     open_history(history_path).close()  # damaged, locked, in the way: one line, not a crash
-    base = None
-    if against_rev is not None:  # checked out as run --against does: a bad REV is one line
-        from tracetui.engine.measuring.against import AgainstError, checkout
-
-        try:
-            base = checkout(against_rev)
-        except AgainstError as exc:
-            fail(str(exc))
+    base = _launch_base(against_rev)
     from tracetui.tui.app import run_console
 
     raise SystemExit(
@@ -374,6 +368,19 @@ def launch_command(
             against=base,
         )
     )
+
+
+def _launch_base(against_rev: str | None) -> Any:
+    """The checkout of ``launch --against REV`` (None without it), as run --against makes
+    it: a bad REV is one line, exit 2."""
+    if against_rev is None:
+        return None
+    from tracetui.engine.measuring.against import AgainstError, checkout
+
+    try:
+        return checkout(against_rev)
+    except AgainstError as exc:
+        fail(str(exc))
 
 
 @cli.command("serve")

@@ -144,20 +144,6 @@ def rerun_options(args: Sequence[str]) -> list[str]:
     return split_paths(kept)[1]
 
 
-def node_ids(environment: Mapping[str, Any], ids: Sequence[str]) -> list[str]:
-    """The pytest node ids of ``ids`` in the run whose environment this is, as absolute
-    paths under its rootdir (``pytest_rootdir``, else the working directory); ids it did
-    not collect are left out."""
-    rootdir = Path(str(environment.get("pytest_rootdir") or Path.cwd()))
-    nodeids: Mapping[str, str] = environment.get("pytest_nodeids") or {}
-    nodes = []
-    for bid in ids:
-        if bid in nodeids:
-            path, sep, rest = str(nodeids[bid]).partition("::")
-            nodes.append(str(rootdir / path) + sep + rest)
-    return nodes
-
-
 def pytest_rerun(
     environment: Mapping[str, Any], extra: Sequence[str], backend: str | None, log: Path
 ) -> Rerun:
@@ -168,6 +154,7 @@ def pytest_rerun(
     (``-p``, ``-c``, ``--benchmark-*`` rounds) but none that writes files.
     """
     from tracetui.engine.core.plan import new_run_id
+    from tracetui.engine.interop.pytest_against import node_ids
     from tracetui.engine.interop.pytest_bridge import run_pytest
 
     rootdir = str(environment.get("pytest_rootdir") or Path.cwd())
@@ -209,12 +196,22 @@ def _refused(record: RunRecord, code: int, log: Path) -> ExitCode:
 
 
 def launch_pytest(
-    args: Sequence[str], *, store: BaselineStore, history_path: Path, profile: str
+    args: Sequence[str],
+    *,
+    store: BaselineStore,
+    history_path: Path,
+    profile: str,
+    against: Any = None,
 ) -> int:
-    """``tracetui launch --pytest ARGS``: collect with pytest, then open the console on it."""
+    """``tracetui launch --pytest ARGS``: collect with pytest, then open the console on it
+    (``against``: the checkout of ``--against REV``, runs then paired A/B with it)."""
     from tracetui.engine.interop.pytest_collect import CollectError, collect
     from tracetui.tui.app import ConsoleApp
-    from tracetui.tui.pytest_catalog import pytest_catalog, pytest_run_factory
+    from tracetui.tui.pytest_catalog import (
+        pytest_catalog,
+        pytest_paired_factory,
+        pytest_run_factory,
+    )
 
     paths, options = split_paths(pytest_args(args))
     info(f"tracetui: collecting {' '.join(paths) or '.'} with pytest…")
@@ -223,13 +220,16 @@ def launch_pytest(
     except CollectError as exc:
         info(f"tracetui: error: {exc}")
         return int(ExitCode.USAGE)
+    log = history_path.parent / "logs" / "console.log"
     app = ConsoleApp(  # the console of tracetui's suites, on pytest's catalog and runs
         db_url="sqlite://",
         baselines_dir=store.root,
         history_path=history_path,
         profile=profile,
         catalog=pytest_catalog(collected),
-        run_factory=pytest_run_factory(collected, history_path.parent / "logs" / "console.log"),
+        run_factory=pytest_run_factory(collected, log),
+        against=against,
+        paired_factory=pytest_paired_factory(collected, log),
     )
     code = app.run()
     return code if isinstance(code, int) else 0

@@ -8,7 +8,10 @@
 a params level: the picker shows module → test → params.
 :func:`pytest_run_factory` runs a selection with pytest
 (:class:`~tracetui.engine.interop.pytest_collect.PytestRun`), so the
-dashboard, review and approval are the console's own.
+dashboard, review and approval are the console's own; with a revision to
+compare with (``b``), :func:`pytest_paired_factory` runs it beside that
+revision (:class:`~tracetui.engine.interop.pytest_against.PairedPytestRun`,
+``run --pytest --against``'s own run).
 """
 
 from __future__ import annotations
@@ -18,8 +21,14 @@ from pathlib import Path
 
 from tracetui.engine.core.model import Benchmark, Kind, Suite
 from tracetui.engine.core.plan import Plan
+from tracetui.engine.core.profiles import get_profile
+from tracetui.engine.interop.pytest_against import PairedPytestRun
+from tracetui.engine.interop.pytest_bridge import profile_args
 from tracetui.engine.interop.pytest_collect import Collected, PytestRun
+from tracetui.engine.measuring.against import AgainstError, Checkout, checkout
+from tracetui.engine.measuring.paired import pairs_for
 from tracetui.engine.recording.importer import split_fullname
+from tracetui.tui.against import PairedFactory
 from tracetui.tui.bridge import RunFactory, RunSource
 from tracetui.tui.catalog import Catalog
 
@@ -69,5 +78,29 @@ def pytest_run_factory(collected: Collected, log: Path | None = None) -> RunFact
 
     def start(plan: Plan) -> RunSource:
         return PytestRun(plan, collected, log=log)
+
+    return start
+
+
+def pytest_paired_factory(collected: Collected, log: Path | None = None) -> PairedFactory:
+    """Paired A/B runs of a plan's tests beside a revision: each side runs the same node
+    ids from its own copy of the rootdir (pinned with ``--rootdir``, so both sides give
+    the ids the picker shows). The base is checked out again when the run starts."""
+
+    def start(base: Checkout, plan: Plan) -> RunSource:
+        fresh = checkout(base.rev, base.top)
+        rootdir = collected.rootdir.resolve()
+        if not rootdir.is_relative_to(fresh.top.resolve()):
+            raise AgainstError(f"the tests' rootdir {rootdir} is outside {fresh.top}")
+        profile = get_profile(plan.profile)
+        return PairedPytestRun(
+            fresh,
+            [collected.nodeids[b] for b in plan.benchmark_ids],
+            [*profile_args(profile), *collected.args, "--rootdir=."],
+            pairs=pairs_for(profile),
+            run_id=plan.run_id,
+            folder=rootdir.relative_to(fresh.top.resolve()),
+            log=log,
+        )
 
     return start

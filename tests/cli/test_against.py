@@ -225,7 +225,7 @@ def test_base_without_the_suite_module_is_exit_2(repo: Path, env: dict[str, str]
     ("args", "message"),
     [
         (["--against", "no-such-rev"], "no such revision"),
-        (["--against", "HEAD", "--pytest", "tests"], "launch --against is for tracetui's suites"),
+        (["--against", "no-such-rev", "--pytest", "tests"], "no such revision"),
     ],
 )
 def test_launch_against_a_bad_revision_is_one_line_exit_2(

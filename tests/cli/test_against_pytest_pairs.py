@@ -1,7 +1,7 @@
 """``run --pytest --against``: a test still undecided after K pairs of pytest runs gets
 more pairs, up to 2K, on its node ids alone; a settled run stops at K.
 
-The pytest runs are canned (``_one_run`` replaced): what is tested is which runs are
+The pytest runs are canned (``pytest_against.one_run`` replaced): what is tested is which runs are
 made and how their medians are judged, not pytest.
 """
 
@@ -16,6 +16,7 @@ from tracetui.cli.headless import ExitCode
 from tracetui.cli.options import ReportPaths
 from tracetui.engine.core.events import RunStarted
 from tracetui.engine.core.results import BenchmarkResult
+from tracetui.engine.interop import pytest_against
 from tracetui.engine.judging.baselines import Policy
 from tracetui.engine.judging.verdicts import Level
 from tracetui.engine.measuring.against import Checkout
@@ -55,7 +56,7 @@ def canned(
     is ``edge_ratios`` (base always 1 ms)."""
     pairs_seen = {"base": 0, "head": 0}
 
-    def one_run(paths: Sequence[str], tree: Path, extra: Sequence[str]):
+    def one_run(paths: Sequence[str], tree: Path, extra: Sequence[str], on_process, log=None):
         name = "head" if tree == trees["head"] else "base"
         calls.append((name, list(paths)))
         index = pairs_seen[name]
@@ -78,7 +79,7 @@ def canned(
 
 
 def judge(tmp_path: Path, monkeypatch, trees, edge_ratios, calls):
-    monkeypatch.setattr(against_pytest, "_one_run", canned(trees, edge_ratios, calls))
+    monkeypatch.setattr(pytest_against, "one_run", canned(trees, edge_ratios, calls))
     history = History(tmp_path / "history.db")
     try:
         code = against_pytest.run_pytest_against(
