@@ -13,11 +13,14 @@ posted at most ``max_rate`` times a second as a :class:`ProgressBatch`
 that carries the *whole* bounded series of every running benchmark: a
 newer batch replaces an older pending one (``can_replace``) without
 losing a point. Every other event flushes the pending batch first, so
-order is kept.
+order is kept; a batch held back by the rate is posted at most one interval
+later even if the run says nothing more (a paired pytest run reports all its
+tests at once, then runs pytest for seconds).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -222,12 +225,30 @@ class EventPump:
         self.series = LiveSeries()
         self._dirty = False
         self._last_post = float("-inf")
+        self._lock = threading.Lock()  # the series, between the reader and the late flush
+        self._late: threading.Timer | None = None
+
+    def _add(self, event: Progress) -> None:
+        with self._lock:
+            self.series.add(event)
+            self._dirty = True
+        if self.clock() - self._last_post >= self.interval:
+            self._flush()
+        elif self._late is None or not self._late.is_alive():
+            self._late = threading.Timer(self.interval, self._flush)
+            self._late.daemon = True
+            self._late.start()
 
     def _flush(self) -> None:
-        if self._dirty:
-            self.post(ProgressBatch(self.series.snapshot()))
-            self._dirty = False
-            self._last_post = self.clock()
+        with self._lock:
+            if self._dirty:
+                self.post(ProgressBatch(self.series.snapshot()))
+                self._dirty = False
+                self._last_post = self.clock()
+
+    def _forget(self, benchmark_id: str) -> None:
+        with self._lock:
+            self.series.forget(benchmark_id)
 
     def run(self) -> RunJudged:
         """Iterate the source to its end, then judge and post :class:`RunJudged`.
@@ -240,14 +261,11 @@ class EventPump:
         try:
             for event in self.source:
                 if isinstance(event, Progress):
-                    self.series.add(event)
-                    self._dirty = True
-                    if self.clock() - self._last_post >= self.interval:
-                        self._flush()
+                    self._add(event)
                     continue
                 self._flush()
                 if isinstance(event, BenchmarkFinished | BenchmarkFailed):
-                    self.series.forget(event.benchmark_id)
+                    self._forget(event.benchmark_id)
                 self.recorder(event)
                 self.post(EngineEvent(event))
                 if isinstance(event, RunFinished):
@@ -255,6 +273,8 @@ class EventPump:
         except Exception as exc:
             crash = exc
             self.recorder.record.error = f"{type(exc).__name__}: {exc}"
+        if self._late is not None:
+            self._late.cancel()
         self._flush()
         if not finished:
             self.recorder.record.status = "crashed"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
-from tracetui.engine.core.events import RunFinished
+from tracetui.engine.core.events import Progress, RunFinished
 from tracetui.engine.core.plan import Plan
 from tracetui.engine.judging.baselines import BaselineStore
 from tracetui.engine.judging.verdicts import Level
@@ -42,6 +43,38 @@ def pump_events(events, *, clock, history=None, store=None, step=0.0):
         clock=clock,
     )
     return pump, posted
+
+
+def test_a_held_back_batch_is_posted_while_the_run_is_silent(workdir: Path) -> None:
+    """A burst of progress (a paired pytest run's tests, all after one pair) then seconds
+    of silence: the burst's last benchmark reaches the UI without waiting for the run."""
+    plan = Plan(benchmark_ids=("demo.a", "demo.b"), run_id="r1")
+    events = events_for(plan, [Step("demo.a", progress=1), Step("demo.b", progress=1)])
+    progress = [e for e in events if isinstance(e, Progress)]
+    seen = threading.Event()
+    in_silence: list[bool] = []
+
+    def post(message) -> None:
+        if isinstance(message, ProgressBatch) and "demo.b" in message.series:
+            seen.set()
+
+    class BurstThenSilence(CannedRun):
+        def __iter__(self):
+            yield events[0]
+            yield from progress  # one fake instant: the second is held back by the rate
+            in_silence.append(seen.wait(timeout=10))  # silent until the UI saw demo.b
+            yield from (e for e in events[1:] if not isinstance(e, Progress))
+
+    pump = EventPump(
+        BurstThenSilence(events),
+        run_id="r1",
+        post=post,
+        history=None,
+        store=BaselineStore(Path("baselines")),
+        clock=FakeClock(),
+    )
+    pump.run()
+    assert in_silence == [True], "the held-back batch waited for the run's next event"
 
 
 def test_progress_is_throttled_and_a_newer_batch_loses_nothing(workdir: Path) -> None:
