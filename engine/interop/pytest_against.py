@@ -135,10 +135,6 @@ class PairedPytestRun:
         self._process: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
 
-    @property
-    def against(self) -> dict[str, Any]:
-        return {"rev": self.checkout.rev, "commit": self.checkout.commit, "pairs": self.pairs}
-
     # -- stopping -------------------------------------------------------------------------
 
     def cancel(self) -> None:
@@ -240,7 +236,7 @@ class PairedPytestRun:
             db_url="",
             environment={
                 **(started.environment if started else {}),
-                "against": self.against,
+                "against": self.checkout.recorded(self.pairs),
             },
         )
         for index, bid in enumerate(self.ids):

@@ -74,6 +74,10 @@ class Checkout:
     head_commit: str | None
     head_dirty: bool
 
+    def recorded(self, pairs: int) -> dict[str, Any]:
+        """What a paired run's ``RunStarted.environment["against"]`` says of this base."""
+        return {"rev": self.rev, "commit": self.commit, "pairs": pairs}
+
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     try:
@@ -217,10 +221,6 @@ class PairedRun:
         self.status = "running"
         self._stop = threading.Event()
 
-    @property
-    def against(self) -> dict[str, Any]:
-        return {"rev": self.checkout.rev, "commit": self.checkout.commit, "pairs": self.pairs}
-
     def cancel(self) -> None:
         self._stop.set()
 
@@ -278,7 +278,7 @@ class PairedRun:
                         profile=plan.profile,
                         backend=str(env.get("backend", "")),
                         db_url=str(env.get("db_url", "")),
-                        environment={**env, "against": self.against},
+                        environment={**env, "against": self.checkout.recorded(self.pairs)},
                         started_at=started_at,
                     )
                     continue
