@@ -82,7 +82,8 @@ def test_events_follow_the_pairs_and_verdicts_judge_the_ratio(repo: Path) -> Non
     # one Progress per pair: K = 3, and up to 2K when the interval holds a level's edge
     assert rounds == list(range(1, len(rounds) + 1)) and 3 <= len(rounds) <= 6
     finished = [e for e in events if isinstance(e, BenchmarkFinished)]
-    assert [e.result.id for e in finished] == list(IDS)
+    # each once; one that settles after K pairs ends before one still given extra pairs
+    assert sorted(e.result.id for e in finished) == sorted(IDS)
     assert finished[0].result.evidence["method"] == "paired"
     assert events[-1] == RunFinished(
         run_id=run.plan.run_id, status="completed", duration=events[-1].duration
