@@ -8,7 +8,10 @@ hidden (CSS, until the panel is ``-live``), so a start is one class change: the
 same restyle and layout as the selection moving to it, not a mount a frame later
 with a layout of its own (a full reflow and repaint of the screen each, three per
 benchmark before). The load row and the error line are mounted only when needed.
-State changes are one atomic class update (one restyle). Sparklines redraw only
+The state (queued, running, done …) is the header's mark, not a CSS class: a
+class change restyles the panel and everything in it (15–30 ms here), so only
+``-live`` (the sparklines shown, once) is a class; finishing or cancelling a
+panel repaints its header line and nothing else. Sparklines redraw only
 when ``data`` gets a *new* list, so every update assigns a fresh ``list(...)``.
 """
 
@@ -49,7 +52,7 @@ class BenchmarkPanel(Vertical):
     """Live view of one planned benchmark."""
 
     def __init__(self, benchmark_id: str, *, per: str = "call") -> None:
-        super().__init__(id=_panel_id(benchmark_id), classes="bench-panel -queued")
+        super().__init__(id=_panel_id(benchmark_id), classes="bench-panel")
         self.benchmark_id = benchmark_id
         self.per = per  # what one latency sample and one unit of throughput count
         self.state = "queued"
@@ -93,12 +96,11 @@ class BenchmarkPanel(Vertical):
         return text
 
     def _set_state(self, state: str, *, live: bool = False) -> None:
-        """The new state (and ``-live``, showing the sparklines) in one restyle."""
-        changes = {f"-{self.state}": False, f"-{state}": True}
+        """The new state in the header (and ``-live``, showing the sparklines: a restyle
+        the first time only)."""
         if live:
-            changes["-live"] = True
+            self.add_class("-live")
         self.state = state
-        self.update_classes(changes)
         self.query_one(".bench-header", Static).update(self._header_text(), layout=False)
 
     def start(self, rounds_planned: int) -> None:
