@@ -8,12 +8,15 @@ let go. The console's ScreenHeader and Plot unregister when they are removed.
 from __future__ import annotations
 
 import weakref
+from typing import ClassVar
 
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
 from tracetui.tui.screens.approval import ApprovalScreen
 from tracetui.tui.screens.dashboard import DashboardScreen
 from tracetui.tui.screens.picker import PickerScreen
 from tracetui.tui.widgets.live_plot import LivePlot
-from tracetui.tui.widgets.releasing import ScreenHeader
+from tracetui.tui.widgets.releasing import ScreenFooter, ScreenHeader
 
 from tests.tui.canned import CannedFactory
 from tests.tui.conftest import SIZE, STEPS
@@ -44,5 +47,31 @@ def test_closed_screens_are_not_held_by_the_apps_theme_signal_or_title_watchers(
             watching = [node for node, _ in getattr(app, "__watchers", {}).get("title", [])]
             assert plot() not in subscribed
             assert not [ref() for ref in headers if ref() in watching]
+
+    run(scenario())
+
+
+def test_a_recomposed_footer_lets_go_of_the_keys_it_showed_before() -> None:
+    """The picker's Footer re-composes on every return to it and lives all session: the
+    keys it replaced must not stay registered as watchers of its ``compact`` flag (stock
+    Footer: 12 more FooterKeys alive per run)."""
+
+    class Keys(App[None]):
+        BINDINGS: ClassVar[list[BindingType]] = [Binding("x", "bell", "Ring")]
+
+        def compose(self) -> ComposeResult:
+            yield ScreenFooter()
+
+    async def scenario() -> None:
+        app = Keys()
+        async with app.run_test(size=SIZE) as pilot:
+            footer = app.query_one(ScreenFooter)
+            for _ in range(3):
+                footer.refresh(recompose=True)
+                await pilot.pause(0.1)
+            watching = [node for node, _ in getattr(footer, "__watchers", {}).get("compact", [])]
+            shown = set(footer.query("*"))
+            assert watching, "the footer's keys watch its compact flag"
+            assert all(node in shown for node in watching), (len(watching), len(shown))
 
     run(scenario())

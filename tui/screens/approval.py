@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from tracetui.engine.judging.baselines import BaselineError, BaselineStore
 from tracetui.engine.judging.verdicts import Verdict
 from tracetui.engine.recording.history import History
@@ -17,7 +17,7 @@ from tracetui.tui import format as fmt
 from tracetui.tui.host import close_help
 from tracetui.tui.review import Decision, Review
 from tracetui.tui.screens.confirm import ConfirmScreen
-from tracetui.tui.widgets.releasing import ScreenHeader
+from tracetui.tui.widgets.releasing import ScreenFooter, ScreenHeader
 from tracetui.tui.widgets.row_table import RowTable
 
 DECISION_TEXT = {
@@ -69,7 +69,7 @@ class ApprovalScreen(Screen[None]):
             yield Static(Text(self.review.machine, style="bold yellow"), id="approval-machine")
         yield RowTable(id="approval-table", zebra_stripes=True)
         yield Static("", id="approval-hint")
-        yield Footer()
+        yield ScreenFooter()
 
     def on_mount(self) -> None:
         table = self.table

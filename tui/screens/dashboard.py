@@ -20,7 +20,6 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer
 from tracetui.engine.core.events import (
     BenchmarkFailed,
     BenchmarkFinished,
@@ -43,7 +42,7 @@ from tracetui.tui.host import console_of
 from tracetui.tui.screens.run_screen import RunScreen
 from tracetui.tui.widgets.bench_panel import BenchmarkPanel
 from tracetui.tui.widgets.live_plot import LivePlot, samples_of
-from tracetui.tui.widgets.releasing import ScreenHeader
+from tracetui.tui.widgets.releasing import ScreenFooter, ScreenHeader
 from tracetui.tui.widgets.run_status import RunStatus
 
 PLOT_INTERVAL = 0.5  # s: the dashboard draws at most twice a second (CPU)
@@ -93,7 +92,7 @@ class DashboardScreen(RunScreen):
         )
         yield VerticalScroll(id="panels", can_focus=False)
         yield LivePlot(id="dash-plot")
-        yield Footer()
+        yield ScreenFooter()
 
     def on_mount(self) -> None:
         """Paint the frame first ("starting…": the key answers at once), then run."""

@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 from tracetui.engine.core.events import BenchmarkFailed, BenchmarkFinished
 from tracetui.engine.core.plan import Plan
@@ -28,7 +28,7 @@ from tracetui.tui.bridge import RunSource
 from tracetui.tui.host import close_help, console_of
 from tracetui.tui.review import Review
 from tracetui.tui.widgets import plots
-from tracetui.tui.widgets.releasing import Plot, ScreenHeader
+from tracetui.tui.widgets.releasing import Plot, ScreenFooter, ScreenHeader
 
 
 class DetailScreen(Screen[None]):
@@ -64,7 +64,7 @@ class DetailScreen(Screen[None]):
             "p profiles one call under cProfile" if self.can_profile() else "",
             id="detail-profile",
         )
-        yield Footer()
+        yield ScreenFooter()
 
     def _summary(self) -> Text:
         v = self.review.verdict(self.benchmark_id)

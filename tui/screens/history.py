@@ -9,12 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from tracetui.engine.recording.history import History, RunSummary
 from tracetui.tui import format as fmt
 from tracetui.tui.host import close_help, console_of
 from tracetui.tui.widgets import plots
-from tracetui.tui.widgets.releasing import Plot, ScreenHeader
+from tracetui.tui.widgets.releasing import Plot, ScreenFooter, ScreenHeader
 from tracetui.tui.widgets.row_table import RowTable
 
 
@@ -39,7 +39,7 @@ class HistoryScreen(Screen[None]):
         with Horizontal(id="history-bottom"):
             yield RowTable(id="run-benchmarks")
             yield Plot(id="history-trend")
-        yield Footer()
+        yield ScreenFooter()
 
     def on_mount(self) -> None:
         runs = self.query_one("#runs-table", DataTable)

@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Select, Static
+from textual.widgets import Header, Select, Static
 from tracetui.engine.core.profiles import PROFILES
 from tracetui.tui import format as fmt
 from tracetui.tui.catalog import Catalog, LastKnown
 from tracetui.tui.host import console_of, revision_host
+from tracetui.tui.widgets.releasing import ScreenFooter
 from tracetui.tui.widgets.suite_tree import NodeData, SuiteTree
 
 
@@ -70,7 +71,7 @@ class PickerScreen(Screen[None]):
                 )
                 yield Static("", id="selection-count")
                 yield Static("", id="bench-detail")
-        yield Footer()
+        yield ScreenFooter()
 
     def on_mount(self) -> None:
         tree = self.query_one(SuiteTree)
