@@ -189,7 +189,12 @@ class PairedPytestRun:
             while self.pairs_run < 2 * k:
                 pair = self.pairs_run
                 if pair >= k:  # the extra pairs: only the tests still undecided
-                    undecided = [bid for bid in self.ids if straddles(*self._judged(bid))]
+                    policy = self.policy
+                    undecided = [
+                        bid
+                        for bid in self.ids
+                        if straddles(self._verdict(bid, policy), policy.thresholds_for(bid))
+                    ]
                     targets = {
                         name: node_ids(first[name].environment, undecided) if name in first else []
                         for name in ("base", "head")
@@ -264,31 +269,28 @@ class PairedPytestRun:
     def _head_runs(self, bid: str) -> list[BenchmarkResult]:
         return [r[bid] for r in self.runs["head"] if bid in r]
 
-    def _judged(self, bid: str, policy: Policy | None = None) -> tuple[Verdict, Any]:
-        policy = policy or self.policy
+    def _verdict(self, bid: str, policy: Policy) -> Verdict:
         pairs = [
             (h[bid], b[bid])
             for h, b in zip(self.runs["head"], self.runs["base"], strict=False)
             if bid in h and bid in b
         ]
         head_runs = self._head_runs(bid)
-        thresholds = policy.thresholds_for(bid)
         # A base that missed the test in any of the first K pairs judges it as new.
         paired = len(pairs) >= min(self.pairs, self.pairs_run)
-        verdict = paired_verdict(
+        return paired_verdict(
             bid,
             [[h.median] for h, _ in pairs] if paired else [],
             [[b.median] for _, b in pairs] if paired else [],
             head_runs[-1] if head_runs else None,
             pairs[-1][1] if paired and pairs else None,
-            thresholds,
+            policy.thresholds_for(bid),
             base_error="" if paired else "not measured by every base run",
         )
-        return verdict, thresholds
 
     def verdicts(self, policy: Policy) -> list[Verdict]:
         """A verdict on the paired ratios per test of the head's first run, in its order."""
-        return [self._judged(bid, policy)[0] for bid in self.ids]
+        return [self._verdict(bid, policy) for bid in self.ids]
 
     def summary(self) -> str:
         """The line the CLI prints above its report."""
