@@ -161,7 +161,10 @@ def test_t_switches_the_plot_and_arrows_pick_the_benchmark(make_app):
             assert "demo.create: latency per call" in screen_text(app)
             await pilot.press("up")
             assert dash.selected == "demo.lookup[100]"
-            assert dash.panel("demo.lookup[100]").has_class("-selected")
+            assert dash.panel("demo.lookup[100]").selected
+            await pilot.pause()
+            assert "▌✓ demo.lookup[100]" in screen_text(app)  # the selection is marked
+            assert "▌✓ demo.create" not in screen_text(app)
             await pilot.press("t")
             await wait_for(pilot, lambda: not dash.plot_dirty)
             await pilot.pause(0.1)

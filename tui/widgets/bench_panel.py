@@ -1,24 +1,27 @@
 """One benchmark on the live dashboard: status line, sparklines, error line.
 
-Live updates never ask for a layout (every line has a fixed height): a relayout
-of the whole dashboard several times a second was most of the console's CPU.
+Nothing a run does to a panel asks for a restyle or a layout: every line has a
+fixed height and its text is repainted in place. A layout of the whole
+dashboard (13–20 ms at 120×40) was most of the console's CPU: before, each
+benchmark cost three (its sparkline row shown by a class, and the selection, a
+class with a border, moving off one panel and onto the next).
 
-A queued benchmark is one line: its sparkline row is mounted with the panel but
-hidden (CSS, until the panel is ``-live``), so a start is one class change: the
-same restyle and layout as the selection moving to it, not a mount a frame later
-with a layout of its own (a full reflow and repaint of the screen each, three per
-benchmark before). The load row and the error line are mounted only when needed.
-The state (queued, running, done …) is the header's mark, not a CSS class: a
-class change restyles the panel and everything in it (15–30 ms here), so only
-``-live`` (the sparklines shown, once) is a class; finishing or cancelling a
-panel repaints its header line and nothing else. Sparklines redraw only
-when ``data`` gets a *new* list, so every update assigns a fresh ``list(...)``.
+- The sparkline row is there from the start (empty while queued), so a start
+  changes no height.
+- The state (queued, running, done …) and the selection are drawn in the
+  header line (a mark, a bar and the id in reverse), not CSS classes: a class
+  change restyles the panel and everything in it (15–30 ms here).
+- The load row and the error line are mounted only when needed (a layout each,
+  once per load benchmark or failure).
+
+Sparklines redraw only when ``data`` gets a *new* list, so every update assigns
+a fresh ``list(...)``.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import ComposeResult, RenderResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Sparkline, Static
 from tracetui.engine.core.results import BenchmarkResult
@@ -39,12 +42,40 @@ def _panel_id(benchmark_id: str) -> str:
     return f"bench-{safe}"
 
 
-def _sparks(row_class: str, names: list[tuple[str, str]], into: dict[str, Sparkline]) -> Horizontal:
-    """A row of labelled sparklines; each is also kept in ``into`` (by class) for updates."""
+class PanelSparkline(Sparkline):
+    """A sparkline that draws nothing without data (Textual's draws a row of lowest bars,
+    which reads as a benchmark at its minimum)."""
+
+    def render(self) -> RenderResult:
+        return "" if not self.data else super().render()
+
+
+class SparkLabel(Label):
+    """A sparkline's label: blank until its benchmark reports, then its text (a repaint)."""
+
+    def __init__(self, text: str, *, shown: bool) -> None:
+        super().__init__(text if shown else "", classes="spark-label")
+        self.text = text
+
+    def show(self) -> None:
+        self.update(self.text, layout=False)  # fixed width (console.tcss)
+
+
+def _sparks(
+    row_class: str,
+    names: list[tuple[str, str]],
+    into: dict[str, Sparkline],
+    labels: list[SparkLabel],
+    *,
+    shown: bool,
+) -> Horizontal:
+    """A row of labelled sparklines; each is also kept in ``into`` (by class) for updates,
+    and each label in ``labels`` (blank unless ``shown``)."""
     children: list[Label | Sparkline] = []
     for label, css in names:
-        spark = into[css] = Sparkline([], classes=css)
-        children += [Label(label, classes="spark-label"), spark]
+        spark = into[css] = PanelSparkline([], classes=css)
+        labels.append(SparkLabel(label, shown=shown))
+        children += [labels[-1], spark]
     return Horizontal(*children, classes=row_class)
 
 
@@ -61,11 +92,17 @@ class BenchmarkPanel(Vertical):
         self.snapshot: BenchSnapshot | None = None
         self.result: BenchmarkResult | None = None
         self.error = ""
+        self.selected = False
         self._load = False
         self._sparklines: dict[str, Sparkline] = {}
+        self._labels: list[SparkLabel] = []
         self._users_line = Static("", classes="users-line")
         self._spark_row = _sparks(
-            "spark-row", [("ops/s", "throughput"), ("latency", "latency")], self._sparklines
+            "spark-row",
+            [("ops/s", "throughput"), ("latency", "latency")],
+            self._sparklines,
+            self._labels,
+            shown=False,
         )
 
     @staticmethod
@@ -74,41 +111,51 @@ class BenchmarkPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(self._header_text(), classes="bench-header")
-        yield self._spark_row  # hidden until the panel is -live (console.tcss)
+        yield self._spark_row  # empty until the benchmark reports
 
     def _ensure_load(self) -> None:
         if not self._load:
             self._load = True
             self.add_class("-load")
             names = [("rps", "rps"), ("p95", "p95"), ("fail/s", "failures")]
-            self.mount(_sparks("load-row", names, self._sparklines), self._users_line)
+            row = _sparks("load-row", names, self._sparklines, [], shown=True)
+            self.mount(row, self._users_line)
 
     def _spark(self, css: str) -> Sparkline:
         return self._sparklines[css]
 
     def _header_text(self) -> Text:
         mark, style = STATE_MARKS[self.state]
-        text = Text.assemble((f"{mark} ", style), (self.benchmark_id, "bold"))
+        bar = ("▌", "bold") if self.selected else (" ", "")
+        name_style = "bold reverse" if self.selected else "bold"
+        text = Text.assemble(bar, (f"{mark} ", style), (self.benchmark_id, name_style))
         if self.round_text:
             text.append(f"  {self.round_text}", style="cyan")
         if self.summary:
             text.append(f"  {self.summary}")
         return text
 
-    def _set_state(self, state: str, *, live: bool = False) -> None:
-        """The new state in the header (and ``-live``, showing the sparklines: a restyle
-        the first time only)."""
-        if live:
-            self.add_class("-live")
-        self.state = state
+    def _show_header(self) -> None:
         self.query_one(".bench-header", Static).update(self._header_text(), layout=False)
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self._show_header()
+        if state in ("running", "done"):
+            for label in self._labels:
+                label.show()
+
+    def show_selected(self, selected: bool) -> None:
+        """Mark (or unmark) this panel as the one the plot shows: its header line only."""
+        if selected != self.selected:
+            self.selected = selected
+            self._show_header()
 
     def start(self, rounds_planned: int) -> None:
         self.round_text = f"round 0/{rounds_planned}" if rounds_planned else ""
-        self._set_state("running", live=True)
+        self._set_state("running")
 
     def update_live(self, snap: BenchSnapshot) -> None:
-        self.add_class("-live")  # a no-op once started
         self.snapshot = snap
         planned = f"/{snap.rounds_planned}" if snap.rounds_planned else ""
         self.round_text = f"round {snap.round}{planned}"
@@ -135,7 +182,7 @@ class BenchmarkPanel(Vertical):
                 + (f"   p95 {fmt.seconds(p95[-1])} (live, bucketed)" if p95 else ""),
                 layout=False,  # one line, fixed height: no relayout of the screen
             )
-        self.query_one(".bench-header", Static).update(self._header_text(), layout=False)
+        self._show_header()
 
     def finish(self, result: BenchmarkResult) -> None:
         self.result = result
@@ -160,7 +207,7 @@ class BenchmarkPanel(Vertical):
         live = len(self.snapshot.latencies) if self.snapshot else 0
         if result.samples and len(result.samples) > live:  # a short (smoke) run: every round
             self._spark("latency").data = list(result.samples)
-        self._set_state("done", live=True)
+        self._set_state("done")
 
     def fail(self, error: str) -> None:
         self.error = error
