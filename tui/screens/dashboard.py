@@ -24,6 +24,7 @@ from tracetui.engine.core.events import (
     BenchmarkFailed,
     BenchmarkFinished,
     BenchmarkStarted,
+    Event,
     RunFinished,
     RunStarted,
 )
@@ -77,7 +78,9 @@ class DashboardScreen(RunScreen):
         self.selected: str | None = plan.benchmark_ids[0] if plan.benchmark_ids else None
         self.follow = True
         self.series: dict[str, BenchSnapshot] = {}
-        self._unshown: dict[str, BenchSnapshot] = {}  # live numbers for the next tick
+        # What came since the last frame, in order: events, and the newest live numbers
+        # between two events (benchmark id -> snapshot).
+        self._unshown: list[Event | dict[str, BenchSnapshot]] = []
         self.plot_dirty = True
         self.judged: RunJudged | None = None
         self.target = ""
@@ -119,55 +122,70 @@ class DashboardScreen(RunScreen):
         return self.panels[benchmark_id]
 
     def on_engine_event(self, message: EngineEvent) -> None:
-        self._show_live()  # live numbers that came before this event, first
+        """Take the event in; its panel shows it on the next frame (the run's start and
+        end at once). A benchmark's start and end drawn one by one were a frame each,
+        several a second in a smoke run: most of the console's CPU."""
         event = message.event
-        if isinstance(event, RunStarted):
-            self.status = "running"
-            self.target = f"{event.backend} · {event.db_url}"
-        elif isinstance(event, BenchmarkStarted):
+        if isinstance(event, BenchmarkStarted):
             self.current = event.benchmark_id
             self.current_fraction = 0.0
-            self.panel(event.benchmark_id).start(event.rounds_planned)
-            if self.follow:
-                self._select(event.benchmark_id)
-        elif isinstance(event, BenchmarkFinished):
+        elif isinstance(event, BenchmarkFinished | BenchmarkFailed):
             self.done.add(event.benchmark_id)
             self.current_fraction = 0.0
-            self.panel(event.benchmark_id).finish(event.result)
-            self.last_finished = event.benchmark_id
-            self.plot_dirty = True
-        elif isinstance(event, BenchmarkFailed):
-            self.done.add(event.benchmark_id)
+        self._unshown.append(event)
+        self.plot_dirty = True
+        if isinstance(event, BenchmarkFailed):
             self.failed[event.benchmark_id] = event.error
-            self.current_fraction = 0.0
-            self.panel(event.benchmark_id).fail(event.error)
             self.notify(
                 f"{event.benchmark_id}: {event.error}",
                 title="Benchmark failed",
                 severity="error",
                 markup=False,
             )
+        elif isinstance(event, RunStarted):
+            self.status = "running"
+            self.target = f"{event.backend} · {event.db_url}"
+            self._update_lines()
         elif isinstance(event, RunFinished):
             self.status = event.status
             self.running = False
             self.refresh_bindings()
+            self._tick()
             for bid in self.plan.benchmark_ids:
                 self.panel(bid).cancel()
             if event.error:
                 self.notify(
                     event.error, title=f"Run {event.status}", severity="error", markup=False
                 )
-        self._update_lines()
+            self._update_lines()
 
     def on_progress_batch(self, message: ProgressBatch) -> None:
         self.series.update(message.series)
-        self._unshown.update(message.series)
+        last = self._unshown[-1] if self._unshown else None
+        if isinstance(last, dict):  # live numbers since the last event: keep the newest
+            last.update(message.series)
+        else:
+            self._unshown.append(dict(message.series))
         self.plot_dirty = True  # panels, plot, progress bar and clock follow on the tick
 
-    def _show_live(self) -> None:
-        """Put the live numbers kept since the last frame into the panels."""
-        unshown, self._unshown = self._unshown, {}
-        for bid, snap in unshown.items():
+    def _show_unshown(self) -> None:
+        """Put what came since the last frame into the panels, in the order it came."""
+        unshown, self._unshown = self._unshown, []
+        for item in unshown:
+            if isinstance(item, dict):
+                self._show_live(item)
+            elif isinstance(item, BenchmarkStarted):
+                self.panel(item.benchmark_id).start(item.rounds_planned)
+                if self.follow:
+                    self._select(item.benchmark_id)
+            elif isinstance(item, BenchmarkFinished):
+                self.panel(item.benchmark_id).finish(item.result)
+                self.last_finished = item.benchmark_id
+            elif isinstance(item, BenchmarkFailed):
+                self.panel(item.benchmark_id).fail(item.error)
+
+    def _show_live(self, snapshots: Mapping[str, BenchSnapshot]) -> None:
+        for bid, snap in snapshots.items():
             panel = self.panel(bid)
             if panel.state == "running":
                 panel.update_live(snap)
@@ -232,10 +250,11 @@ class DashboardScreen(RunScreen):
         )
 
     def _tick(self) -> None:
-        """One frame of everything that changed: live numbers, progress, plot, clock."""
+        """One frame of everything that changed: events, live numbers, progress, plot, clock."""
         if self.plot_dirty:
             self.plot_dirty = False
-            self._show_live()
+            self._show_unshown()
+            self._update_lines()
             self._status.show_progress(self._fraction())
             self._draw_plot()
             selected = self.panels.get(self.selected or "")
@@ -268,8 +287,8 @@ class DashboardScreen(RunScreen):
         self.plot_dirty = True
 
     def _highlight_selected(self) -> None:
-        for panel in self.panels.values():
-            panel.set_class(panel.benchmark_id == self.selected, "-selected")
+        for panel in self.panels.values():  # a header line repaints if its mark changes
+            panel.show_selected(panel.benchmark_id == self.selected)
             if panel.benchmark_id == self.selected:
                 panel.scroll_visible(animate=False)
 
