@@ -8,6 +8,7 @@ from textual.app import App
 from tracetui.engine.core.events import BenchmarkFinished
 from tracetui.engine.core.plan import Plan
 from tracetui.engine.judging.verdicts import Level, Verdict
+from tracetui.engine.recording.history import TrendPoint
 from tracetui.tui.review import Review
 from tracetui.tui.screens.detail import DetailScreen
 
@@ -47,9 +48,10 @@ class ProfiledRun:
 class DetailApp(App[None]):
     """Just enough of the console (a ConsoleHost) for the detail screen."""
 
-    def __init__(self, review: Review) -> None:
+    def __init__(self, review: Review, history: object = None) -> None:
         super().__init__()
         self.review = review
+        self.history = history
         self.db_url = "sqlite:///x.db"
         self.backend = "sqlite"
         self.noise_line = ""
@@ -70,7 +72,7 @@ class DetailApp(App[None]):
     def load_known(self, apply: object) -> None: ...
 
     def on_mount(self) -> None:
-        self.push_screen(DetailScreen(self.review, BID, history=None))
+        self.push_screen(DetailScreen(self.review, BID, history=self.history))
 
 
 def make_review() -> Review:
@@ -154,5 +156,47 @@ def test_popping_the_detail_cancels_its_profiling_process():
             await wait_for(pilot, lambda: blocking.started.is_set())
             app.pop_screen()
             await wait_for(pilot, lambda: blocking.cancelled)
+
+    run(scenario())
+
+
+class SlowTrendHistory:
+    """A history whose trend read waits until the test lets it go, and says on which thread."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.release = threading.Event()
+        self.threads: list[object] = []
+
+    def trend(self, benchmark_id: str, *, backend: str) -> list[TrendPoint]:
+        import threading
+
+        self.threads.append(threading.current_thread())
+        self.release.wait(10)
+        return [TrendPoint(f"r{i}", float(i), 0.001 * (1 + i / 10), None) for i in range(3)]
+
+    def profiles(self, *args: object, **kwargs: object) -> list[object]:
+        return []
+
+
+def test_enter_shows_the_summary_at_once_and_the_trend_once_the_history_is_read():
+    """The plots come after the first frame and the trend from a worker thread: a slow
+    history read leaves the screen answering (esc works) with a visible state."""
+    import threading
+
+    history = SlowTrendHistory()
+    app = DetailApp(make_review(), history)
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
+            await wait_for(pilot, lambda: "reading the history" in screen_text(app))
+            text = screen_text(app)
+            assert "query plan changed" in text  # the summary is there meanwhile
+            assert "baseline vs new" in text
+            assert history.threads and history.threads[0] is not threading.main_thread()
+            history.release.set()
+            await wait_for(pilot, lambda: "median per call over 3 runs" in screen_text(app))
 
     run(scenario())

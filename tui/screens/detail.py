@@ -2,6 +2,10 @@
 the query-plan diff when the plan changed, and (``p``) why it is slower: one
 untimed call under cProfile in the engine's worker process, set beside the
 history's earlier profile.
+
+``enter`` answers with the summary at once: the two plots (plotext figures, the
+screen's costliest paint, 100–150 ms at 120×40) are drawn after the first frame,
+the trend once a thread worker has read it from the history.
 """
 
 from __future__ import annotations
@@ -58,8 +62,7 @@ class DetailScreen(Screen[None]):
         yield ScreenHeader(show_clock=False)
         yield Static(self._summary(), id="detail-summary")
         with Horizontal(id="detail-plots"):
-            yield Plot(id="detail-distributions")
-            yield Plot(id="detail-trend")
+            yield Static("drawing the plots…", id="detail-plots-wait")
         yield Static(
             "p profiles one call under cProfile" if self.can_profile() else "",
             id="detail-profile",
@@ -111,6 +114,9 @@ class DetailScreen(Screen[None]):
         return text
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self._draw_distributions)
+
+    async def _draw_distributions(self) -> None:
         entry = self.review.references.get(self.benchmark_id)
         result = self.review.results.get(self.benchmark_id)
         baseline = list(entry.samples) if entry else []
@@ -119,17 +125,27 @@ class DetailScreen(Screen[None]):
             current = list(
                 result.latencies if result.kind == "load" and result.latencies else result.samples
             )
-        plots.baseline_vs_new(
-            self.query_one("#detail-distributions", Plot),
-            self.benchmark_id,
-            baseline,
-            current,
-        )
+        await self.query_one("#detail-plots-wait", Static).remove()
+        distributions, trend = Plot(id="detail-distributions"), Plot(id="detail-trend")
+        await self.query_one("#detail-plots", Horizontal).mount_all((distributions, trend))
+        plots.baseline_vs_new(distributions, self.benchmark_id, baseline, current)
+        plots.placeholder(trend, f"{self.benchmark_id}: median over runs", "reading the history…")
+        self.read_trend()
+
+    @work(thread=True, exit_on_error=False, group="trend", exclusive=True)
+    def read_trend(self) -> None:
         points = (
             self.history.trend(self.benchmark_id, backend=self.review.backend)
             if self.history
             else []
         )
+        if not self.closed:
+            self.app.call_from_thread(self._draw_trend, points)
+
+    def _draw_trend(self, points: list[Any]) -> None:
+        if self.closed:
+            return
+        entry = self.review.references.get(self.benchmark_id)
         plots.trend(
             self.query_one("#detail-trend", Plot),
             self.benchmark_id,
@@ -202,8 +218,17 @@ class DetailScreen(Screen[None]):
         )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR and event.worker.group == "profile":
-            error = event.worker.error
+        """The one place where this screen's workers' errors are shown."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if event.worker.group == "profile":
             self.query_one("#detail-profile", Static).update(
                 Text(f"profiling failed: {type(error).__name__}: {error}", style="red")
+            )
+        elif event.worker.group == "trend":
+            plots.placeholder(
+                self.query_one("#detail-trend", Plot),
+                f"{self.benchmark_id}: median over runs",
+                f"history unreadable: {error}",
             )

@@ -37,7 +37,7 @@ def _reset(widget: PlotextPlot, title: str) -> None:
     plt.title(title)
 
 
-def _empty(widget: PlotextPlot, title: str, message: str) -> None:
+def placeholder(widget: PlotextPlot, title: str, message: str) -> None:
     _reset(widget, f"{title} — {message}")
     widget.refresh()
 
@@ -66,7 +66,7 @@ def latency_timeline(
             widget.plt.plot(list(throughput), marker="braille")
             widget.refresh()
         else:
-            _empty(widget, f"{benchmark_id}: latency per {per}", "no samples yet")
+            placeholder(widget, f"{benchmark_id}: latency per {per}", "no samples yet")
         return
     size, unit = unit_for(latencies)
     _reset(widget, f"{benchmark_id}: latency per {per} ({unit}), newest right")
@@ -79,7 +79,7 @@ def latency_distribution(
     widget: PlotextPlot, benchmark_id: str, latencies: Sequence[float], *, per: str = "call"
 ) -> None:
     if not latencies:
-        _empty(widget, f"{benchmark_id}: latency distribution", "no samples yet")
+        placeholder(widget, f"{benchmark_id}: latency distribution", "no samples yet")
         return
     size, unit = unit_for(latencies)
     _reset(widget, f"{benchmark_id}: latency per {per}, distribution ({unit})")
@@ -94,7 +94,7 @@ def baseline_vs_new(
     widget: PlotextPlot, benchmark_id: str, baseline: Sequence[float], current: Sequence[float]
 ) -> None:
     if not baseline and not current:
-        _empty(widget, f"{benchmark_id}: baseline vs new", "no samples")
+        placeholder(widget, f"{benchmark_id}: baseline vs new", "no samples")
         return
     size, unit = unit_for([*baseline, *current])
     _reset(widget, f"{benchmark_id}: baseline vs new ({unit})")
@@ -117,10 +117,10 @@ def trend(
 ) -> None:
     """Median over runs; for few runs the points and the baseline band (± its spread)."""
     if not points:
-        _empty(widget, f"{benchmark_id}: median over runs", "no history")
+        placeholder(widget, f"{benchmark_id}: median over runs", "no history")
         return
     if len(points) == 1:
-        _empty(widget, f"{benchmark_id}: one run so far", "no trend yet")
+        placeholder(widget, f"{benchmark_id}: one run so far", "no trend yet")
         return
     medians_s = [p.median for p in points]
     size, unit = unit_for([*medians_s, *([baseline] if baseline else [])])
