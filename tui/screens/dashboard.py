@@ -150,14 +150,13 @@ class DashboardScreen(RunScreen):
             self.status = event.status
             self.running = False
             self.refresh_bindings()
-            self._tick()
+            self._tick()  # the last events and the status lines, at once
             for bid in self.plan.benchmark_ids:
                 self.panel(bid).cancel()
             if event.error:
                 self.notify(
                     event.error, title=f"Run {event.status}", severity="error", markup=False
                 )
-            self._update_lines()
 
     def on_progress_batch(self, message: ProgressBatch) -> None:
         self.series.update(message.series)

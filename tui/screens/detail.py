@@ -129,8 +129,12 @@ class DetailScreen(Screen[None]):
         distributions, trend = Plot(id="detail-distributions"), Plot(id="detail-trend")
         await self.query_one("#detail-plots", Horizontal).mount_all((distributions, trend))
         plots.baseline_vs_new(distributions, self.benchmark_id, baseline, current)
-        plots.placeholder(trend, f"{self.benchmark_id}: median over runs", "reading the history…")
+        self._trend_placeholder("reading the history…")
         self.read_trend()
+
+    def _trend_placeholder(self, message: str) -> None:
+        title = f"{self.benchmark_id}: median over runs"
+        plots.placeholder(self.query_one("#detail-trend", Plot), title, message)
 
     @work(thread=True, exit_on_error=False, group="trend", exclusive=True)
     def read_trend(self) -> None:
@@ -227,8 +231,4 @@ class DetailScreen(Screen[None]):
                 Text(f"profiling failed: {type(error).__name__}: {error}", style="red")
             )
         elif event.worker.group == "trend":
-            plots.placeholder(
-                self.query_one("#detail-trend", Plot),
-                f"{self.benchmark_id}: median over runs",
-                f"history unreadable: {error}",
-            )
+            self._trend_placeholder(f"history unreadable: {error}")

@@ -62,20 +62,14 @@ class SparkLabel(Label):
 
 
 def _sparks(
-    row_class: str,
-    names: list[tuple[str, str]],
-    into: dict[str, Sparkline],
-    labels: list[SparkLabel],
-    *,
-    shown: bool,
+    row_class: str, names: list[tuple[str, str]], into: dict[str, Sparkline], *, shown: bool
 ) -> Horizontal:
-    """A row of labelled sparklines; each is also kept in ``into`` (by class) for updates,
-    and each label in ``labels`` (blank unless ``shown``)."""
+    """A row of labelled sparklines (labels blank unless ``shown``); each sparkline is also
+    kept in ``into`` (by class) for updates."""
     children: list[Label | Sparkline] = []
     for label, css in names:
         spark = into[css] = PanelSparkline([], classes=css)
-        labels.append(SparkLabel(label, shown=shown))
-        children += [labels[-1], spark]
+        children += [SparkLabel(label, shown=shown), spark]
     return Horizontal(*children, classes=row_class)
 
 
@@ -95,13 +89,11 @@ class BenchmarkPanel(Vertical):
         self.selected = False
         self._load = False
         self._sparklines: dict[str, Sparkline] = {}
-        self._labels: list[SparkLabel] = []
         self._users_line = Static("", classes="users-line")
         self._spark_row = _sparks(
             "spark-row",
             [("ops/s", "throughput"), ("latency", "latency")],
             self._sparklines,
-            self._labels,
             shown=False,
         )
 
@@ -118,7 +110,7 @@ class BenchmarkPanel(Vertical):
             self._load = True
             self.add_class("-load")
             names = [("rps", "rps"), ("p95", "p95"), ("fail/s", "failures")]
-            row = _sparks("load-row", names, self._sparklines, [], shown=True)
+            row = _sparks("load-row", names, self._sparklines, shown=True)
             self.mount(row, self._users_line)
 
     def _spark(self, css: str) -> Sparkline:
@@ -142,7 +134,7 @@ class BenchmarkPanel(Vertical):
         self.state = state
         self._show_header()
         if state in ("running", "done"):
-            for label in self._labels:
+            for label in self._spark_row.query(SparkLabel):
                 label.show()
 
     def show_selected(self, selected: bool) -> None:
