@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Sparkline
 from tracetui.engine.core.plan import Plan
 from tracetui.engine.recording.history import History
 from tracetui.tui.screens.approval import ApprovalScreen
@@ -46,11 +45,9 @@ def test_live_numbers_a_failed_benchmark_and_the_run_going_on(make_app, baseline
             assert "RuntimeError: the canned benchmark broke" in screen_text(app)
             lookup = dash.panel("demo.lookup[10]")
             assert lookup.state == "done"
-            spark = lookup.query_one(".throughput", Sparkline)
-            assert len(spark.data) == 6  # one point per canned Progress event
+            assert len(lookup.series["throughput"]) == 6  # one point per canned Progress event
             browse = dash.panel("demo.browse")
-            assert browse.has_class("-load")
-            assert browse.query_one(".rps", Sparkline).data[-1] == 240.0
+            assert browse.is_load and browse.series["rps"][-1] == 240.0
             assert "users 30" in screen_text(app)
             assert dash.running and dash.panel("extra.scan").state == "queued"
             assert dash.query_one(PlanProgress).progress == 5

@@ -1,29 +1,31 @@
 """One benchmark on the live dashboard: status line, sparklines, error line.
 
-Nothing a run does to a panel asks for a restyle or a layout: every line has a
-fixed height and its text is repainted in place. A layout of the whole
-dashboard (13–20 ms at 120×40) was most of the console's CPU: before, each
-benchmark cost three (its sparkline row shown by a class, and the selection, a
-class with a border, moving off one panel and onto the next).
+A panel is one widget that draws all of its lines in one ``render`` (the
+sparklines with Textual's own ``SparklineRenderable``). It was a container of
+seven widgets (header, two labels, two sparklines, their rows): 24 panels were
+~170 widgets to mount, style and lay out at the start of a run, and every
+update touched several of them.
 
-- The sparkline row is there from the start (empty while queued), so a start
-  changes no height.
-- The state (queued, running, done …) and the selection are drawn in the
-  header line (a mark, a bar and the id in reverse), not CSS classes: a class
-  change restyles the panel and everything in it (15–30 ms here).
-- The load row and the error line are mounted only when needed (a layout each,
-  once per load benchmark or failure).
-
-Sparklines redraw only when ``data`` gets a *new* list, so every update assigns
-a fresh ``list(...)``.
+Nothing a run does to a panel asks for a restyle: the state (queued, running,
+done …) and the selection are drawn in the header line (a mark, a bar and the id
+in reverse), not CSS classes (a class change restyles the panel, 15–30 ms here).
+The sparkline row is there from the start (blank while queued), so a start
+changes no height; a panel asks for a layout only when it gains lines (the load
+rows, once per load benchmark, or an error).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import ClassVar
+
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
-from textual.app import ComposeResult, RenderResult
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Label, Sparkline, Static
+from textual.app import RenderResult as WidgetRenderResult
+from textual.renderables.sparkline import Sparkline as SparklineRenderable
+from textual.widget import Widget
 from tracetui.engine.core.results import BenchmarkResult
 from tracetui.tui import format as fmt
 from tracetui.tui.bridge import BenchSnapshot
@@ -36,45 +38,67 @@ STATE_MARKS = {
     "cancelled": ("■", "yellow"),
 }
 
+LABEL_WIDTH = 8  # "latency " and "fail/s  " line up under each other
+SPARK_ROW = (("ops/s", "throughput"), ("latency", "latency"))
+LOAD_ROW = (("rps", "rps"), ("p95", "p95"), ("fail/s", "failures"))
+
 
 def _panel_id(benchmark_id: str) -> str:
     safe = "".join(c if c.isalnum() else "-" for c in benchmark_id)
     return f"bench-{safe}"
 
 
-class PanelSparkline(Sparkline):
-    """A sparkline that draws nothing without data (Textual's draws a row of lowest bars,
-    which reads as a benchmark at its minimum)."""
+class SparkRow:
+    """One line of labelled sparklines sharing the width: ``label ▁▃▅█ label ▂▇▅``.
 
-    def render(self) -> RenderResult:
-        return "" if not self.data else super().render()
+    A sparkline draws a point a column at most: stretched, 3 points were 3 flat blocks
+    across the panel, and none a row of lowest bars, which reads as a benchmark at its
+    minimum. The labels are blank until ``shown``.
+    """
+
+    def __init__(
+        self,
+        sparks: Sequence[tuple[str, Sequence[float]]],
+        *,
+        shown: bool,
+        label_style: Style,
+        min_style: Style,
+        max_style: Style,
+    ) -> None:
+        self.sparks = sparks
+        self.shown = shown
+        self.label_style = label_style
+        self.min_style = min_style
+        self.max_style = max_style
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        count = len(self.sparks)
+        spare = max(count, options.max_width - count * (LABEL_WIDTH + 1))
+        for index, (label, data) in enumerate(self.sparks):  # the width shared as 1fr does
+            width = spare // count + (1 if index < spare % count else 0)
+            yield Segment((label if self.shown else "").ljust(LABEL_WIDTH), self.label_style)
+            drawn = min(width, len(data))  # a point a column at most: 3 points are 3 bars
+            if drawn:
+                spark = SparklineRenderable(
+                    data,
+                    width=drawn,
+                    min_color=self.min_style.color,  # type: ignore[arg-type]
+                    max_color=self.max_style.color,  # type: ignore[arg-type]
+                )
+                yield from console.render(spark, options.update(width=drawn, height=1))
+            yield Segment(" " * (width - drawn))
+            yield Segment(" ")
+        yield Segment.line()
 
 
-class SparkLabel(Label):
-    """A sparkline's label: blank until its benchmark reports, then its text (a repaint)."""
-
-    def __init__(self, text: str, *, shown: bool) -> None:
-        super().__init__(text if shown else "", classes="spark-label")
-        self.text = text
-
-    def show(self) -> None:
-        self.update(self.text, layout=False)  # fixed width (console.tcss)
-
-
-def _sparks(
-    row_class: str, names: list[tuple[str, str]], into: dict[str, Sparkline], *, shown: bool
-) -> Horizontal:
-    """A row of labelled sparklines (labels blank unless ``shown``); each sparkline is also
-    kept in ``into`` (by class) for updates."""
-    children: list[Label | Sparkline] = []
-    for label, css in names:
-        spark = into[css] = PanelSparkline([], classes=css)
-        children += [SparkLabel(label, shown=shown), spark]
-    return Horizontal(*children, classes=row_class)
-
-
-class BenchmarkPanel(Vertical):
+class BenchmarkPanel(Widget):
     """Live view of one planned benchmark."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "bench-panel--label",
+        "bench-panel--spark-min",
+        "bench-panel--spark-max",
+    }
 
     def __init__(self, benchmark_id: str, *, per: str = "call") -> None:
         super().__init__(id=_panel_id(benchmark_id), classes="bench-panel")
@@ -87,65 +111,74 @@ class BenchmarkPanel(Vertical):
         self.result: BenchmarkResult | None = None
         self.error = ""
         self.selected = False
-        self._load = False
-        self._sparklines: dict[str, Sparkline] = {}
-        self._users_line = Static("", classes="users-line")
-        self._spark_row = _sparks(
-            "spark-row",
-            [("ops/s", "throughput"), ("latency", "latency")],
-            self._sparklines,
-            shown=False,
-        )
+        self.started = False  # the sparkline labels show from the benchmark's start
+        self.is_load = False
+        self.users_line = ""
+        self.series: dict[str, tuple[float, ...]] = {}  # sparkline -> the points it draws
 
     @staticmethod
     def dom_id(benchmark_id: str) -> str:
         return _panel_id(benchmark_id)
 
-    def compose(self) -> ComposeResult:
-        yield Static(self._header_text(), classes="bench-header")
-        yield self._spark_row  # empty until the benchmark reports
-
-    def _ensure_load(self) -> None:
-        if not self._load:
-            self._load = True
-            self.add_class("-load")
-            names = [("rps", "rps"), ("p95", "p95"), ("fail/s", "failures")]
-            row = _sparks("load-row", names, self._sparklines, shown=True)
-            self.mount(row, self._users_line)
-
-    def _spark(self, css: str) -> Sparkline:
-        return self._sparklines[css]
+    # -- drawing ----------------------------------------------------------------------------
 
     def _header_text(self) -> Text:
         mark, style = STATE_MARKS[self.state]
         bar = ("▌", "bold") if self.selected else (" ", "")
         name_style = "bold reverse" if self.selected else "bold"
-        text = Text.assemble(bar, (f"{mark} ", style), (self.benchmark_id, name_style))
+        text = Text.assemble(
+            bar,
+            (f"{mark} ", style),
+            (self.benchmark_id, name_style),
+            no_wrap=True,
+            overflow="ellipsis",
+        )
         if self.round_text:
             text.append(f"  {self.round_text}", style="cyan")
         if self.summary:
             text.append(f"  {self.summary}")
         return text
 
-    def _show_header(self) -> None:
-        self.query_one(".bench-header", Static).update(self._header_text(), layout=False)
+    def _row(self, names: Iterable[tuple[str, str]], *, shown: bool) -> SparkRow:
+        min_color = self.get_component_rich_style("bench-panel--spark-min")
+        max_color = self.get_component_rich_style("bench-panel--spark-max")
+        return SparkRow(
+            [(label, self.series.get(key, ())) for label, key in names],
+            shown=shown,
+            label_style=self.get_component_rich_style("bench-panel--label"),
+            min_style=min_color,
+            max_style=max_color,
+        )
 
-    def _set_state(self, state: str) -> None:
-        self.state = state
-        self._show_header()
-        if state in ("running", "done"):
-            for label in self._spark_row.query(SparkLabel):
-                label.show()
+    def render(self) -> WidgetRenderResult:
+        lines: list[Text | SparkRow] = [self._header_text()]
+        if not (self.state == "failed" and self.snapshot is None):  # no numbers: no row
+            lines.append(self._row(SPARK_ROW, shown=self.started))
+        if self.is_load:
+            lines.append(self._row(LOAD_ROW, shown=True))
+            muted = self.get_component_rich_style("bench-panel--label")
+            lines.append(Text(self.users_line, style=muted, no_wrap=True, overflow="ellipsis"))
+        if self.error:
+            lines.append(Text(self.error, style="red"))
+        return Group(*lines)
+
+    def _redraw(self, *, more_lines: bool = False) -> None:
+        """Repaint in place; lay out again only when the panel gained lines."""
+        self.refresh(layout=more_lines)
+
+    # -- what the dashboard tells it --------------------------------------------------------
 
     def show_selected(self, selected: bool) -> None:
         """Mark (or unmark) this panel as the one the plot shows: its header line only."""
         if selected != self.selected:
             self.selected = selected
-            self._show_header()
+            self._redraw()
 
     def start(self, rounds_planned: int) -> None:
         self.round_text = f"round 0/{rounds_planned}" if rounds_planned else ""
-        self._set_state("running")
+        self.state = "running"
+        self.started = True
+        self._redraw()
 
     def update_live(self, snap: BenchSnapshot) -> None:
         self.snapshot = snap
@@ -157,24 +190,21 @@ class BenchmarkPanel(Vertical):
         precision = snap.extra.get("precision", ())
         if precision:
             self.summary += f"  ±{precision[-1] * 100:.1f} %"
-        self._spark("throughput").data = list(snap.ops_per_s)
-        self._spark("latency").data = list(snap.latencies[-120:])
+        self.series["throughput"] = tuple(snap.ops_per_s)
+        self.series["latency"] = tuple(snap.latencies[-120:])
+        gained_lines = snap.is_load and not self.is_load
         if snap.is_load:
-            self._ensure_load()
+            self.is_load = True
             extra = snap.extra
-            self._spark("rps").data = list(extra.get("rps", ()))
-            self._spark("p95").data = list(extra.get("p95", ()))
-            self._spark("failures").data = list(extra.get("failures_per_s", ()))
-            users = extra.get("users", ())
-            rps = extra.get("rps", ())
-            p95 = extra.get("p95", ())
-            self._users_line.update(
+            for key, name in (("rps", "rps"), ("p95", "p95"), ("failures", "failures_per_s")):
+                self.series[key] = tuple(extra.get(name, ()))
+            users, rps, p95 = extra.get("users", ()), extra.get("rps", ()), extra.get("p95", ())
+            self.users_line = (
                 (f"users {users[-1]:.0f}" if users else "users —")
                 + (f"   rps {rps[-1]:.1f}" if rps else "")
-                + (f"   p95 {fmt.seconds(p95[-1])} (live, bucketed)" if p95 else ""),
-                layout=False,  # one line, fixed height: no relayout of the screen
+                + (f"   p95 {fmt.seconds(p95[-1])} (live, bucketed)" if p95 else "")
             )
-        self._show_header()
+        self._redraw(more_lines=gained_lines)
 
     def finish(self, result: BenchmarkResult) -> None:
         self.result = result
@@ -185,10 +215,10 @@ class BenchmarkPanel(Vertical):
             self.summary = f"p95 {fmt.seconds(m['p95'])}/request  {m.get('rps', 0):.1f} requests/s"
             if m.get("failure_ratio"):
                 self.summary += f"  failures {m['failure_ratio'] * 100:.1f} %"
-            if self._load:  # the live line said Locust's bucketed p95 and "users 0" at the stop
+            if self.is_load:  # the live line said Locust's bucketed p95 and "users 0" at the stop
                 users = m.get("users") or m.get("saturation_users")
                 line = f"users {users:.0f}   " if users else ""
-                self._users_line.update(f"{line}exact p95 {fmt.seconds(m['p95'])}/request")
+                self.users_line = f"{line}exact p95 {fmt.seconds(m['p95'])}/request"
         else:
             self.summary = (
                 f"median {fmt.seconds(result.median)}/call  "
@@ -198,20 +228,19 @@ class BenchmarkPanel(Vertical):
             self.summary += f"  SQL/op {result.counters['sql_statements']:g}"
         live = len(self.snapshot.latencies) if self.snapshot else 0
         if result.samples and len(result.samples) > live:  # a short (smoke) run: every round
-            self._spark("latency").data = list(result.samples)
-        self._set_state("done")
+            self.series["latency"] = tuple(result.samples)
+        self.state = "done"
+        self._redraw()
 
     def fail(self, error: str) -> None:
         self.error = error
         self.round_text = ""
         self.summary = "failed"
-        self.mount(Static(Text(error, style="red"), classes="error-line"))
-        self.add_class("-has-error")
-        if self.snapshot is None:
-            self.add_class("-no-data")
-        self._set_state("failed")
+        self.state = "failed"
+        self._redraw(more_lines=True)
 
     def cancel(self) -> None:
         if self.state in ("queued", "running"):
             self.summary = "cancelled"
-            self._set_state("cancelled")
+            self.state = "cancelled"
+            self._redraw()
