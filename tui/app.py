@@ -40,6 +40,7 @@ from tracetui.tui.screens.dashboard import DashboardScreen
 from tracetui.tui.screens.history import HistoryScreen
 from tracetui.tui.screens.picker import PickerScreen
 from tracetui.tui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
+from tracetui.tui.terminal import console_driver
 
 
 def measure_noise() -> str:
@@ -92,7 +93,7 @@ class ConsoleApp(AgainstChoice):
         against: Checkout | None = None,
         paired_factory: PairedFactory | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(driver_class=console_driver())
         self.db_url = db_url
         self.wanted_suites = suites
         self.store = BaselineStore(baselines_dir)
