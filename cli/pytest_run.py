@@ -230,6 +230,7 @@ def launch_pytest(
         run_factory=pytest_run_factory(collected, log),
         against=against,
         paired_factory=pytest_paired_factory(collected, log),
+        freeze_heap=True,
     )
     code = app.run()
     return code if isinstance(code, int) else 0
