@@ -32,7 +32,8 @@ from tracetui.tui.bridge import RunSource
 from tracetui.tui.host import close_help, console_of
 from tracetui.tui.review import Review
 from tracetui.tui.widgets import plots
-from tracetui.tui.widgets.releasing import Plot, ScreenFooter, ScreenHeader
+from tracetui.tui.widgets.plots import Plot
+from tracetui.tui.widgets.releasing import ScreenFooter, ScreenHeader
 
 
 class DetailScreen(Screen[None]):
@@ -133,8 +134,8 @@ class DetailScreen(Screen[None]):
         self.read_trend()
 
     def _trend_placeholder(self, message: str) -> None:
-        title = f"{self.benchmark_id}: median over runs"
-        plots.placeholder(self.query_one("#detail-trend", Plot), title, message)
+        trend = self.query_one("#detail-trend", Plot)
+        plots.placeholder(trend, self.benchmark_id, "median over runs", message)
 
     @work(thread=True, exit_on_error=False, group="trend", exclusive=True)
     def read_trend(self) -> None:

@@ -14,7 +14,8 @@ from tracetui.engine.recording.history import History, RunSummary
 from tracetui.tui import format as fmt
 from tracetui.tui.host import close_help, console_of
 from tracetui.tui.widgets import plots
-from tracetui.tui.widgets.releasing import Plot, ScreenFooter, ScreenHeader
+from tracetui.tui.widgets.plots import Plot
+from tracetui.tui.widgets.releasing import ScreenFooter, ScreenHeader
 from tracetui.tui.widgets.row_table import RowTable
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from tracetui.engine.core.results import BenchmarkResult
 from tracetui.tui.bridge import BenchSnapshot
 from tracetui.tui.widgets import plots
-from tracetui.tui.widgets.releasing import Plot
 
 Samples = tuple[tuple[float, ...], tuple[float, ...], str]  # latencies, throughput, per
 
@@ -29,7 +28,7 @@ def samples_of(snap: BenchSnapshot | None, result: BenchmarkResult | None, per: 
     return latencies, (snap.ops_per_s if snap else ()), per
 
 
-class LivePlot(Plot):
+class LivePlot(plots.Plot):
     """A latency timeline (newest right) or distribution of the benchmark it is given."""
 
     MODES = ("timeline", "distribution")

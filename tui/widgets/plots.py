@@ -1,18 +1,24 @@
-"""Plotext drawings the console uses, each a function of a ``PlotextPlot``.
+"""Plotext drawings the console uses, each a function of a :class:`Plot`.
 
 Times are drawn in the unit (s, ms, µs, ns) that suits the largest value.
 Every function clears the plot first and asks the widget to refresh, so
 callers only pass data. Each draws what the data at hand can say: no trend
-line for one run, points and the baseline band for a few, a histogram whose
-axis never starts below zero.
+line for one run, points and the baseline band for a few, a single sample as
+its value, a histogram whose axis never starts below zero.
+
+A title names the benchmark and what is drawn; where the plot is too narrow
+for both (two plots side by side at 80 columns), it says what is drawn (the
+screen names the benchmark), cut to the width if it must be: plotext drops a
+title that does not fit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from textual_plotext import PlotextPlot
+from textual.app import RenderResult
 from tracetui.engine.recording.history import TrendPoint
+from tracetui.tui.widgets import releasing
 
 UNITS = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"))
 
@@ -30,22 +36,37 @@ def scaled(values: Sequence[float], size: float) -> list[float]:
     return [v / size for v in values]
 
 
-def _reset(widget: PlotextPlot, title: str) -> None:
+class Plot(releasing.Plot):
+    """A plotext plot whose title is the longest of its titles that fits its width."""
+
+    titles: tuple[str, ...] = ()  # longest first
+
+    def render(self) -> RenderResult:
+        if self.titles:
+            width = self.size.width - 2
+            fitting = [t for t in self.titles if len(t) <= width] or [
+                self.titles[-1][: max(0, width - 1)] + "…"
+            ]
+            self.plt.title(fitting[0])
+        return super().render()
+
+
+def _reset(widget: Plot, benchmark_id: str, what: str) -> None:
     plt = widget.plt
     plt.clear_data()
     plt.clear_figure()
-    plt.title(title)
+    widget.titles = (f"{benchmark_id}: {what}", what)
 
 
-def placeholder(widget: PlotextPlot, title: str, message: str) -> None:
-    _reset(widget, f"{title} — {message}")
+def placeholder(widget: Plot, benchmark_id: str, what: str, message: str) -> None:
+    _reset(widget, benchmark_id, f"{what} — {message}")
     widget.refresh()
 
 
-FEW_POINTS = 8  # up to this many runs: points and the baseline band, no line
+FEW_POINTS = 8  # up to this many points (runs, samples): the points, no line between them
 
 
-def _from_zero(widget: PlotextPlot, values: Sequence[float]) -> None:
+def _from_zero(widget: Plot, values: Sequence[float]) -> None:
     """Times are never negative: keep plotext's auto range from starting below 0."""
     top = max(values, default=0.0)
     if top > 0:
@@ -53,7 +74,7 @@ def _from_zero(widget: PlotextPlot, values: Sequence[float]) -> None:
 
 
 def latency_timeline(
-    widget: PlotextPlot,
+    widget: Plot,
     benchmark_id: str,
     latencies: Sequence[float],
     *,
@@ -62,27 +83,37 @@ def latency_timeline(
 ) -> None:
     if not latencies:
         if throughput:  # no per-call samples (a load round): throughput says what is going on
-            _reset(widget, f"{benchmark_id}: throughput (/s), newest right")
+            _reset(widget, benchmark_id, "throughput (/s), newest right")
             widget.plt.plot(list(throughput), marker="braille")
             widget.refresh()
         else:
-            placeholder(widget, f"{benchmark_id}: latency per {per}", "no samples yet")
+            placeholder(widget, benchmark_id, f"latency per {per}", "no samples yet")
         return
     size, unit = unit_for(latencies)
-    _reset(widget, f"{benchmark_id}: latency per {per} ({unit}), newest right")
-    widget.plt.plot(scaled(latencies, size), marker="braille")
+    if len(latencies) == 1:  # one dot on an axis from 0.5 to 1.5 says less than its value
+        value = f"{latencies[0] / size:.4g} {unit}"
+        placeholder(widget, benchmark_id, f"latency per {per}", f"one sample: {value}")
+        return
+    _reset(widget, benchmark_id, f"latency per {per} ({unit}), newest right")
+    xs = list(range(1, len(latencies) + 1))
+    values = scaled(latencies, size)
+    if len(latencies) <= FEW_POINTS:  # a few samples: the samples, not a line between them
+        widget.plt.scatter(xs, values)
+        widget.plt.xticks(xs)
+    else:
+        widget.plt.plot(xs, values, marker="braille")
     widget.plt.ylabel(unit)
     widget.refresh()
 
 
 def latency_distribution(
-    widget: PlotextPlot, benchmark_id: str, latencies: Sequence[float], *, per: str = "call"
+    widget: Plot, benchmark_id: str, latencies: Sequence[float], *, per: str = "call"
 ) -> None:
     if not latencies:
-        placeholder(widget, f"{benchmark_id}: latency distribution", "no samples yet")
+        placeholder(widget, benchmark_id, "latency distribution", "no samples yet")
         return
     size, unit = unit_for(latencies)
-    _reset(widget, f"{benchmark_id}: latency per {per}, distribution ({unit})")
+    _reset(widget, benchmark_id, f"latency per {per}, distribution ({unit})")
     values = scaled(latencies, size)
     widget.plt.hist(values, bins=30)
     _from_zero(widget, values)
@@ -91,13 +122,13 @@ def latency_distribution(
 
 
 def baseline_vs_new(
-    widget: PlotextPlot, benchmark_id: str, baseline: Sequence[float], current: Sequence[float]
+    widget: Plot, benchmark_id: str, baseline: Sequence[float], current: Sequence[float]
 ) -> None:
     if not baseline and not current:
-        placeholder(widget, f"{benchmark_id}: baseline vs new", "no samples")
+        placeholder(widget, benchmark_id, "baseline vs new", "no samples")
         return
     size, unit = unit_for([*baseline, *current])
-    _reset(widget, f"{benchmark_id}: baseline vs new ({unit})")
+    _reset(widget, benchmark_id, f"baseline vs new ({unit})")
     if baseline:
         widget.plt.hist(scaled(baseline, size), bins=20, label="baseline", color="blue")
     if current:
@@ -108,7 +139,7 @@ def baseline_vs_new(
 
 
 def trend(
-    widget: PlotextPlot,
+    widget: Plot,
     benchmark_id: str,
     points: Sequence[TrendPoint],
     *,
@@ -117,14 +148,14 @@ def trend(
 ) -> None:
     """Median over runs; for few runs the points and the baseline band (± its spread)."""
     if not points:
-        placeholder(widget, f"{benchmark_id}: median over runs", "no history")
+        placeholder(widget, benchmark_id, "median over runs", "no history")
         return
     if len(points) == 1:
-        placeholder(widget, f"{benchmark_id}: one run so far", "no trend yet")
+        placeholder(widget, benchmark_id, "one run so far", "no trend yet")
         return
     medians_s = [p.median for p in points]
     size, unit = unit_for([*medians_s, *([baseline] if baseline else [])])
-    _reset(widget, f"{benchmark_id}: median per call over {len(points)} runs ({unit})")
+    _reset(widget, benchmark_id, f"median per call over {len(points)} runs ({unit})")
     xs = list(range(1, len(points) + 1))
     medians = scaled(medians_s, size)
     if baseline:
