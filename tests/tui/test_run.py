@@ -74,6 +74,7 @@ def test_escape_cancels_and_finished_results_are_kept(make_app, baselines, workd
             )
             dash = dashboard(app)
             await wait_for(pilot, lambda: len(dash.done) == 2)
+            assert "esc Cancel run" in screen_text(app) and "esc Back" not in screen_text(app)
             await pilot.press("escape")
             await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
             assert factory.runs[0].cancelled.is_set()
@@ -82,6 +83,12 @@ def test_escape_cancels_and_finished_results_are_kept(make_app, baselines, workd
             review = app.screen.review
             assert set(review.results) == {"demo.lookup[10]", "demo.lookup[100]"}
             assert app.screen.query_one("#approval-table").row_count == 2
+            await pilot.press("escape")  # back to the finished run: escape now goes back
+            await wait_for(pilot, lambda: app.screen is dash)
+            await pilot.pause()
+            assert "esc Back" in screen_text(app) and "Cancel run" not in screen_text(app)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen))
 
     run(scenario())
     history = History(workdir / "history.db")

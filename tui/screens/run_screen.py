@@ -34,7 +34,9 @@ class RunScreen(Screen[None]):
     """The run's lifecycle; subclasses draw it (``_update_lines``) and count ``done``."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel_or_back", "Cancel run / back"),
+        # One key, two meanings, each offered only when it is what escape does now.
+        Binding("escape", "cancel_by_escape", "Cancel run"),
+        Binding("escape", "back", "Back"),
         Binding("ctrl+c", "cancel_run", "Cancel run", show=False, priority=True),
     ]
 
@@ -99,9 +101,11 @@ class RunScreen(Screen[None]):
     # -- cancelling -----------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Offer cancelling only while the run goes on."""
-        if action == "cancel_run":
+        """Offer cancelling only while the run goes on, and going back only after it."""
+        if action in ("cancel_run", "cancel_by_escape"):
             return self.running
+        if action == "back":
+            return not self.running
         return True
 
     def action_cancel_run(self) -> None:
@@ -142,12 +146,12 @@ class RunScreen(Screen[None]):
         )
         self._update_lines()
 
-    def action_cancel_or_back(self) -> None:
-        if close_help(self):  # escape closes the key panel first; it never cancels
-            return
-        if self.running:
+    def action_cancel_by_escape(self) -> None:
+        if not close_help(self):  # escape closes the key panel first; it never cancels
             self.action_cancel_run()
-        else:
+
+    def action_back(self) -> None:
+        if not close_help(self):
             self.app.pop_screen()
 
     def on_unmount(self) -> None:
