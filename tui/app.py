@@ -163,9 +163,9 @@ class ConsoleApp(AgainstChoice):
 
         Start-up leaves ~150k objects that live as long as the console (modules, classes,
         the catalog, the picker); every full pass of the garbage collector walked them
-        all, 100–300 ms with the UI thread stopped, every few seconds of a run (the
-        outliers of `r`: 316 and 333 ms key to frame). Frozen, a pass walks only what
-        came later; what start-up made is never collected, which it would not be anyway.
+        all, ~90 ms of each 100–300 ms pause of the UI thread, every few seconds of a run.
+        Frozen, a pass walks only what came later; what start-up made is never collected,
+        which it would not be anyway.
         """
         import scipy.stats  # noqa: F401
 

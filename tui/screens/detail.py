@@ -32,7 +32,6 @@ from tracetui.tui.bridge import RunSource
 from tracetui.tui.host import close_help, console_of
 from tracetui.tui.review import Review
 from tracetui.tui.widgets import plots
-from tracetui.tui.widgets.plots import Plot
 from tracetui.tui.widgets.releasing import ScreenFooter, ScreenHeader
 
 
@@ -127,14 +126,14 @@ class DetailScreen(Screen[None]):
                 result.latencies if result.kind == "load" and result.latencies else result.samples
             )
         await self.query_one("#detail-plots-wait", Static).remove()
-        distributions, trend = Plot(id="detail-distributions"), Plot(id="detail-trend")
+        distributions, trend = plots.Plot(id="detail-distributions"), plots.Plot(id="detail-trend")
         await self.query_one("#detail-plots", Horizontal).mount_all((distributions, trend))
         plots.baseline_vs_new(distributions, self.benchmark_id, baseline, current)
         self._trend_placeholder("reading the history…")
         self.read_trend()
 
     def _trend_placeholder(self, message: str) -> None:
-        trend = self.query_one("#detail-trend", Plot)
+        trend = self.query_one("#detail-trend", plots.Plot)
         plots.placeholder(trend, self.benchmark_id, "median over runs", message)
 
     @work(thread=True, exit_on_error=False, group="trend", exclusive=True)
@@ -152,7 +151,7 @@ class DetailScreen(Screen[None]):
             return
         entry = self.review.references.get(self.benchmark_id)
         plots.trend(
-            self.query_one("#detail-trend", Plot),
+            self.query_one("#detail-trend", plots.Plot),
             self.benchmark_id,
             points,
             baseline=entry.values.get("median") if entry else None,

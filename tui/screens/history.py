@@ -14,7 +14,6 @@ from tracetui.engine.recording.history import History, RunSummary
 from tracetui.tui import format as fmt
 from tracetui.tui.host import close_help, console_of
 from tracetui.tui.widgets import plots
-from tracetui.tui.widgets.plots import Plot
 from tracetui.tui.widgets.releasing import ScreenFooter, ScreenHeader
 from tracetui.tui.widgets.row_table import RowTable
 
@@ -39,7 +38,7 @@ class HistoryScreen(Screen[None]):
         yield RowTable(id="runs-table", zebra_stripes=True)
         with Horizontal(id="history-bottom"):
             yield RowTable(id="run-benchmarks")
-            yield Plot(id="history-trend")
+            yield plots.Plot(id="history-trend")
         yield ScreenFooter()
 
     def on_mount(self) -> None:
@@ -88,7 +87,7 @@ class HistoryScreen(Screen[None]):
         if self.runs:
             self._show_run(self.runs[0].run_id)
         else:
-            plots.trend(self.query_one("#history-trend", Plot), "—", [])
+            plots.trend(self.query_one("#history-trend", plots.Plot), "—", [])
 
     def _show_run(self, run_id: str) -> None:
         self.backend = next((r.backend for r in self.runs if r.run_id == run_id), None)
@@ -105,11 +104,11 @@ class HistoryScreen(Screen[None]):
         if benches.row_count:
             self._show_trend(str(benches.coordinate_to_cell_key((0, 0)).row_key.value))
         else:
-            plots.trend(self.query_one("#history-trend", Plot), run_id, [])
+            plots.trend(self.query_one("#history-trend", plots.Plot), run_id, [])
 
     def _show_trend(self, benchmark_id: str) -> None:
         plots.trend(
-            self.query_one("#history-trend", Plot),
+            self.query_one("#history-trend", plots.Plot),
             benchmark_id,
             self.history.trend(benchmark_id, backend=self.backend),  # like with like
         )
