@@ -41,3 +41,10 @@ def test_a_title_names_the_benchmark_where_it_fits_and_what_is_drawn_where_it_do
     assert f"{BENCH}: baseline vs new (ms)" in shown((100, 20), draw)
     narrow = shown((40, 20), draw)
     assert "baseline vs new (ms)" in narrow and BENCH not in narrow
+
+
+def test_a_far_outlier_is_counted_in_the_title_not_drawn_as_the_axis():
+    baseline = [150e-6, 152e-6, 149e-6, 151e-6, 6e-3]  # one 6 ms round among 150 µs ones
+    current = [122e-6, 121e-6, 124e-6, 123e-6]
+    text = shown((100, 24), lambda plot: plots.baseline_vs_new(plot, BENCH, baseline, current))
+    assert "baseline vs new (µs), 1 beyond 152 µs" in text  # the body of both, in µs

@@ -4,7 +4,8 @@ Times are drawn in the unit (s, ms, µs, ns) that suits the largest value.
 Every function clears the plot first and asks the widget to refresh, so
 callers only pass data. Each draws what the data at hand can say: no trend
 line for one run, points and the baseline band for a few, a single sample as
-its value, a histogram whose axis never starts below zero.
+its value, a histogram whose axis never starts below zero and ends before the
+far outliers (their count is in the title).
 
 A title names the benchmark and what is drawn; where the plot is too narrow
 for both (two plots side by side at 80 columns), it says what is drawn (the
@@ -14,6 +15,7 @@ title that does not fit.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 
 from textual.app import RenderResult
@@ -106,15 +108,33 @@ def latency_timeline(
     widget.refresh()
 
 
+OUTLIER_FACTOR = 4.0  # a histogram's axis ends at this many times the larger median
+
+
+def _body(*series: Sequence[float]) -> tuple[list[list[float]], int]:
+    """Each series without its far outliers (over ``OUTLIER_FACTOR`` × the larger median),
+    and how many were left out: one 6 ms round put a 150 µs distribution in one bar."""
+    medians = [statistics.median(values) for values in series if values]
+    cap = OUTLIER_FACTOR * max(medians, default=0.0)
+    kept = [[v for v in values if v <= cap] for values in series] if cap > 0 else list(series)
+    return [list(k) for k in kept], sum(len(v) for v in series) - sum(len(k) for k in kept)
+
+
+def _beyond(left_out: int, values: Sequence[float], unit: str) -> str:
+    return f", {left_out} beyond {max(values, default=0):.3g} {unit}" if left_out else ""
+
+
 def latency_distribution(
     widget: Plot, benchmark_id: str, latencies: Sequence[float], *, per: str = "call"
 ) -> None:
     if not latencies:
         placeholder(widget, benchmark_id, "latency distribution", "no samples yet")
         return
-    size, unit = unit_for(latencies)
-    _reset(widget, benchmark_id, f"latency per {per}, distribution ({unit})")
-    values = scaled(latencies, size)
+    (kept,), left_out = _body(latencies)
+    size, unit = unit_for(kept)
+    values = scaled(kept, size)
+    beyond = _beyond(left_out, values, unit)
+    _reset(widget, benchmark_id, f"latency per {per}, distribution ({unit}){beyond}")
     widget.plt.hist(values, bins=30)
     _from_zero(widget, values)
     widget.plt.xlabel(unit)
@@ -127,8 +147,10 @@ def baseline_vs_new(
     if not baseline and not current:
         placeholder(widget, benchmark_id, "baseline vs new", "no samples")
         return
+    (baseline, current), left_out = _body(baseline, current)
     size, unit = unit_for([*baseline, *current])
-    _reset(widget, benchmark_id, f"baseline vs new ({unit})")
+    beyond = _beyond(left_out, scaled([*baseline, *current], size), unit)
+    _reset(widget, benchmark_id, f"baseline vs new ({unit}){beyond}")
     if baseline:
         widget.plt.hist(scaled(baseline, size), bins=20, label="baseline", color="blue")
     if current:
