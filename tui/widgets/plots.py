@@ -38,14 +38,21 @@ def scaled(values: Sequence[float], size: float) -> list[float]:
     return [v / size for v in values]
 
 
+TICKS_WIDTH = 8  # columns the y ticks and the frame may take ("137.5┤", "10.00┤")
+
+
 class Plot(releasing.Plot):
-    """A plotext plot whose title is the longest of its titles that fits its width."""
+    """A plotext plot whose title is the longest of its titles that fits its canvas.
+
+    plotext centres a title on the canvas (right of the y ticks) and drops one
+    that does not fit there; the ticks take up to ``TICKS_WIDTH`` columns.
+    """
 
     titles: tuple[str, ...] = ()  # longest first
 
     def render(self) -> RenderResult:
         if self.titles:
-            width = self.size.width - 2
+            width = self.size.width - TICKS_WIDTH
             fitting = [t for t in self.titles if len(t) <= width] or [
                 self.titles[-1][: max(0, width - 1)] + "…"
             ]
@@ -53,11 +60,12 @@ class Plot(releasing.Plot):
         return super().render()
 
 
-def _reset(widget: Plot, benchmark_id: str, what: str) -> None:
+def _reset(widget: Plot, benchmark_id: str, what: str, *shorter: str) -> None:
+    """Clear the plot; its title the benchmark and ``what``, else ``what``, else ``shorter``."""
     plt = widget.plt
     plt.clear_data()
     plt.clear_figure()
-    widget.titles = (f"{benchmark_id}: {what}", what)
+    widget.titles = (f"{benchmark_id}: {what}", what, *shorter)
 
 
 def placeholder(widget: Plot, benchmark_id: str, what: str, message: str) -> None:
@@ -134,7 +142,8 @@ def latency_distribution(
     size, unit = unit_for(kept)
     values = scaled(kept, size)
     beyond = _beyond(left_out, values, unit)
-    _reset(widget, benchmark_id, f"latency per {per}, distribution ({unit}){beyond}")
+    what = f"latency per {per}, distribution ({unit})"
+    _reset(widget, benchmark_id, what + beyond, what)
     widget.plt.hist(values, bins=30)
     _from_zero(widget, values)
     widget.plt.xlabel(unit)
@@ -150,7 +159,7 @@ def baseline_vs_new(
     (baseline, current), left_out = _body(baseline, current)
     size, unit = unit_for([*baseline, *current])
     beyond = _beyond(left_out, scaled([*baseline, *current], size), unit)
-    _reset(widget, benchmark_id, f"baseline vs new ({unit}){beyond}")
+    _reset(widget, benchmark_id, f"baseline vs new ({unit}){beyond}", f"baseline vs new ({unit})")
     if baseline:
         widget.plt.hist(scaled(baseline, size), bins=20, label="baseline", color="blue")
     if current:
