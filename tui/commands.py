@@ -13,6 +13,7 @@ from textual.app import SystemCommand
 from textual.screen import Screen
 from tracetui.engine.core.database import mask_url
 from tracetui.engine.core.profiles import PROFILES
+from tracetui.tui import format as fmt
 from tracetui.tui.screens.approval import ApprovalScreen
 from tracetui.tui.screens.dashboard import DashboardScreen
 from tracetui.tui.screens.picker import PickerScreen
@@ -57,13 +58,14 @@ def console_commands(app: ConsoleApp, screen: Screen[object]) -> Iterator[System
             ids = app.catalog.benchmark_ids(name)
             yield SystemCommand(
                 f"Run suite {name}",
-                f"{len(ids)} benchmarks, profile {app.profile}",
+                f"{fmt.counted(len(ids), 'benchmark')}, profile {app.profile}",
                 lambda ids=ids: app.start_run(ids, app.profile),
             )
         if app.last_selection is not None:
+            ids_again, profile_again = app.last_selection
             yield SystemCommand(
                 "Run the last selection again",
-                f"{len(app.last_selection[0])} benchmarks, profile {app.last_selection[1]}",
+                f"{fmt.counted(len(ids_again), 'benchmark')}, profile {profile_again}",
                 app.run_again,
             )
     for name in PROFILES:

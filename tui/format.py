@@ -123,3 +123,8 @@ def rate_of(value: float | None, per: str) -> str:
     """A throughput with what is counted: ``219.0 k items/s``, ``1.0 k calls/s``."""
     text = rate(value)
     return text if text == "—" else text.replace(" /s", "/s").replace("/s", f" {per}s/s")
+
+
+def counted(number: int, noun: str) -> str:
+    """``1 run``, ``2 runs``, ``0 regressions``: a count and its noun, plural unless one."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

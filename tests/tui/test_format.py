@@ -28,3 +28,7 @@ def test_what_a_live_sample_counts():
     assert fmt.rate_of(219_000.0, "item") == "219.0 k items/s"
     assert fmt.rate_of(502.5, "call") == "502.5 calls/s"
     assert fmt.rate_of(None, "call") == "—"
+
+
+def test_a_count_of_one_is_singular():
+    assert [fmt.counted(n, "run") for n in (0, 1, 2)] == ["0 runs", "1 run", "2 runs"]

@@ -32,6 +32,7 @@ from tracetui.engine.core.plan import Plan
 from tracetui.engine.judging.baselines import BaselineStore
 from tracetui.engine.judging.verdicts import Level
 from tracetui.engine.recording.history import History
+from tracetui.tui import format as fmt
 from tracetui.tui.bridge import (
     BenchSnapshot,
     EngineEvent,
@@ -211,7 +212,8 @@ class DashboardScreen(RunScreen):
         regressions = sum(1 for v in message.verdicts if v.level.is_regression)
         failed = sum(1 for v in message.verdicts if v.level == Level.FAILED)
         self.notify(
-            f"{len(record.results)} results, {regressions} regressions, {failed} failed",
+            f"{fmt.counted(len(record.results), 'result')}, "
+            f"{fmt.counted(regressions, 'regression')}, {failed} failed",
             title=f"Run {record.status}",
             markup=False,
         )

@@ -81,7 +81,9 @@ class HistoryScreen(Screen[None]):
             )
         self.query_one("#history-title", Static).update(
             Text.assemble(
-                ("History  ", "bold"), f"{len(self.runs)} runs  ", (str(self.history.path), "dim")
+                ("History  ", "bold"),
+                f"{fmt.counted(len(self.runs), 'run')}  ",
+                (str(self.history.path), "dim"),
             )
         )
         if self.runs:
