@@ -64,5 +64,9 @@ def test_a_sparkline_draws_a_point_a_column_and_nothing_before_its_benchmark_sta
             row = next(line for line in screen_text(app).splitlines() if "ops/s" in line)
             bars = row.split("ops/s", 1)[1].split("latency", 1)[0].strip()
             assert bars == "▁█▄"  # three points, three bars: not stretched across the panel
+            panel.update_live(BenchSnapshot("load.crud[low]", 3, 3, 1.0, (10.0,), ()))
+            await pilot.pause()
+            row = next(line for line in screen_text(app).splitlines() if "ops/s" in line)
+            assert row.split("ops/s", 1)[1].split("latency", 1)[0].strip() == ""  # one point
 
     run(scenario())

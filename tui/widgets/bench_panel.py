@@ -53,7 +53,7 @@ class SparkRow:
 
     A sparkline draws a point a column at most: stretched, 3 points were 3 flat blocks
     across the panel, and none a row of lowest bars, which reads as a benchmark at its
-    minimum. The labels are blank until ``shown``.
+    minimum; fewer than two points draw nothing. The labels are blank until ``shown``.
     """
 
     def __init__(
@@ -77,7 +77,9 @@ class SparkRow:
         for index, (label, data) in enumerate(self.sparks):  # the width shared as 1fr does
             width = spare // count + (1 if index < spare % count else 0)
             yield Segment((label if self.shown else "").ljust(LABEL_WIDTH), self.label_style)
-            drawn = min(width, len(data))  # a point a column at most: 3 points are 3 bars
+            # A point a column at most (3 points are 3 bars); one point is no line at all
+            # (Textual draws it as a full block; the header line has the number).
+            drawn = min(width, len(data)) if len(data) > 1 else 0
             if drawn:
                 spark = SparklineRenderable(
                     data,
