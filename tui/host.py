@@ -36,6 +36,8 @@ class ConsoleHost(Protocol):
 
     def load_known(self, apply: KnownSink) -> None: ...
 
+    def settle_heap(self) -> None: ...
+
 
 @runtime_checkable
 class RevisionHost(Protocol):

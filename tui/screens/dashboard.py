@@ -118,6 +118,8 @@ class DashboardScreen(RunScreen):
         }
         await self.query_one("#panels", VerticalScroll).mount_all(self.panels.values())
         self._highlight_selected()
+        # Once the panels are on screen, while the worker starts (nothing waits for the UI):
+        self.call_after_refresh(console_of(self.app).settle_heap)
 
     def panel(self, benchmark_id: str) -> BenchmarkPanel:
         return self.panels[benchmark_id]
