@@ -164,8 +164,8 @@ class ConsoleApp(AgainstChoice):
         Start-up leaves ~150k objects that live as long as the console (modules, classes,
         the catalog, the picker); every full pass of the garbage collector walked them
         all, ~90 ms of each 100–300 ms pause of the UI thread, every few seconds of a run.
-        Frozen, a pass walks only what came later; what start-up made is never collected,
-        which it would not be anyway.
+        Frozen, a pass walks only what came later, until the first run's start
+        (:meth:`settle_heap`) collects everything once and freezes again.
         """
         import scipy.stats  # noqa: F401
 
